@@ -1,0 +1,222 @@
+// spice-connect: open the SPICE console the access map grants the caller.
+//
+// Installed root:GROUP mode 2755 (setgid, never setuid). Read top to bottom:
+// every step either passes or ends the program with one line and an exit
+// code; nothing after a refusal runs. Default deny.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "accounts.hpp"
+#include "build_config.hpp"
+#include "clock.hpp"
+#include "command_line.hpp"
+#include "decision.hpp"
+#include "decision_log.hpp"
+#include "environment.hpp"
+#include "exit_codes.hpp"
+#include "installation.hpp"
+#include "parser.hpp"
+#include "privileges.hpp"
+#include "process_hygiene.hpp"
+#include "trusted_files.hpp"
+#include "viewer_command.hpp"
+
+using namespace spice_connect;
+
+namespace {
+
+std::string who = "uid " + std::to_string(::getuid());  // refined once NSS answers
+
+int refuse(int code, const std::string& message) {
+    std::fprintf(stderr, "spice-connect: %s\n", message.c_str());
+    log_decision(code == exit_denied ? LOG_NOTICE : LOG_ERR, who + ": refused: " + message);
+    return code;
+}
+
+int refuse(const Refusal& r) { return refuse(r.exit_code, r.message); }
+
+std::vector<std::string> copy_environment(char** envp) {
+    std::vector<std::string> env;
+    for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
+    return env;
+}
+
+// SUDO_UID names the user who ran sudo; a launcher started for someone else
+// through sudo is refused (the seed's rule). A malformed value is a mismatch.
+bool sudo_uid_matches(const std::vector<std::string>& env, uid_t uid) {
+    const std::string* entry = find_variable(env, "SUDO_UID");
+    if (!entry) return true;
+    return entry->substr(sizeof "SUDO_UID") == std::to_string(uid);
+}
+
+std::string quote_for_display(const std::string& s) {
+    bool plain = !s.empty();
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr("-_=./:,@+", c)) plain = false;
+    if (plain) return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+void print_list(const std::vector<Entitlement>& mine, const Caller& me, const ZonedTime& now, const Map& map) {
+    if (mine.empty()) {
+        std::printf("No SPICE consoles are granted to you (%s); ask your administrator.\n", me.name.c_str());
+        return;
+    }
+    std::string zone = map.settings.timezone.empty() ? "the system zone" : map.settings.timezone;
+    std::printf("SPICE consoles of %s (times in %s, now %s):\n", me.name.c_str(), zone.c_str(), now.text.c_str());
+    for (const Entitlement& e : mine)
+        std::printf("  %-20s %-28s %s\n", e.vm->name.c_str(), e.when().c_str(), e.usable_now ? "open now" : "closed now");
+}
+
+std::string summary(const std::vector<Entitlement>& list) {
+    std::string out;
+    for (const Entitlement& e : list) out += (out.empty() ? "" : ", ") + e.vm->name + " (" + e.when() + ")";
+    return out;
+}
+
+// The VM to open, or why none: a named VM must be granted and open now;
+// without a name exactly one granted VM must be open now.
+OrRefusal<const Entitlement*> choose_vm(const std::vector<Entitlement>& mine, const std::string& wanted,
+                                        const Caller& me, const ZonedTime& now, const std::string& zone) {
+    const std::string ask = "; ask your administrator if you need access";
+    const std::string clock = "it is now " + now.text + (zone.empty() ? "" : " (" + zone + ")");
+    if (mine.empty()) return Refusal{1, "no SPICE console is granted to you (" + me.name + ")" + ask};
+    if (!wanted.empty()) {
+        for (const Entitlement& e : mine) {
+            if (e.vm->name != wanted) continue;
+            if (!e.usable_now)
+                return Refusal{1, "VM '" + wanted + "' is open to you only " + e.when() + "; " + clock + ask};
+            return &e;
+        }
+        // Same answer whether the VM exists or not: the map is not a directory.
+        return Refusal{1, "VM '" + wanted + "' is not granted to you (" + me.name + "); yours: " + summary(mine) + ask};
+    }
+    std::vector<const Entitlement*> open;
+    for (const Entitlement& e : mine)
+        if (e.usable_now) open.push_back(&e);
+    if (open.empty()) return Refusal{1, "none of your consoles is open now: " + summary(mine) + "; " + clock};
+    if (open.size() > 1) {
+        std::string names;
+        for (const Entitlement* e : open) names += (names.empty() ? "" : ", ") + e->vm->name;
+        return Refusal{2, "several consoles are open to you now (" + names + "); choose one: spice-connect VM"};
+    }
+    return open.front();
+}
+
+int run(int argc, char** argv, char** envp) {
+    // 1. Hostile start: argc == 0 (PwnKit), closed stdio, stray fds, cores.
+    if (argc < 1 || !argv || !argv[0]) return refuse(exit_usage, "refusing to run with an empty argument list");
+    if (!reopen_closed_stdio_on_dev_null() || !close_fds_from_3() || !disable_core_dumps())
+        return refuse(exit_system, "cannot set up standard descriptors and limits");
+    // Keep a private copy of the caller's variables, then empty ours: nothing
+    // below (NSS, the time zone, libc) reads a variable the caller chose.
+    const std::vector<std::string> inherited = copy_environment(envp);
+    if (::clearenv() != 0) return refuse(exit_system, "cannot clear the environment");
+    const mode_t caller_umask = ::umask(077);  // we create no files; the viewer gets the caller's mask back
+    auto parsed = parse_command_line(argc, argv);
+    if (auto* r = std::get_if<Refusal>(&parsed)) return refuse(*r);
+    const Command cmd = std::get<Command>(parsed);
+    if (cmd.mode == Mode::help) return std::fputs(launcher_usage, stdout), exit_ok;
+    if (cmd.mode == Mode::version) return std::printf("spice-connect %s\n", build::version), exit_ok;
+
+    // 2. Our own installation: setgid (not setuid), root-owned, no capabilities.
+    if (auto p = setgid_installation_problem()) return refuse(exit_config, "installation error: " + *p);
+    if (auto p = capability_problem()) return refuse(exit_config, "installation error: " + *p);
+    const gid_t launcher_gid = ::getegid();
+
+    // 3. Identity from the real uid and NSS only; SUDO_UID must agree.
+    const uid_t uid = ::getuid();
+    const auto account = account_by_uid(uid);
+    if (!account) return refuse(exit_config, "your user id " + std::to_string(uid) + " is unknown to the system (NSS); ask your administrator");
+    const Caller& me = account->caller;
+    who = me.name + " (uid " + std::to_string(uid) + ")";
+    if (!sudo_uid_matches(inherited, uid))
+        return refuse(exit_denied, "started through sudo for another user (SUDO_UID differs from your uid); run spice-connect as yourself");
+
+    // 4. The map: trusted file, parsed without a single error, our group.
+    auto text = read_trusted_map(build::map_path);
+    if (auto* r = std::get_if<Refusal>(&text)) return refuse(*r);
+    const ParseResult parsed_map = parse_map(std::get<std::string>(text), build::map_path, ParseOptions{build::zoneinfo_dir});
+    if (!parsed_map.ok())
+        return refuse(exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) + " error(s), so it grants nothing (first: " +
+                                       parsed_map.errors.front().format() + "); ask your administrator to run spice-connect-admin check");
+    const Map& map = parsed_map.map;
+    const auto map_gid = group_id(map.settings.group);
+    if (!map_gid || *map_gid != launcher_gid)
+        return refuse(exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +
+                                       ") is not the map's group '" + map.settings.group + "'; ask your administrator");
+
+    // 5. Decide, in the map's zone (never the caller's TZ: it was cleared).
+    const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
+    if (!now) return refuse(exit_system, "cannot read the clock in the map's time zone");
+    const std::vector<Entitlement> mine = entitlements(map, me, now->local);
+    if (cmd.mode == Mode::list) return print_list(mine, me, *now, map), exit_ok;
+    auto chosen = choose_vm(mine, cmd.vm, me, *now, map.settings.timezone);
+    if (auto* r = std::get_if<Refusal>(&chosen)) return refuse(*r);
+    const Vm& vm = *std::get<const Entitlement*>(chosen)->vm;
+    const std::vector<std::string> viewer_args = viewer_argv(map.settings, vm);
+
+    // 6. The viewer, checked on the descriptor that will be executed.
+    auto viewer = open_trusted_viewer(map.settings.viewer, launcher_gid);
+    if (auto* r = std::get_if<Refusal>(&viewer)) return refuse(*r);
+    const UniqueFd& viewer_fd = std::get<UniqueFd>(viewer);
+
+    // 7. The viewer's environment, rebuilt from empty.
+    const std::vector<std::string> viewer_env = build_viewer_environment(inherited, *account);
+    if (cmd.mode == Mode::dry_run) {
+        std::printf("granted: VM '%s' to %s, window: %s\nviewer: %s\nargv:", vm.name.c_str(), who.c_str(),
+                    std::get<const Entitlement*>(chosen)->when().c_str(), map.settings.viewer.c_str());
+        for (const std::string& a : viewer_args) std::printf(" %s", quote_for_display(a).c_str());
+        std::printf("\n");
+        return exit_ok;
+    }
+
+    // 8. No capabilities; no new privileges unless USB redirection needs its setuid helper.
+    if (auto p = drop_all_capabilities()) return refuse(exit_system, *p);
+    if (!vm.usbredir)
+        if (auto p = forbid_new_privileges()) return refuse(exit_system, *p);
+
+    // 9. All three group ids become the launcher's group; the uid stays ours.
+    if (auto p = become_group_entirely(launcher_gid)) return refuse(exit_system, *p);
+
+    // 10. Log, then exec exactly the checked file with the fixed argv.
+    std::vector<char*> c_argv, c_env;
+    for (const std::string& a : viewer_args) c_argv.push_back(const_cast<char*>(a.c_str()));
+    c_argv.push_back(nullptr);
+    for (const std::string& e : viewer_env) c_env.push_back(const_cast<char*>(e.c_str()));
+    c_env.push_back(nullptr);
+    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm));
+    ::umask(caller_umask);
+    std::fflush(nullptr);
+    ::execveat(viewer_fd.get(), "", c_argv.data(), c_env.data(), AT_EMPTY_PATH);
+    int err = errno;
+    return refuse(err == EACCES ? exit_config : exit_system,
+                  "cannot start the viewer " + map.settings.viewer + ": " + std::strerror(err) + "; ask your administrator");
+}
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+    try {
+        return run(argc, argv, envp);
+    } catch (const std::bad_alloc&) {
+        std::fputs("spice-connect: out of memory\n", stderr);
+    } catch (...) {
+        std::fputs("spice-connect: unexpected internal error\n", stderr);
+    }
+    return exit_system;
+}

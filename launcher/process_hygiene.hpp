@@ -1,0 +1,13 @@
+// The first things the launcher does, before it trusts anything it inherited.
+#pragma once
+
+namespace spice_connect {
+
+// fds 0-2 closed by the caller would otherwise be reused by our own opens.
+bool reopen_closed_stdio_on_dev_null();
+// Nothing the caller left open may reach the viewer.
+bool close_fds_from_3();
+// No core file of a process that holds the launcher's group.
+bool disable_core_dumps();
+
+}  // namespace spice_connect

@@ -1,0 +1,52 @@
+#include "decision.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace spice_connect {
+
+bool grant_applies(const Who& who, const Caller& caller) {
+    switch (who.kind) {
+    case WhoKind::user: return who.name == caller.name;
+    case WhoKind::uid: return who.uid == caller.uid;
+    case WhoKind::group:
+        return std::find(caller.groups.begin(), caller.groups.end(), who.name) != caller.groups.end();
+    }
+    return false;
+}
+
+std::string Entitlement::when() const {
+    std::string out;
+    for (const Grant* g : grants) {
+        if (g->when.always()) return "always";
+        std::string w = g->when.describe();
+        if (out.find(w) != std::string::npos) continue;
+        if (!out.empty()) out += "; ";
+        out += w;
+    }
+    return out;
+}
+
+std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now) {
+    std::unordered_map<std::string_view, std::size_t> slot;
+    std::vector<Entitlement> found;
+    for (const Grant& g : map.grants) {
+        if (!grant_applies(g.who, caller)) continue;
+        auto it = slot.find(g.vm);
+        if (it == slot.end()) {
+            const Vm* vm = map.find_vm(g.vm);
+            if (!vm) continue;  // cannot happen in a map that parsed; deny anyway
+            it = slot.emplace(vm->name, found.size()).first;
+            found.push_back(Entitlement{vm, {}, false});
+        }
+        Entitlement& e = found[it->second];
+        e.grants.push_back(&g);
+        e.usable_now = e.usable_now || g.when.allows(now);
+    }
+    std::sort(found.begin(), found.end(), [](const Entitlement& a, const Entitlement& b) {
+        return a.vm < b.vm;  // map order: VMs live in one vector
+    });
+    return found;
+}
+
+}  // namespace spice_connect

@@ -1,0 +1,32 @@
+// Who may open which VM, and whether now: the default-deny decision.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "map.hpp"
+
+namespace spice_connect {
+
+// The person asking, as NSS describes them (never from the environment).
+struct Caller {
+    uid_t uid = 0;
+    std::string name;
+    std::vector<std::string> groups;  // names of primary and supplementary groups
+};
+
+bool grant_applies(const Who& who, const Caller& caller);
+
+// One VM the caller holds at least one grant for.
+struct Entitlement {
+    const Vm* vm = nullptr;
+    std::vector<const Grant*> grants;  // every grant that names the caller
+    bool usable_now = false;
+    std::string when() const;  // "always" or the windows joined by "; "
+};
+
+// The caller's VMs in map order; empty when the map grants them nothing.
+std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now);
+
+}  // namespace spice_connect

@@ -1,0 +1,97 @@
+// The access map: what /etc/spice-connect.map says, after parsing.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spice_connect {
+
+// Where something was written: file, 1-based line and column.
+struct Location {
+    std::string file;
+    int line = 0;
+    int column = 0;
+};
+
+enum class HostKind { dns_name, ipv4, ipv6 };
+
+struct PortRange {
+    std::uint16_t first = 0;
+    std::uint16_t last = 0;
+    bool contains(unsigned port) const { return port >= first && port <= last; }
+};
+
+// Days are a bit set, bit 0 = Monday ... bit 6 = Sunday (ISO order).
+inline constexpr std::uint8_t all_days = 0x7f;
+
+// A daily window [start, end) in minutes after midnight. end may be 1440
+// (24:00). start > end crosses midnight and belongs to the day it starts.
+struct HourWindow {
+    int start = 0;
+    int end = 1440;
+    bool crosses_midnight() const { return start > end; }
+};
+
+// The caller's local time in the map's zone: weekday 0 = Monday.
+struct LocalTime {
+    int weekday = 0;
+    int minute = 0;
+};
+
+struct Schedule {
+    std::uint8_t days = all_days;
+    std::optional<HourWindow> hours;
+    bool always() const { return days == all_days && !hours; }
+    bool allows(LocalTime t) const;
+    std::string describe() const;  // "always", "mon,tue", "wed-thu 18:00-23:00"
+};
+
+struct Vm {
+    std::string name;
+    std::string host;
+    HostKind host_kind = HostKind::dns_name;
+    std::uint16_t tls_port = 0;
+    std::string title;    // empty: none
+    std::string ca_file;  // empty: the viewer's default
+    std::string subject;  // empty: none
+    bool kiosk = false;
+    bool fullscreen = false;
+    bool usbredir = false;  // default off: USB redirection needs a setuid helper
+    bool audio = true;
+    Location where;
+};
+
+enum class WhoKind { user, uid, group };
+
+struct Who {
+    WhoKind kind = WhoKind::user;
+    std::string name;  // user or group name
+    uid_t uid = 0;     // for WhoKind::uid
+    std::string text() const;  // as written: "anne", "#1030", "%boss"
+};
+
+struct Grant {
+    Who who;
+    std::string vm;
+    Schedule when;
+    Location where;
+};
+
+struct Settings {
+    std::string viewer = "/usr/bin/remote-viewer";
+    std::string group = "spicegrp";
+    std::string timezone;  // empty: the system zone (/etc/localtime)
+    std::vector<PortRange> ports;  // empty: the VMs' TLS ports
+};
+
+struct Map {
+    Settings settings;
+    std::vector<Vm> vms;
+    std::vector<Grant> grants;
+    const Vm* find_vm(std::string_view name) const;
+};
+
+}  // namespace spice_connect

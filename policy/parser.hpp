@@ -1,0 +1,32 @@
+// Parsing and validating the map text. Pure: no privileges, no NSS.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "map.hpp"
+
+namespace spice_connect {
+
+struct Diagnostic {
+    Location where;
+    std::string message;
+    std::string format() const;  // "file:line:col: error: message"
+};
+
+struct ParseOptions {
+    // Directory holding TZif files; empty disables the check that
+    // `set timezone` names an installed zone.
+    std::string zoneinfo_dir;
+};
+
+struct ParseResult {
+    Map map;
+    std::vector<Diagnostic> errors;
+    bool ok() const { return errors.empty(); }
+};
+
+ParseResult parse_map(std::string_view text, const std::string& file_name,
+                      const ParseOptions& options = {});
+
+}  // namespace spice_connect

@@ -1,0 +1,164 @@
+#include "syntax.hpp"
+
+#include <arpa/inet.h>
+
+#include <string>
+
+namespace spice_connect {
+namespace {
+
+bool is_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool is_dns_label(std::string_view label) {
+    if (label.empty() || label.size() > 63) return false;
+    if (label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+        if (!is_alnum(c) && c != '-') return false;
+    return true;
+}
+
+bool is_dns_name(std::string_view s) {
+    if (s.empty() || s.size() > 253) return false;
+    bool all_numeric_last = true;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = s.find('.', start);
+        std::string_view label = s.substr(start, dot == std::string_view::npos ? s.npos : dot - start);
+        if (!is_dns_label(label)) return false;
+        all_numeric_last = true;
+        for (char c : label)
+            if (!is_digit(c)) all_numeric_last = false;
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    // A numeric top label would be read as a (bad) IPv4 address by resolvers.
+    return !all_numeric_last;
+}
+
+}  // namespace
+
+bool is_vm_name(std::string_view s) {
+    if (s.empty() || s.size() > 64 || !is_alnum(s.front())) return false;
+    for (char c : s)
+        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
+    return true;
+}
+
+bool is_account_name(std::string_view s) {
+    // Wide enough for LDAP/SSSD names (user@domain, "domain users"), narrow
+    // enough that nothing can be mistaken for an option or a passwd field.
+    if (s.empty() || s.size() > 256 || s.front() == '-' || s.front() == ' ' || s.back() == ' ')
+        return false;
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f || c == ':' || c == '/' || c == ',' || c == '"' || c == '\\')
+            return false;
+    return is_valid_utf8_text(s);
+}
+
+bool is_absolute_clean_path(std::string_view s) {
+    if (s.size() < 2 || s.size() > 4095 || s.front() != '/' || s.back() == '/') return false;
+    std::size_t start = 1;
+    while (start <= s.size()) {
+        std::size_t slash = s.find('/', start);
+        if (slash == std::string_view::npos) slash = s.size();
+        std::string_view part = s.substr(start, slash - start);
+        if (part.empty() || part == "." || part == "..") return false;
+        start = slash + 1;
+    }
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7f) return false;
+    return is_valid_utf8_text(s);
+}
+
+bool is_zone_name(std::string_view s) {
+    if (s.empty() || s.size() > 255 || s.front() == '/' || s.back() == '/') return false;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        std::size_t slash = s.find('/', start);
+        if (slash == std::string_view::npos) slash = s.size();
+        std::string_view part = s.substr(start, slash - start);
+        if (part.empty() || part == "." || part == ".." || part.front() == '-') return false;
+        for (char c : part)
+            if (!is_alnum(c) && c != '_' && c != '-' && c != '+') return false;
+        start = slash + 1;
+    }
+    return true;
+}
+
+bool is_valid_utf8_text(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) return false;
+            ++i;
+            continue;
+        }
+        int extra;
+        unsigned long cp;
+        if (c >= 0xc2 && c <= 0xdf) { extra = 1; cp = c & 0x1fu; }
+        else if (c >= 0xe0 && c <= 0xef) { extra = 2; cp = c & 0x0fu; }
+        else if (c >= 0xf0 && c <= 0xf4) { extra = 3; cp = c & 0x07u; }
+        else return false;
+        if (i + static_cast<std::size_t>(extra) >= s.size()) return false;
+        for (int k = 1; k <= extra; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
+            if ((cc & 0xc0u) != 0x80u) return false;
+            cp = (cp << 6) | (cc & 0x3fu);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        // C1 control characters.
+        if (cp >= 0x80 && cp < 0xa0) return false;
+        i += static_cast<std::size_t>(extra) + 1;
+    }
+    return true;
+}
+
+std::optional<HostKind> classify_host(std::string_view s) {
+    if (s.empty() || s.size() > 253) return std::nullopt;
+    std::string z(s);
+    unsigned char buf[16];
+    if (z.find(':') != std::string::npos) {
+        // No zone ids (fe80::1%eth0): the interface would be the caller's choice.
+        if (inet_pton(AF_INET6, z.c_str(), buf) == 1) return HostKind::ipv6;
+        return std::nullopt;
+    }
+    bool dotted_digits = true;
+    for (char c : s)
+        if (!is_digit(c) && c != '.') dotted_digits = false;
+    if (dotted_digits) {
+        // inet_pton accepts only the four-part dotted quad, but it allows
+        // leading zeros ("010.1.1.1"); refuse them, other tools read them as octal.
+        if (inet_pton(AF_INET, z.c_str(), buf) != 1) return std::nullopt;
+        std::size_t start = 0;
+        while (start < s.size()) {
+            std::size_t dot = s.find('.', start);
+            if (dot == std::string_view::npos) dot = s.size();
+            if (dot - start > 1 && s[start] == '0') return std::nullopt;
+            start = dot + 1;
+        }
+        return HostKind::ipv4;
+    }
+    if (is_dns_name(s)) return HostKind::dns_name;
+    return std::nullopt;
+}
+
+std::optional<unsigned long> parse_decimal(std::string_view s, unsigned long max) {
+    if (s.empty() || s.size() > 10) return std::nullopt;
+    if (s.size() > 1 && s.front() == '0') return std::nullopt;
+    unsigned long v = 0;
+    for (char c : s) {
+        if (!is_digit(c)) return std::nullopt;
+        v = v * 10 + static_cast<unsigned long>(c - '0');
+    }
+    if (v > max) return std::nullopt;
+    return v;
+}
+
+}  // namespace spice_connect

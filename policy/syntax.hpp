@@ -1,0 +1,19 @@
+// Strict checks of the words a map may contain. Each returns true when the
+// text is acceptable; they never touch the system.
+#pragma once
+#include <optional>
+#include <string_view>
+
+#include "map.hpp"
+
+namespace spice_connect {
+
+bool is_vm_name(std::string_view s);       // [A-Za-z0-9][A-Za-z0-9._-]{0,63}
+bool is_account_name(std::string_view s);  // user or group name as NSS may know it
+bool is_absolute_clean_path(std::string_view s);
+bool is_zone_name(std::string_view s);     // Europe/Berlin, UTC, America/Argentina/Salta
+bool is_valid_utf8_text(std::string_view s);  // well-formed UTF-8, no control characters
+std::optional<HostKind> classify_host(std::string_view s);  // nullopt: invalid
+std::optional<unsigned long> parse_decimal(std::string_view s, unsigned long max);
+
+}  // namespace spice_connect

@@ -118,15 +118,20 @@ OrRefusal<const Entitlement*> choose_vm(const std::vector<Entitlement>& mine, co
 }
 
 int run(int argc, char** argv, char** envp) {
-    // 1. Hostile start: argc == 0 (PwnKit), closed stdio, stray fds, cores.
-    if (argc < 1 || !argv || !argv[0]) return refuse(exit_usage, "refusing to run with an empty argument list");
+    // 1. Hostile start: argc == 0 (PwnKit; newer kernels pass one empty
+    // string instead), closed stdio, stray fds, cores.
+    if (argc < 1 || !argv || !argv[0] || !argv[0][0]) return refuse(exit_usage, "refusing to run with an empty argument list");
     if (!reopen_closed_stdio_on_dev_null() || !close_fds_from_3() || !disable_core_dumps())
         return refuse(exit_system, "cannot set up standard descriptors and limits");
+    if (!ensure_descriptor_limit())
+        return refuse(exit_system, "the limit on open files is too low to check the map safely (ulimit -n); raise it to 32 or more");
     // Keep a private copy of the caller's variables, then empty ours: nothing
     // below (NSS, the time zone, libc) reads a variable the caller chose.
     const std::vector<std::string> inherited = copy_environment(envp);
     if (::clearenv() != 0) return refuse(exit_system, "cannot clear the environment");
-    const mode_t caller_umask = ::umask(077);  // we create no files; the viewer gets the caller's mask back
+    // We create no files. Files the viewer creates carry the launcher's
+    // group, which every other launcher user holds: never group-readable.
+    const mode_t viewer_umask = ::umask(077) | 077;
     auto parsed = parse_command_line(argc, argv);
     if (auto* r = std::get_if<Refusal>(&parsed)) return refuse(*r);
     const Command cmd = std::get<Command>(parsed);
@@ -200,7 +205,7 @@ int run(int argc, char** argv, char** envp) {
     for (const std::string& e : viewer_env) c_env.push_back(const_cast<char*>(e.c_str()));
     c_env.push_back(nullptr);
     log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm));
-    ::umask(caller_umask);
+    ::umask(viewer_umask);
     std::fflush(nullptr);
     ::execveat(viewer_fd.get(), "", c_argv.data(), c_env.data(), AT_EMPTY_PATH);
     int err = errno;

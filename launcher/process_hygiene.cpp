@@ -36,6 +36,16 @@ bool close_fds_from_3() {
     return true;
 }
 
+bool ensure_descriptor_limit() {
+    constexpr rlim_t needed = 32;
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return false;
+    if (lim.rlim_cur >= needed) return true;
+    if (lim.rlim_max < needed) return false;
+    lim.rlim_cur = needed;
+    return ::setrlimit(RLIMIT_NOFILE, &lim) == 0;
+}
+
 bool disable_core_dumps() {
     const rlimit none{0, 0};
     return ::setrlimit(RLIMIT_CORE, &none) == 0 && ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;

@@ -7,6 +7,9 @@ namespace spice_connect {
 bool reopen_closed_stdio_on_dev_null();
 // Nothing the caller left open may reach the viewer.
 bool close_fds_from_3();
+// The caller's limits must not make an open() fail half-way through the
+// checks: raise the soft limit on descriptors, refuse a hard limit too low.
+bool ensure_descriptor_limit();
 // No core file of a process that holds the launcher's group.
 bool disable_core_dumps();
 

@@ -68,6 +68,8 @@ OrRefusal<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group) {
     if (!fd) return open_failure(what, path, errno);
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) return Refusal{4, "cannot inspect " + what + ": " + std::strerror(errno)};
+    // O_PATH|O_NOFOLLOW opens a symlink itself instead of failing.
+    if (S_ISLNK(st.st_mode)) return open_failure(what, path, ELOOP);
     if (!S_ISREG(st.st_mode)) return Refusal{3, what + " " + path + " is not a regular file" + ask_admin};
     if (st.st_uid != 0)
         return Refusal{3, what + " " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not root" + ask_admin};

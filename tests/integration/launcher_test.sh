@@ -1,0 +1,270 @@
+#!/bin/bash
+# Integration tests of the setgid launcher with real users, a real setgid
+# install and a recording stand-in viewer, all inside a private mount
+# namespace (see office.sh). Usage, as root:
+#   unshare --mount --propagation private bash launcher_test.sh LAUNCHER RECORDER EXEC_WITHOUT_ARGV
+set -u
+here=$(dirname "$(readlink -f "$0")")
+. "$here/office.sh"
+. "$here/assert.sh"
+LAUNCHER_BIN=$(readlink -f "$1"); RECORDER_BIN=$(readlink -f "$2"); ARGC0_BIN=$(readlink -f "$3")
+
+work=$(mktemp -d /tmp/spice-connect-test.XXXXXX)
+trap 'office_syslog_stop; cd /; umount -R /dev 2>/dev/null; umount -R "$work" 2>/dev/null; umount -R /etc 2>/dev/null; rmdir "$work"' EXIT
+office_setup "$work"
+office_syslog_start
+office_install_launcher "$LAUNCHER_BIN"
+office_install_viewer "$RECORDER_BIN"
+install -m 0755 "$ARGC0_BIN" "$OFFICE/bin/exec-without-argv"
+SC=$OFFICE/bin/spice-connect
+
+# Times are computed in the map's zone; the callers set another zone
+# 25 hours apart, so "today" differs between the two.
+MAP_TZ=Pacific/Kiritimati
+CALLER_TZ=Pacific/Pago_Pago
+# Do not straddle midnight in the map's zone during the run.
+while [ "$(TZ=$MAP_TZ date +%H%M)" -ge 2358 ]; do sleep 5; done
+day() { TZ=$1 date +%a | tr A-Z a-z; }
+TODAY=$(day $MAP_TZ)
+CALLER_TODAY=$(day $CALLER_TZ)
+OTHER_DAYS=$(for d in mon tue wed thu fri sat sun; do [ "$d" != "$TODAY" ] && printf '%s,' "$d"; done); OTHER_DAYS=${OTHER_DAYS%,}
+H=$((10#$(TZ=$MAP_TZ date +%H)))
+hh() { printf '%02d:00' $(( ($1 + 24) % 24 )); }
+CLOSED_START=$(hh $((H + 2))); CLOSED_END=$(hh $((H + 3))); [ "$CLOSED_END" = 00:00 ] && CLOSED_END=24:00
+OPEN_START=$(hh $((H - 1))); OPEN_END=$(hh $((H + 2)))
+
+write_test_map() {
+office_write_map <<MAP
+# integration test map
+set viewer $OFFICE/bin/remote-viewer
+set group spicegrp
+set timezone $MAP_TZ
+set ports 20001-20010
+vm debianx  host=mysrv.example.org tls-port=20002 ca=/etc/spice-connect/ca.pem subject="C=DE,O=Example,CN=mysrv"
+vm leaptest host=192.0.2.2 tls-port=20004 title="Web test server"
+vm analysis host=2001:db8::2 tls-port=20006 kiosk fullscreen usbredir=no audio=no
+vm usbvm    host=usb.example.org tls-port=20008 usbredir=yes
+allow myself  debianx
+allow %boss   debianx  days=$TODAY
+allow maggie  leaptest days=$TODAY
+allow anne    leaptest days=$OTHER_DAYS
+allow #1030   analysis
+allow usbuser usbvm
+allow twovm   debianx
+allow twovm   leaptest
+allow tzuser  leaptest days=$CALLER_TODAY
+allow hourly  leaptest hours=$CLOSED_START-$CLOSED_END
+allow hourly2 debianx  hours=$OPEN_START-$OPEN_END
+MAP
+}
+write_test_map
+
+# launch USER [VAR=VALUE...] [-- ARGS...]: the launcher as USER with exactly these variables.
+launch() {
+    local user=$1; shift
+    local vars=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do vars+=("$1"); shift; done
+    [ "${1:-}" = -- ] && shift
+    run_capture as_user "$user" env -i "${vars[@]}" "$SC" "$@"
+}
+rec() { grep '^REC ' <<< "$OUT$ERR" | sed 's/^REC //'; }
+rec_field() { rec | grep "^$1" ; }
+
+echo "# granted user: argv, environment, ids, capabilities, descriptors"
+launch myself DISPLAY=:7 XAUTHORITY=/home/myself/.Xauthority LANG=de_DE.UTF-8 TERM=xterm \
+    LD_PRELOAD=/tmp/evil.so LD_LIBRARY_PATH=/tmp GTK_MODULES=/tmp/evil.so GTK_PATH=/tmp \
+    GIO_EXTRA_MODULES=/tmp GST_PLUGIN_PATH=/tmp XDG_DATA_DIRS=/tmp PATH=/tmp HOME=/tmp TZ=UTC SHELL=/tmp/sh
+expect_rc "myself opens debianx" 0
+expect_equal "exact argv for debianx" "$(rec_field argv | tr '\n' ' ')" \
+  "argv[0]=remote-viewer argv[1]=--spice-ca-file=/etc/spice-connect/ca.pem argv[2]=--spice-host-subject=C=DE,O=Example,CN=mysrv argv[3]=--spice-disable-usbredir argv[4]=--spice-secure-channels=all argv[5]=-- argv[6]=spice://mysrv.example.org?tls-port=20002 "
+expect_equal "environment rebuilt from the allowlist and passwd" "$(rec_field env | tr '\n' ' ')" \
+  "env DISPLAY=:7 env HOME=/home/myself env LANG=de_DE.UTF-8 env LOGNAME=myself env PATH=/usr/local/bin:/usr/bin:/bin env SHELL=/bin/bash env TERM=xterm env USER=myself env XAUTHORITY=/home/myself/.Xauthority "
+expect_equal "uid stays the caller's" "$(rec_field uids)" "uids 1021 1021 1021"
+expect_equal "all three gids are spicegrp" "$(rec_field gids)" "gids 4900 4900 4900"
+expect_equal "supplementary groups are the caller's" "$(rec_field groups)" "groups 1021 4902"
+expect_equal "no capabilities in any set" "$(rec_field 'status Cap' | grep -v CapBnd | awk '{print $3}' | sort -u)" "0000000000000000"
+expect_equal "no_new_privs set" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "1"
+expect_equal "umask keeps group and others out" "$(rec_field umask)" "umask 0077"
+expect_equal "only descriptors 0-2 reach the viewer" "$(rec_field fd | awk '{print $2}' | tr '\n' ' ')" "0 1 2 "
+grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog" \
+  && pass "grant logged to syslog (authpriv)" || fail "grant not logged" "$(cat "$OFFICE/log/syslog")"
+grep -q '^<8[0-7]>' "$OFFICE/log/syslog" && pass "syslog facility authpriv" || fail "no authpriv (<80>-<87>) line" "$(cat "$OFFICE/log/syslog")"
+
+echo "# default deny"
+launch mybro DISPLAY=:7
+expect_rc "mybro has no console" 1
+expect_err "mybro is told whom to ask" "no SPICE console is granted to you (mybro); ask your administrator"
+expect_equal "viewer not started for mybro" "$(rec)" ""
+launch mybro DISPLAY=:7 -- debianx
+expect_rc "mybro may not open debianx" 1
+grep -q 'mybro (uid 1022): refused: no SPICE console' "$OFFICE/log/syslog" && pass "denial logged" || fail "denial not logged"
+
+echo "# %group, #UID, options, usbredir"
+launch carol DISPLAY=:7
+expect_rc "carol (member of %boss) opens debianx today" 0
+expect_equal "carol's uid" "$(rec_field uids)" "uids 1025 1025 1025"
+launch ralph DISPLAY=:7
+expect_rc "ralph (#1030) opens analysis" 0
+expect_equal "kiosk/fullscreen/audio options, IPv6 in brackets" "$(rec_field argv | tr '\n' ' ')" \
+  "argv[0]=remote-viewer argv[1]=--kiosk argv[2]=--kiosk-quit=on-disconnect argv[3]=--full-screen argv[4]=--spice-disable-usbredir argv[5]=--spice-disable-audio argv[6]=--spice-secure-channels=all argv[7]=-- argv[8]=spice://[2001:db8::2]?tls-port=20006 "
+launch usbuser DISPLAY=:7
+expect_rc "usbuser opens usbvm" 0
+expect_equal "usbredir=yes: no_new_privs left off for the USB helper" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "0"
+expect_equal "usbredir=yes: no disable option" "$(rec_field argv | grep -c usbredir)" "0"
+launch maggie DISPLAY=:7 -- leaptest
+expect_rc "maggie opens leaptest by name" 0
+expect_out "title passed glued to its option" "REC argv[1]=--title=Web test server"
+
+echo "# time windows in the map's zone, whatever TZ the caller sets"
+launch maggie DISPLAY=:7 TZ=$CALLER_TZ
+expect_rc "maggie ($TODAY in $MAP_TZ) granted although her TZ says $CALLER_TODAY" 0
+launch tzuser DISPLAY=:7 TZ=$CALLER_TZ
+expect_rc "tzuser ($CALLER_TODAY only) denied: the caller's TZ is ignored" 1
+expect_err "tzuser is told the window" "none of your consoles is open now: leaptest ($CALLER_TODAY)"
+launch tzuser DISPLAY=:7 TZ=:/etc/localtime TZDIR=/tmp
+expect_rc "TZ/TZDIR pointing at files change nothing" 1
+launch anne DISPLAY=:7
+expect_rc "anne (not $TODAY) denied" 1
+expect_err "anne is told when and the time in the map's zone" "none of your consoles is open now: leaptest ("
+expect_err "anne is told the map's zone" "($MAP_TZ)"
+launch hourly DISPLAY=:7 -- leaptest
+expect_rc "hourly ($CLOSED_START-$CLOSED_END) denied now" 1
+expect_err "hourly is told the hours" "open to you only $CLOSED_START-$CLOSED_END"
+launch hourly2 DISPLAY=:7
+expect_rc "hourly2 ($OPEN_START-$OPEN_END) granted now" 0
+
+echo "# choosing among several VMs"
+launch twovm DISPLAY=:7
+expect_rc "two open VMs and no choice is a usage error" 2
+expect_err "twovm is told the choices" "several consoles are open to you now (debianx, leaptest)"
+launch twovm DISPLAY=:7 -- leaptest
+expect_rc "twovm chooses leaptest" 0
+expect_out "twovm got leaptest" "spice://192.0.2.2?tls-port=20004"
+launch twovm -- --list
+expect_rc "--list works" 0
+expect_out "--list names debianx" "debianx"
+expect_out "--list says open now" "open now"
+launch anne -- --list
+expect_out "--list shows only the caller's VMs" "leaptest"
+expect_no_out "--list hides others' VMs" "debianx"
+launch myself -- --dry-run
+expect_rc "--dry-run decides without exec" 0
+expect_out "--dry-run prints the argv" "argv: remote-viewer --spice-ca-file=/etc/spice-connect/ca.pem"
+expect_equal "--dry-run starts no viewer" "$(rec)" ""
+
+echo "# hostile callers"
+launch maggie DISPLAY=:7 SUDO_UID=1021
+expect_rc "SUDO_UID of another user refused" 1
+expect_err "SUDO_UID message" "SUDO_UID differs"
+launch maggie DISPLAY=:7 SUDO_UID=1023abc
+expect_rc "malformed SUDO_UID refused" 1
+launch maggie DISPLAY=:7 SUDO_UID=1023
+expect_rc "SUDO_UID equal to the caller accepted" 0
+for smuggle in 'spice://evil.example.org?tls-port=20002' '--spice-ca-file=/tmp/x' 'debianx?tls-port=1' '../debianx' 'a b' '-'; do
+    launch myself DISPLAY=:7 -- "$smuggle"
+    expect_rc "VM name '$smuggle' refused as usage" 2
+done
+launch myself DISPLAY=:7 -- -- --list
+expect_rc "'--list' after -- is not a VM name" 2
+launch myself DISPLAY=:7 -- debianx leaptest
+expect_rc "two VM names refused" 2
+run_capture as_user myself "$OFFICE/bin/exec-without-argv" "$SC" DISPLAY=:7
+expect_rc "argc == 0 refused" 2
+expect_equal "argc == 0 starts no viewer" "$(rec)" ""
+OUT=$(as_user myself env -i DISPLAY=:7 "$SC" 0<&- 2>/dev/null); RC=$?
+expect_rc "closed stdin" 0
+# glibc itself opens /dev/full for a closed stdin of a set-id program;
+# the launcher's own reopen covers the rest: either way it is not closed.
+expect_equal "closed stdin is not left closed" "$(grep -cE '^REC fd 0 /dev/(full|null)$' <<< "$OUT")" "1"
+ERR=$(as_user myself env -i DISPLAY=:7 "$SC" 2>&1 1>&- 0</dev/null); RC=$?
+expect_equal "closed stdout reopened on /dev/null" "$(grep '^REC fd 1' <<< "$ERR")" "REC fd 1 /dev/null"
+OUT=$(as_user myself env -i DISPLAY=:7 "$SC" 3</etc/passwd 7>/dev/null 9<"$OFFICE/bin/remote-viewer" 2>&1); RC=$?
+expect_equal "inherited fds 3, 7, 9 closed before exec" "$(grep '^REC fd' <<< "$OUT" | awk '{print $3}' | tr '\n' ' ')" "0 1 2 "
+run_capture as_user myself env -i DISPLAY=:7 bash -c "ulimit -n 5; exec $SC"
+expect_rc "hard RLIMIT_NOFILE=5 fails closed as a system error" 4
+expect_err "fd limit: message" "limit on open files"
+expect_equal "no viewer with a crippled fd limit" "$(rec)" ""
+run_capture as_user myself env -i DISPLAY=:7 bash -c "ulimit -Sn 5; exec $SC"
+expect_rc "soft RLIMIT_NOFILE=5 is raised and works" 0
+run_capture as_user myself bash -c "ulimit -c unlimited; umask 000; exec env -i DISPLAY=:7 $SC"
+expect_rc "core limit and umask from the caller" 0
+expect_equal "umask 000 from the caller still masks group and others" "$(rec_field umask)" "umask 0077"
+run_capture env -i DISPLAY=:7 "$SC"
+expect_rc "root is refused (holds capabilities)" 3
+expect_err "root told why" "holds capabilities"
+
+echo "# the map: missing, a symlink, wrong owner, writable, broken"
+map=/etc/spice-connect.map
+check_map_refused() {  # name needle
+    launch myself DISPLAY=:7
+    expect_rc "$1" 3
+    expect_err "$1: message" "$2"
+    expect_equal "$1: no viewer" "$(rec)" ""
+}
+rm -f $map
+check_map_refused "map missing" "does not exist"
+write_test_map; mv $map /etc/real.map; ln -s /etc/real.map $map
+check_map_refused "map is a symlink" "symbolic link"
+rm -f $map /etc/real.map
+write_test_map; chown myself $map
+check_map_refused "map owned by a user" "is owned by uid 1021, not root"
+write_test_map; chmod 0660 $map
+check_map_refused "map group-writable" "writable by group or others (mode 0660)"
+write_test_map; chmod 0646 $map
+check_map_refused "map world-writable" "writable by group or others (mode 0646)"
+write_test_map; chmod 0600 $map
+check_map_refused "map unreadable by the group" "not readable by the launcher's group"
+write_test_map; echo 'vm broken host=bad_host tls-port=20009' >> $map
+check_map_refused "map with an error grants nothing" "/etc/spice-connect.map:21:16: error: bad host"
+write_test_map; echo 'allow myself nosuchvm' >> $map
+check_map_refused "grant for an undefined VM fails the whole map" "VM 'nosuchvm' is not defined"
+write_test_map; chown root:root $map; chmod 0644 $map
+launch myself DISPLAY=:7
+expect_rc "map 0644 root:root accepted" 0
+write_test_map; sed -i 's/^set group spicegrp/set group boss/' $map
+check_map_refused "map group differs from the launcher's group" "is not the map's group 'boss'"
+write_test_map
+
+echo "# the viewer: writable, a symlink, wrong group, setuid"
+viewer=$OFFICE/bin/remote-viewer
+check_viewer_refused() {  # name needle
+    launch myself DISPLAY=:7
+    expect_rc "$1" 3
+    expect_err "$1: message" "$2"
+    expect_equal "$1: nothing started" "$(rec)" ""
+}
+chmod 0770 $viewer
+check_viewer_refused "viewer group-writable" "writable by group or others (mode 0770)"
+chmod 0750 $viewer; chgrp boss $viewer
+check_viewer_refused "viewer in the wrong group" "does not belong to the launcher's group"
+chgrp spicegrp $viewer; mv $viewer $OFFICE/bin/real-viewer; ln -s $OFFICE/bin/real-viewer $viewer
+check_viewer_refused "viewer is a symlink" "symbolic link"
+rm $viewer; mv $OFFICE/bin/real-viewer $viewer; chown myself $viewer; chgrp spicegrp $viewer; chmod 0750 $viewer
+check_viewer_refused "viewer owned by a user" "owned by uid 1021"
+chown root:spicegrp $viewer; chmod 2750 $viewer
+check_viewer_refused "viewer with a setgid bit" "setuid or setgid bit"
+chmod 0750 $viewer
+rm $viewer
+check_viewer_refused "viewer missing" "does not exist"
+office_install_viewer "$RECORDER_BIN"
+
+echo "# the launcher's own installation"
+chmod 0755 $SC
+launch myself DISPLAY=:7
+expect_rc "launcher without setgid bit refuses" 3
+expect_err "not setgid: message" "installation error"
+chmod 2757 $SC
+launch myself DISPLAY=:7
+expect_rc "launcher writable by others refuses" 3
+chmod 6755 $SC
+launch myself DISPLAY=:7
+expect_rc "launcher with a setuid bit refuses" 3
+expect_err "setuid: message" "setuid"
+chmod 2755 $SC; chgrp boss $SC; chmod 2755 $SC
+launch carol DISPLAY=:7
+expect_rc "launcher in another group than the map's refuses" 3
+chgrp spicegrp $SC; chmod 2755 $SC
+launch myself DISPLAY=:7
+expect_rc "restored installation works again" 0
+
+summary

@@ -1,0 +1,104 @@
+# The seed's office inside a private mount namespace: a copy of /etc with
+# the office's users and groups bind-mounted over /etc, a tmpfs for setgid
+# installs, and a /dev/log that records syslog lines. Sourced by the
+# integration tests, the demo and the benchmarks. Must run as root inside
+# `unshare --mount --propagation private`; everything vanishes with it.
+
+office_require_namespace() {
+    if [ "$(id -u)" != 0 ]; then echo "office.sh: must run as root" >&2; exit 4; fi
+    # Refuse to touch the host's /etc: our mount namespace must differ from init's.
+    if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
+        echo "office.sh: not in a private mount namespace (run under unshare -m)" >&2; exit 4
+    fi
+}
+
+# office_setup DIR: DIR becomes a tmpfs holding etc/, bin/ and log/.
+office_setup() {
+    office_require_namespace
+    OFFICE=$1
+    mount --make-rprivate /
+    mount -t tmpfs -o mode=0755 spice-office "$OFFICE"
+    mkdir -p "$OFFICE/bin" "$OFFICE/log" "$OFFICE/home"
+    cp -a /etc "$OFFICE/etc"
+    # name uid groups: the seed's office (article: Charlie's VM1 is "myself",
+    # the boss in the evening, Maggie and Anne share VM2, Ralph has VM3).
+    office_add_group spicegrp 4900 ""
+    office_add_group boss 4901 carol
+    office_add_group staff 4902 "myself,mybro,maggie,anne,carol,ralph"
+    local u uid
+    for u in myself:1021 mybro:1022 maggie:1023 anne:1024 carol:1025 ralph:1030 \
+             usbuser:1031 twovm:1032 tzuser:1033 hourly:1034 hourly2:1035; do
+        uid=${u#*:}; u=${u%:*}
+        office_add_group "$u" "$uid" ""
+        echo "$u:x:$uid:$uid:$u:/home/$u:/bin/bash" >> "$OFFICE/etc/passwd"
+        mkdir -p "$OFFICE/home/$u"; chown "$uid:$uid" "$OFFICE/home/$u"
+    done
+    mount --bind "$OFFICE/etc" /etc
+    mount --bind "$OFFICE/home" /home 2>/dev/null || true
+}
+
+office_add_group() {  # name gid members
+    echo "$1:x:$2:$3" >> "$OFFICE/etc/group"
+}
+
+# office_syslog_start: a private /dev (tmpfs) whose /dev/log socket appends
+# every datagram to $OFFICE/log/syslog.
+office_syslog_start() {
+    mkdir -p "$OFFICE/hostdev"
+    mount --rbind /dev "$OFFICE/hostdev"
+    mount -t tmpfs -o mode=0755 spice-dev /dev
+    local n
+    for n in null zero full random urandom tty; do
+        touch "/dev/$n"; mount --bind "$OFFICE/hostdev/$n" "/dev/$n"
+    done
+    mkdir /dev/pts /dev/shm
+    mount --rbind "$OFFICE/hostdev/pts" /dev/pts
+    chmod 1777 /dev/shm
+    ln -s pts/ptmx /dev/ptmx; ln -s /proc/self/fd /dev/fd
+    ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+    : > "$OFFICE/log/syslog"
+    python3 -c '
+import socket, sys, os
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+out = open(sys.argv[1], "ab", buffering=0)
+print("ready", flush=True)
+while True:
+    out.write(s.recv(65536) + b"\n")
+' "$OFFICE/log/syslog" > "$OFFICE/log/syslogd.out" &
+    OFFICE_SYSLOG_PID=$!
+    local i
+    for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+    [ -S /dev/log ] || { echo "office.sh: syslog socket did not appear" >&2; exit 4; }
+}
+
+office_syslog_stop() {
+    [ -n "${OFFICE_SYSLOG_PID:-}" ] && kill "$OFFICE_SYSLOG_PID" 2>/dev/null
+    wait "$OFFICE_SYSLOG_PID" 2>/dev/null
+    OFFICE_SYSLOG_PID=
+}
+
+# office_install_launcher BINARY: root:spicegrp 2755 in $OFFICE/bin.
+office_install_launcher() {
+    install -o root -g spicegrp -m 2755 "$1" "$OFFICE/bin/spice-connect"
+}
+
+# office_install_viewer BINARY: root:spicegrp 0750, as the audit keeps it.
+office_install_viewer() {
+    install -o root -g spicegrp -m 0750 "$1" "$OFFICE/bin/remote-viewer"
+}
+
+# office_write_map: stdin becomes /etc/spice-connect.map, root:spicegrp 0640.
+office_write_map() {
+    rm -f /etc/spice-connect.map
+    cat > /etc/spice-connect.map
+    chown root:spicegrp /etc/spice-connect.map
+    chmod 0640 /etc/spice-connect.map
+}
+
+# as_user NAME CMD...: run CMD with NAME's uid, primary and supplementary groups.
+as_user() {
+    local user=$1; shift
+    setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"
+}

@@ -41,7 +41,7 @@ std::string who = "uid " + std::to_string(::getuid());  // refined once NSS answ
 
 int refuse(int code, const std::string& message) {
     std::fprintf(stderr, "spice-connect: %s\n", message.c_str());
-    log_decision(code == exit_denied ? LOG_NOTICE : LOG_ERR, who + ": refused: " + message);
+    log_decision(code >= exit_config ? LOG_ERR : LOG_NOTICE, who + ": refused: " + message);
     return code;
 }
 

@@ -4,7 +4,31 @@
 
 namespace spice_connect {
 
+namespace {
+
+// Puts TZ back as it was, so later output (syslog timestamps) does not
+// silently switch zones.
+class RestoreTz {
+public:
+    RestoreTz() {
+        if (const char* v = std::getenv("TZ")) saved_ = v;
+    }
+    ~RestoreTz() {
+        if (saved_) ::setenv("TZ", saved_->c_str(), 1);
+        else ::unsetenv("TZ");
+        ::tzset();
+    }
+    RestoreTz(const RestoreTz&) = delete;
+    RestoreTz& operator=(const RestoreTz&) = delete;
+
+private:
+    std::optional<std::string> saved_;
+};
+
+}  // namespace
+
 std::optional<ZonedTime> time_in_zone(std::time_t t, const std::string& zone) {
+    RestoreTz restore;
     if (zone.empty()) {
         if (::unsetenv("TZ") != 0) return std::nullopt;
     } else if (::setenv("TZ", zone.c_str(), 1) != 0) {

@@ -21,6 +21,7 @@ std::optional<std::string> setgid_installation_problem() {
     if (!(st.st_mode & S_ISGID) || st.st_gid != ::getegid())
         return "the launcher does not run with its group (setgid bit missing or file system mounted nosuid): chmod 2755";
     if (st.st_mode & (S_IWGRP | S_IWOTH)) return "the launcher is writable by group or others: chmod 2755";
+    if (st.st_gid == 0) return "the launcher's group is root; it must be a dedicated group such as spicegrp";
     return std::nullopt;
 }
 

@@ -16,14 +16,14 @@ bool grant_applies(const Who& who, const Caller& caller) {
 }
 
 std::string Entitlement::when() const {
-    std::string out;
+    std::vector<std::string> windows;
     for (const Grant* g : grants) {
         if (g->when.always()) return "always";
         std::string w = g->when.describe();
-        if (out.find(w) != std::string::npos) continue;
-        if (!out.empty()) out += "; ";
-        out += w;
+        if (std::find(windows.begin(), windows.end(), w) == windows.end()) windows.push_back(std::move(w));
     }
+    std::string out;
+    for (const std::string& w : windows) out += (out.empty() ? "" : "; ") + w;
     return out;
 }
 

@@ -104,6 +104,8 @@ private:
             s.viewer = value;
         } else if (key == "group") {
             if (!is_account_name(value)) return error(line_no, vcol, "bad group name '" + value + "'");
+            if (value == "root")
+                return error(line_no, vcol, "the launcher's group must be a dedicated group (e.g. spicegrp), never root");
             s.group = value;
         } else if (key == "timezone") {
             if (!is_zone_name(value))

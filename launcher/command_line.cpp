@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "decision_log.hpp"
 #include "syntax.hpp"
 
 namespace spice_connect {
@@ -17,7 +18,7 @@ const char* const launcher_usage =
     "\n"
     "  --list      show your consoles, when each is open to you and whether it is now\n"
     "  --dry-run   show the decision and the exact viewer command, start nothing\n"
-    "  --help      show this help\n"
+    "  -h, --help  show this help\n"
     "  --version   show the version\n"
     "\n"
     "Exit status: 0 success, 1 denied, 2 usage, 3 configuration or installation\n"
@@ -39,7 +40,7 @@ OrRefusal<Command> parse_command_line(int argc, const char* const* argv) {
             else if (arg == "--dry-run") m = Mode::dry_run;
             else if (arg == "--help" || arg == "-h") m = Mode::help;
             else if (arg == "--version") m = Mode::version;
-            else return usage("unknown option '" + std::string(arg.substr(0, 64)) + "'");
+            else return usage("unknown option '" + escape_for_log(arg.substr(0, 64)) + "'");
             if (mode_given) return usage("give only one of --list, --dry-run, --help, --version");
             cmd.mode = m;
             mode_given = true;
@@ -47,7 +48,7 @@ OrRefusal<Command> parse_command_line(int argc, const char* const* argv) {
         }
         if (vm_given) return usage("give at most one VM name");
         if (!is_vm_name(arg))
-            return usage("'" + std::string(arg.substr(0, 64)) + "' is not a VM name (letters, digits, '.', '_', '-')");
+            return usage("'" + escape_for_log(arg.substr(0, 64)) + "' is not a VM name (letters, digits, '.', '_', '-')");
         cmd.vm = arg;
         vm_given = true;
     }

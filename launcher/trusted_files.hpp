@@ -5,12 +5,11 @@
 
 #include <string>
 
+#include "map.hpp"
 #include "refusal.hpp"
 #include "unique_fd.hpp"
 
 namespace spice_connect {
-
-inline constexpr std::size_t max_map_bytes = 8u << 20;
 
 // The map: a regular file, not a symlink, owned by root, not writable by
 // group or others, at most max_map_bytes.

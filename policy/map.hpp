@@ -9,6 +9,10 @@
 
 namespace spice_connect {
 
+// The largest map any tool reads: far above 100,000 grant lines, small
+// enough that a hostile file cannot exhaust memory.
+inline constexpr std::size_t max_map_bytes = 8u << 20;
+
 // Where something was written: file, 1-based line and column.
 struct Location {
     std::string file;

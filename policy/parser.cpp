@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -56,6 +57,10 @@ public:
             start = nl + 1;
         }
         finish();
+        // Errors in file order, whichever pass found them.
+        std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+            return a.where.line != b.where.line ? a.where.line < b.where.line : a.where.column < b.where.column;
+        });
         return std::move(result_);
     }
 

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <string>
 
 namespace spice_connect {
@@ -126,8 +127,12 @@ std::optional<HostKind> classify_host(std::string_view s) {
     unsigned char buf[16];
     if (z.find(':') != std::string::npos) {
         // No zone ids (fe80::1%eth0): the interface would be the caller's choice.
-        if (inet_pton(AF_INET6, z.c_str(), buf) == 1) return HostKind::ipv6;
-        return std::nullopt;
+        if (inet_pton(AF_INET6, z.c_str(), buf) != 1) return std::nullopt;
+        // IPv4-mapped (::ffff:a.b.c.d) would be a second spelling of an IPv4
+        // host: refused, write the IPv4 address.
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (std::equal(mapped, mapped + 12, buf)) return std::nullopt;
+        return HostKind::ipv6;
     }
     bool dotted_digits = true;
     for (char c : s)

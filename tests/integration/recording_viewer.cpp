@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     lines.push_back("uids " + std::to_string(ru) + " " + std::to_string(eu) + " " + std::to_string(su));
     lines.push_back("gids " + std::to_string(rg) + " " + std::to_string(eg) + " " + std::to_string(sg));
     std::vector<gid_t> groups(static_cast<std::size_t>(std::max(getgroups(0, nullptr), 0)));
-    getgroups(static_cast<int>(groups.size()), groups.data());
+    if (getgroups(static_cast<int>(groups.size()), groups.data()) < 0) groups.clear();
     std::sort(groups.begin(), groups.end());
     std::string g = "groups";
     for (gid_t x : groups) g += " " + std::to_string(x);

@@ -1,0 +1,26 @@
+// The subcommands of spice-connect-admin. Each returns the process exit
+// code (exit_codes.hpp) and prints its own messages.
+#pragma once
+#include <cstdio>
+#include <string>
+
+#include "arguments.hpp"
+
+namespace spice_connect::admin {
+
+int check_command(const Options& options);
+int show_command(const Options& options);
+int edit_command(const Options& options);
+
+extern const char* const check_usage;
+extern const char* const show_usage;
+extern const char* const edit_usage;
+
+// One line on stderr, prefixed with the program's name; returns `code`.
+inline int fail(int code, const std::string& message) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "spice-connect-admin: %s\n", message.c_str());
+    return code;
+}
+
+}  // namespace spice_connect::admin

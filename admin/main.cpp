@@ -1,0 +1,79 @@
+// spice-connect-admin: the administrator's tool for the access map.
+// This file only dispatches; each subcommand lives in its own file.
+#include <cstdio>
+#include <cstring>
+#include <new>
+#include <string_view>
+
+#include "build_config.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+using namespace spice_connect;
+using namespace spice_connect::admin;
+
+namespace {
+
+const char* const usage =
+    "Usage: spice-connect-admin check [--map FILE]\n"
+    "       spice-connect-admin show [--map FILE] [--user USER] [--json]\n"
+    "       spice-connect-admin edit [--map FILE]\n"
+    "       spice-connect-admin --help | --version\n"
+    "       spice-connect-admin COMMAND --help\n"
+    "\n"
+    "Manage the spice-connect access map (default: %s).\n"
+    "\n"
+    "  check   validate the map like `visudo -c`, warn about unknown users and groups\n"
+    "  show    the effective table: who may open which VM, when, on which host and port\n"
+    "  edit    edit the map safely like visudo: lock, validate, replace atomically\n"
+    "\n"
+    "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
+    "error (map missing, unreadable or broken), 4 system error.\n";
+
+struct Subcommand {
+    const char* name;
+    unsigned options;
+    const char* const* usage;
+    int (*run)(const Options&);
+};
+
+const Subcommand subcommands[] = {
+    {"check", opt_map, &check_usage, check_command},
+    {"show", opt_map | opt_user | opt_json, &show_usage, show_command},
+    {"edit", opt_map, &edit_usage, edit_command},
+};
+
+int usage_error(const std::string& message) {
+    return fail(exit_usage, message + " (see spice-connect-admin --help)");
+}
+
+int run(int argc, char** argv) {
+    if (argc < 2) return usage_error("a command is needed: check, show or edit");
+    std::string_view first = argv[1];
+    if (first == "--help" || first == "-h") return std::printf(usage, build::map_path), exit_ok;
+    if (first == "--version") return std::printf("spice-connect-admin %s\n", build::version), exit_ok;
+    for (const Subcommand& sub : subcommands) {
+        if (first != sub.name) continue;
+        auto parsed = parse_options(argc - 1, argv + 1, sub.options);
+        if (auto* e = std::get_if<UsageError>(&parsed)) return usage_error(e->message);
+        const Options& options = std::get<Options>(parsed);
+        if (options.help) return std::fputs(*sub.usage, stdout), exit_ok;
+        return sub.run(options);
+    }
+    if (!first.empty() && first.front() == '-') return usage_error("unknown option '" + printable(first) + "'");
+    return usage_error("unknown command '" + printable(first) + "'; expected check, show or edit");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 1 || !argv || !argv[0]) return exit_usage;
+    try {
+        return run(argc, argv);
+    } catch (const std::bad_alloc&) {
+        std::fputs("spice-connect-admin: out of memory\n", stderr);
+    } catch (...) {
+        std::fputs("spice-connect-admin: unexpected internal error\n", stderr);
+    }
+    return exit_system;
+}

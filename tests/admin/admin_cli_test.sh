@@ -1,0 +1,458 @@
+#!/bin/bash
+# Tests of spice-connect-admin (check, show, edit) through its command line.
+#
+# Usage: admin_cli_test.sh BINARY [INSTALLED_MAP_PATH]
+#
+# Everything happens in a mktemp -d directory removed at exit; only accounts
+# every Debian system has are used (root, daemon, bin, nobody and their
+# groups). The checks on the installed map run in a private mount namespace
+# with an overlay on its directory, so the host's files stay untouched; they
+# fail where that is not possible (not root, no overlayfs): run as root.
+set -u
+
+BIN=$(realpath "$1")
+INSTALLED=${2:-/etc/spice-connect.map}
+T=$(mktemp -d)
+BG_PID=
+cleanup() {
+    [ -n "$BG_PID" ] && kill "$BG_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+unset SUDO_EDITOR VISUAL EDITOR
+
+passed=0
+failed=0
+ok() { echo "ok: $1"; passed=$((passed + 1)); }
+not_ok() {
+    echo "FAIL: $1"
+    failed=$((failed + 1))
+    echo "  exit status: $rc"
+    sed 's/^/  stdout: /' "$T/out"
+    sed 's/^/  stderr: /' "$T/err"
+}
+# CONDITION; t DESCRIPTION: one check, passed when CONDITION succeeded.
+t() {
+    local status=$?
+    if [ "$status" = 0 ]; then ok "$1"; else not_ok "$1"; fi
+}
+# run ARGS...: the binary with ARGS and the variables in ENVS, stdin from /dev/null
+# unless $INPUT is set. Sets rc, out, err.
+run() {
+    local input=${INPUT:-}
+    if [ -n "$input" ]; then
+        printf '%s' "$input" | env "${ENVS[@]}" "$BIN" "$@" >"$T/out" 2>"$T/err"
+    else
+        env "${ENVS[@]}" "$BIN" "$@" >"$T/out" 2>"$T/err" </dev/null
+    fi
+    rc=$?
+    out=$(cat "$T/out")
+    err=$(cat "$T/err")
+}
+ENVS=()
+has() { grep -Eq -- "$2" <<<"$1"; }
+lacks() { ! grep -Eq -- "$2" <<<"$1"; }
+count_lines() { grep -Ec -- "$2" <<<"$1"; }
+
+# ---------------------------------------------------------------- the maps
+# A map without errors or warnings: every name exists on any Debian system.
+cat >"$T/good.map" <<'EOF'
+# test map: accounts every Debian system has
+set viewer /usr/bin/env
+set group nogroup
+set timezone UTC
+set ports 20001-20010
+vm debianx  host=mysrv.example.org tls-port=20002 subject="C=DE,O=Example,CN=mysrv"
+vm leaptest host=192.168.2.2 tls-port=20004 title="Web test server"
+vm analysis host=2001:db8::2 tls-port=20006 kiosk fullscreen usbredir=no audio=no
+
+allow root     debianx
+allow %root    debianx  hours=18:00-23:00
+allow daemon   leaptest days=mon,tue
+allow #2       analysis
+allow %nogroup leaptest days=wed-thu
+allow %daemon  analysis days=fri-mon hours=22:00-06:00
+EOF
+chmod 0644 "$T/good.map"
+
+cat >"$T/bad.map" <<'EOF'
+set viewer /usr/bin/env
+set colour blue
+vm a host=foo..bar tls-port=20002
+allow root nosuchvm
+allow root a days=xyz
+EOF
+
+cat >"$T/warn.map" <<'EOF'
+set viewer /nonexistent/remote-viewer
+set group no-such-group-spc
+vm a host=a.example.org tls-port=20002
+allow no-such-user-spc a
+allow #3999999999 a
+allow %no-such-group-spc2 a
+allow root a
+EOF
+
+# Values that need JSON escaping: quotes, backslash, non-ASCII.
+cat >"$T/escape.map" <<'EOF'
+set viewer /usr/bin/env
+set group nogroup
+vm esc host=esc.example.org tls-port=20002 title="say \"hi\" \\ to Jürgen" subject="CN=a\\b"
+allow root esc
+EOF
+
+# ------------------------------------------------------------ command line
+run
+[ "$rc" = 2 ]; t "no command: exit 2"
+[[ $(wc -l <"$T/err") = 1 && $err == spice-connect-admin:* ]]; t "no command: one line naming the program"
+run frobnicate
+[[ $rc = 2 && $(wc -l <"$T/err") = 1 && $err == spice-connect-admin:* ]]; t "unknown command: exit 2, one line"
+run check --frobnicate
+[[ $rc = 2 && $(wc -l <"$T/err") = 1 && $err == spice-connect-admin:* ]]; t "unknown option: exit 2, one line"
+run check --json
+[ "$rc" = 2 ]; t "option of another command (check --json): exit 2"
+run check --map
+[ "$rc" = 2 ]; t "--map without a value: exit 2"
+run show --map "$T/good.map" extra
+[ "$rc" = 2 ]; t "stray argument: exit 2"
+run --help
+[[ $rc = 0 && $out == *"Usage: spice-connect-admin check"* ]]; t "--help: exit 0 and usage"
+run --version
+[[ $rc = 0 && $out == "spice-connect-admin "* ]]; t "--version: exit 0"
+for sub in check show edit; do
+    run "$sub" --help
+    [[ $rc = 0 && $out == *"Usage: spice-connect-admin $sub"* ]]; t "$sub --help: exit 0 and its usage"
+done
+
+# ------------------------------------------------------------------- check
+run check --map "$T/good.map"
+[ "$rc" = 0 ]; t "check good map: exit 0"
+[ "$out" = "$T/good.map: OK (3 VMs, 6 grants)" ]; t "check good map: OK line"
+[ -z "$err" ]; t "check good map: no warnings"
+run check --map="$T/good.map"
+[ "$rc" = 0 ]; t "check --map=FILE form: exit 0"
+
+run check --map "$T/bad.map"
+[ "$rc" = 1 ]; t "check broken map: exit 1"
+[ -z "$out" ]; t "check broken map: no OK line"
+[ "$(count_lines "$err" "^$T/bad.map:[0-9]+:[0-9]+: error: ")" = 4 ]; t "check broken map: four file:line:col: error: lines"
+has "$err" "^$T/bad.map:2:5: error: unknown setting 'colour'"; t "check broken map: unknown setting at 2:5"
+has "$err" "^$T/bad.map:3:11: error: bad host"; t "check broken map: bad host at 3:11"
+has "$err" "^$T/bad.map:4:12: error: VM 'nosuchvm' is not defined"; t "check broken map: undefined VM at 4:12"
+
+run check --map "$T/missing.map"
+[ "$rc" = 3 ]; t "check missing map: exit 3"
+has "$err" "missing.map.*No such file"; t "check missing map: says why"
+mkfifo "$T/fifo.map"
+run check --map "$T/fifo.map"
+[ "$rc" = 3 ]; t "check a FIFO: exit 3 without hanging"
+
+run check --map "$T/warn.map"
+[ "$rc" = 0 ]; t "check unknown names: exit 0 (warnings only)"
+[ "$out" = "$T/warn.map: OK (1 VMs, 4 grants)" ]; t "check unknown names: OK line"
+has "$err" "^$T/warn.map:4:7: warning: user 'no-such-user-spc' is unknown"; t "check warns: unknown user at its column"
+has "$err" "^$T/warn.map:5:7: warning: no user has uid 3999999999"; t "check warns: unknown #UID"
+has "$err" "^$T/warn.map:6:7: warning: group 'no-such-group-spc2' is unknown"; t "check warns: unknown %group"
+has "$err" "^$T/warn.map:2:11: warning: group 'no-such-group-spc'"; t "check warns: unknown set group"
+has "$err" "^$T/warn.map:1:12: warning: viewer /nonexistent/remote-viewer does not exist"; t "check warns: missing viewer"
+lacks "$err" "'root'"; t "check warns: not about root"
+
+# -------------------------------------------------------------------- show
+run show --map "$T/good.map"
+[ "$rc" = 0 ]; t "show: exit 0"
+has "$out" "^WHO +VM +WHEN +HOST +PORT +OPTIONS$"; t "show: header"
+[ "$(count_lines "$out" "^(root|%root|daemon|#2|%nogroup|%daemon) ")" = 6 ]; t "show: one row per grant"
+has "$out" '^daemon +leaptest +mon,tue +192\.168\.2\.2 +20004 +title="Web test server"$'; t "show: user row"
+has "$out" "^%root +debianx +18:00-23:00 +mysrv\.example\.org +20002 +subject=C=DE,O=Example,CN=mysrv$"; t "show: hours window"
+has "$out" "^#2 +analysis +always +2001:db8::2 +20006 +kiosk fullscreen audio=no$"; t "show: #UID row with options"
+has "$out" "^%daemon +analysis +mon,fri-sun 22:00-06:00 "; t "show: window across midnight"
+has "$out" "times in UTC"; t "show: zone in the heading"
+
+run show --map "$T/good.map" --user daemon
+[ "$rc" = 0 ]; t "show --user daemon: exit 0"
+[ "$(count_lines "$out" "^(daemon|%daemon) ")" = 2 ]; t "show --user daemon: by name and by its group"
+has "$out" "^VIA +VM +WHEN"; t "show --user daemon: VIA column"
+lacks "$out" "^(root|%root|#2|%nogroup) "; t "show --user daemon: nothing of others"
+
+run show --map "$T/good.map" --user bin
+[[ $rc = 0 && $(count_lines "$out" "^#2 +analysis ") = 1 ]]; t "show --user bin: the #UID grant"
+lacks "$out" "^(root|%root|daemon|%nogroup|%daemon) "; t "show --user bin: only that one"
+run show --map "$T/good.map" --user 2
+[[ $rc = 0 && $out == *"apply to bin (uid 2;"* ]]; t "show --user 2 (a uid): same as bin"
+run show --map "$T/good.map" --user '#2'
+[[ $rc = 0 && $out == *"apply to bin (uid 2;"* ]]; t "show --user '#2': same as bin"
+
+run show --map "$T/good.map" --user nobody
+[[ $rc = 0 && $(count_lines "$out" "^%nogroup +leaptest +wed,thu ") = 1 ]]; t "show --user nobody: the %nogroup grant"
+lacks "$out" "^(root|%root|daemon|#2|%daemon) "; t "show --user nobody: only that one"
+
+run show --map "$T/good.map" --user 0
+[[ $rc = 0 && $(count_lines "$out" "^(root|%root) +debianx ") = 2 ]]; t "show --user 0: root by name and %root"
+
+run show --map "$T/warn.map" --user daemon
+[[ $rc = 0 && $out == *"No grant applies to daemon"* ]]; t "show --user with no grant: exit 0 and says so"
+
+run show --map "$T/good.map" --user no-such-user-spc
+[ "$rc" = 1 ]; t "show --user unknown: exit 1"
+[[ $(wc -l <"$T/err") = 1 && $err == *"unknown to the system"* ]]; t "show --user unknown: one clear line"
+
+run show --map "$T/bad.map"
+[ "$rc" = 3 ]; t "show broken map: exit 3"
+has "$err" "^$T/bad.map:2:5: error: "; t "show broken map: errors printed"
+[ -z "$out" ]; t "show broken map: no table"
+run show --map "$T/missing.map"
+[ "$rc" = 3 ]; t "show missing map: exit 3"
+
+# --------------------------------------------------------------- show --json
+run show --map "$T/good.map" --json
+[ "$rc" = 0 ]; t "show --json: exit 0"
+python3 -m json.tool "$T/out" /dev/null; t "show --json: python3 -m json.tool accepts it"
+cp "$T/out" "$T/all.json"
+json_fields() {
+    python3 - "$@" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+expect = sys.argv[2]
+grants = doc["grants"]
+top = {"map", "timezone", "group", "viewer", "ports", "grants"}
+fields = {"who", "vm", "days", "hours", "when", "host", "host_kind", "tls_port", "uri", "line", "options"}
+opts = {"kiosk", "fullscreen", "title", "usbredir", "audio", "ca", "subject"}
+assert top <= set(doc), doc.keys()
+assert all(fields <= set(g) for g in grants)
+assert all(set(g["options"]) == opts for g in grants)
+if expect == "all":
+    assert doc["timezone"] == "UTC" and doc["group"] == "nogroup" and doc["viewer"] == "/usr/bin/env"
+    assert doc["ports"] == ["20001-20010"]
+    assert [g["who"] for g in grants] == ["root", "%root", "daemon", "#2", "%nogroup", "%daemon"]
+    g = grants[1]
+    assert (g["vm"], g["days"], g["hours"], g["when"]) == ("debianx", "mon-sun", "18:00-23:00", "18:00-23:00")
+    assert (g["host"], g["host_kind"], g["tls_port"]) == ("mysrv.example.org", "dns", 20002)
+    assert g["uri"] == "spice://mysrv.example.org?tls-port=20002"
+    assert g["options"]["subject"] == "C=DE,O=Example,CN=mysrv" and g["options"]["ca"] is None
+    g = grants[3]
+    assert g["uri"] == "spice://[2001:db8::2]?tls-port=20006" and g["host_kind"] == "ipv6"
+    assert g["options"] == {"kiosk": True, "fullscreen": True, "title": None, "usbredir": False,
+                            "audio": False, "ca": None, "subject": None}
+    assert grants[2]["days"] == "mon,tue" and grants[2]["hours"] is None and grants[2]["line"] == 12
+    assert "user" not in doc and all("via" not in g for g in grants)
+elif expect == "daemon":
+    assert doc["user"] == {"name": "daemon", "uid": 1, "groups": ["daemon"]}, doc["user"]
+    assert [(g["who"], g["via"]) for g in grants] == [("daemon", "daemon"), ("%daemon", "%daemon")]
+elif expect == "escape":
+    o = grants[0]["options"]
+    assert o["title"] == 'say "hi" \\ to J\u00fcrgen', o["title"]
+    assert o["subject"] == "CN=a\\b"
+EOF
+}
+json_fields "$T/all.json" all; t "show --json: documented fields and values"
+run show --map "$T/good.map" --json --user daemon
+cp "$T/out" "$T/daemon.json"
+json_fields "$T/daemon.json" daemon; t "show --json --user: user and via"
+run show --map "$T/escape.map" --json
+cp "$T/out" "$T/escape.json"
+json_fields "$T/escape.json" escape; t "show --json: quotes, backslashes and UTF-8 escaped correctly"
+ln -s "$T/escape.map" "$T/"$'odd\x01"name.map'
+run show --map "$T/"$'odd\x01"name.map' --json
+cp "$T/out" "$T/odd.json"
+python3 -m json.tool "$T/odd.json" /dev/null; t "show --json: control characters in the file name escaped"
+
+# -------------------------------------------------------------------- edit
+# Editors: small scripts standing in for vi. Each gets the file as its last
+# argument; ed-args records its arguments to test the splitting of EDITOR.
+cat >"$T/ed-append" <<'EOF'
+#!/bin/sh
+printf '%s\n' "$@" >"${ARGS_LOG:-/dev/null}"
+eval "f=\${$#}"
+echo 'allow bin debianx days=sat' >>"$f"
+EOF
+cat >"$T/ed-replace" <<'EOF'
+#!/bin/sh
+# Like vim: write a new file and rename it over the one being edited.
+f=$1
+{ cat "$f"; echo 'allow nobody leaptest'; } >"$f.new" && mv "$f.new" "$f"
+EOF
+cat >"$T/ed-break" <<'EOF'
+#!/bin/sh
+echo 'allow root' >>"$1"
+EOF
+cat >"$T/ed-break-then-fix" <<'EOF'
+#!/bin/sh
+# First run: a broken line. Second run: the broken line replaced.
+if [ ! -e "$STATE" ]; then
+    : >"$STATE"
+    echo 'vm broken host=' >>"$1"
+else
+    sed -i 's/^vm broken host=$/vm fixed host=fixed.example.org tls-port=20009/' "$1"
+fi
+EOF
+cat >"$T/ed-new" <<'EOF'
+#!/bin/sh
+printf 'set viewer /usr/bin/env\nset group nogroup\nvm n host=n.example.org tls-port=5900\nallow root n\n' >"$1"
+EOF
+chmod 0755 "$T"/ed-*
+# As root the map gets an owner root would not choose (root:daemon 0640), so
+# keeping it is visible; anyone else can only keep their own.
+if [ "$(id -u)" = 0 ]; then MAP_OWNER=root:daemon NEW_OWNER=root:root; else
+    MAP_OWNER=$(id -un):$(id -gn) NEW_OWNER=$MAP_OWNER; fi
+fresh_map() { cp "$T/good.map" "$T/m.map" && chown "$MAP_OWNER" "$T/m.map" && chmod 0640 "$T/m.map"; }
+owner_mode() { stat -c '%U:%G %a' "$1"; }
+
+fresh_map
+ENVS=(EDITOR="$T/ed-append --flag" ARGS_LOG="$T/args")
+run edit --map "$T/m.map"
+[[ $rc = 0 && $out == *"$T/m.map: saved"* ]]; t "edit: exit 0 and saved"
+grep -qx 'allow bin debianx days=sat' "$T/m.map"; t "edit: the map has the change"
+[ "$(owner_mode "$T/m.map")" = "$MAP_OWNER 640" ]; t "edit: owner and mode kept ($MAP_OWNER 640)"
+[ ! -e "$T/m.map.tmp" ]; t "edit: temporary copy removed"
+[ "$(cat "$T/args")" = "--flag"$'\n'"$T/m.map.tmp" ]; t "edit: EDITOR split on blanks, file last"
+"$BIN" check --map "$T/m.map" >/dev/null; t "edit: the result checks OK"
+
+fresh_map
+ENVS=(EDITOR=/bin/false VISUAL="$T/ed-append" SUDO_EDITOR="$T/ed-replace")
+run edit --map "$T/m.map"
+[[ $rc = 0 && $(tail -n 1 "$T/m.map") = "allow nobody leaptest" ]]; t "edit: SUDO_EDITOR first; an editor that replaces the file (vim) works"
+[ "$(owner_mode "$T/m.map")" = "$MAP_OWNER 640" ]; t "edit: replaced file gets owner and mode"
+[ ! -e "$T/m.map.tmp" ]; t "edit: temporary copy removed after replace"
+
+fresh_map
+ENVS=(EDITOR="$T/ed-break")
+INPUT=$'x\n' run edit --map "$T/m.map"
+[ "$rc" = 1 ]; t "edit broken, answer x: exit 1"
+has "$err" "^$T/m.map:[0-9]+:[0-9]+: error: "; t "edit broken: errors shown"
+[[ $out == *"What now? (e)dit again, e(x)it without saving: "* ]]; t "edit broken: the question asked"
+cmp -s "$T/good.map" "$T/m.map"; t "edit broken: map unchanged"
+[ ! -e "$T/m.map.tmp" ]; t "edit broken: temporary copy removed"
+run edit --map "$T/m.map"
+{ [[ $rc = 1 && ! -e $T/m.map.tmp ]] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit broken, end of input: exit 1, map unchanged, copy removed"
+INPUT=$'whatever\n' run edit --map "$T/m.map"
+{ [ "$rc" = 1 ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit broken, other answer: exit 1, map unchanged"
+
+fresh_map
+ENVS=(EDITOR="$T/ed-break-then-fix" STATE="$T/state")
+INPUT=$'e\n' run edit --map "$T/m.map"
+[[ $rc = 0 && $out == *"saved"* ]]; t "edit broken, answer e, fixed: saved"
+grep -q '^vm fixed host=fixed.example.org' "$T/m.map"; t "edit again: the fixed line is in the map"
+[ ! -e "$T/m.map.tmp" ]; t "edit again: copy removed"
+
+fresh_map
+inode_before=$(stat -c %i "$T/m.map")
+ENVS=(EDITOR=true)
+run edit --map "$T/m.map"
+[[ $rc = 0 && $out == *"no changes"* ]]; t "edit unchanged: exit 0 and says so"
+{ [ "$(stat -c %i "$T/m.map")" = "$inode_before" ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit unchanged: the same file, untouched"
+[ ! -e "$T/m.map.tmp" ]; t "edit unchanged: copy removed"
+
+fresh_map
+ENVS=(EDITOR=false)
+run edit --map "$T/m.map"
+{ [[ $rc = 1 && ! -e $T/m.map.tmp ]] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit, editor fails: exit 1, map unchanged, copy removed"
+ENVS=(EDITOR=/nonexistent/editor)
+run edit --map "$T/m.map"
+[[ $rc = 3 && ! -e $T/m.map.tmp ]]; t "edit, editor missing: exit 3, copy removed"
+
+ENVS=(EDITOR="$T/ed-new")
+run edit --map "$T/new.map"
+[[ $rc = 0 && $out == *"saved"* ]]; t "edit a new map: saved"
+[ "$(owner_mode "$T/new.map")" = "$NEW_OWNER 644" ]; t "edit a new map: $NEW_OWNER 644"
+ENVS=(EDITOR=true)
+run edit --map "$T/new2.map"
+[[ $rc = 0 && ! -e $T/new2.map && ! -e $T/new2.map.tmp ]]; t "edit a new map, no change: not created"
+
+fresh_map
+ln -s "$T/m.map" "$T/link.map"
+ENVS=(EDITOR="$T/ed-append")
+run edit --map "$T/link.map"
+{ [[ $rc = 3 && -L $T/link.map && ! -e $T/link.map.tmp ]] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit a symlink: refused (exit 3), link and map kept"
+
+# Another edit holds the lock on FILE.tmp.
+fresh_map
+# The subshell becomes sleep and keeps the locked descriptor: killing it frees the lock.
+(exec 9>"$T/m.map.tmp" && flock 9 && touch "$T/locked" && exec sleep 60) &
+BG_PID=$!
+for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.05; done
+ENVS=(EDITOR="$T/ed-append")
+run edit --map "$T/m.map"
+[[ $rc = 1 && $err == *"being edited by someone else"* ]]; t "edit while locked: exit 1, busy message"
+cmp -s "$T/good.map" "$T/m.map"; t "edit while locked: map unchanged"
+[ -e "$T/m.map.tmp" ]; t "edit while locked: the other's copy left alone"
+kill "$BG_PID" 2>/dev/null
+wait "$BG_PID" 2>/dev/null
+BG_PID=
+run edit --map "$T/m.map"
+[[ $rc = 0 && ! -e $T/m.map.tmp ]]; t "edit after the lock is released: saved"
+
+# Killed while the editor runs: the copy goes, the map stays.
+fresh_map
+cat >"$T/ed-hang" <<'EOF'
+#!/bin/sh
+echo $$ >"$T_DIR/editor.pid"
+echo 'allow bin debianx' >>"$1"
+exec sleep 60
+EOF
+chmod 0755 "$T/ed-hang"
+T_DIR=$T EDITOR="$T/ed-hang" "$BIN" edit --map "$T/m.map" </dev/null >/dev/null 2>&1 &
+admin_pid=$!
+for _ in $(seq 100); do [ -s "$T/editor.pid" ] && break; sleep 0.05; done
+[ -e "$T/m.map.tmp" ]; t "edit: the copy exists while the editor runs"
+kill -TERM "$admin_pid"
+wait "$admin_pid"
+rc=$?
+kill "$(cat "$T/editor.pid")" 2>/dev/null
+{ [ "$rc" = 143 ] && [ ! -e "$T/m.map.tmp" ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit killed by SIGTERM: copy removed, map unchanged"
+ENVS=()
+
+# ------------------------------------------------------- the installed map
+# The launcher's rules for the installed file, and root-only editing. Run in
+# a private mount namespace where the map's directory is a throwaway overlay
+# (upper layer in $T), so the host's directory never changes. Each step
+# prints "NAME: RESULT"; the checks below compare those lines.
+installed_steps() {
+    local dir m=$INSTALLED
+    dir=$(dirname "$m")
+    mkdir -p "$T/ovl/up" "$T/ovl/work"
+    mount -t overlay overlay -o "lowerdir=$dir,upperdir=$T/ovl/up,workdir=$T/ovl/work" "$dir" 2>/dev/null || exit 99
+    rm -f "$m" "$m.tmp"
+    rc_of() { "$@" >/dev/null 2>&1; echo $?; }
+    says() { local pattern=$1; shift; "$@" 2>&1 | grep -c -- "$pattern"; }
+    echo "missing: $(rc_of "$BIN" check)"
+    cp "$T/good.map" "$m" && chown root:root "$m" && chmod 0644 "$m"
+    echo "root 0644: $(rc_of "$BIN" check)"
+    chmod 0664 "$m"
+    echo "group-writable: $(rc_of "$BIN" check) $(says 'error: is writable by group or others' "$BIN" check)"
+    chmod 0644 "$m" && chown daemon "$m"
+    echo "owned by daemon: $(rc_of "$BIN" check) $(says 'error: is owned by uid 1, not root' "$BIN" check)"
+    chown root "$m" && mv "$m" "$m.real" && ln -s "$m.real" "$m"
+    echo "symlink: $(rc_of "$BIN" check) $(says 'error: is a symbolic link' "$BIN" check)"
+    echo "symlink by another name: $(rc_of "$BIN" check --map "$dir/./$(basename "$m")")"
+    rm "$m" && mv "$m.real" "$m"
+    echo "edit as nobody: $(rc_of setpriv --reuid=65534 --regid=65534 --clear-groups env EDITOR="$T/ed-append" "$BIN" edit)"
+    echo "edit as root: $(rc_of env EDITOR="$T/ed-append" "$BIN" edit) $(grep -c 'allow bin debianx' "$m") $(stat -c '%U:%G %a' "$m")"
+}
+host_state() { if [ -e "$INSTALLED" ]; then stat -c '%i %Y %s' "$INSTALLED"; else echo absent; fi; }
+if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
+    before=$(host_state)
+    chmod 0755 "$T"  # nobody must reach the editor script
+    export -f installed_steps
+    export BIN INSTALLED T
+    unshare -m --propagation private bash -c installed_steps >"$T/out" 2>"$T/err"
+    rc=$?
+    r=$(cat "$T/out")
+    if [ "$rc" = 99 ]; then
+        false; t "installed-map checks need an overlay mount of $(dirname "$INSTALLED") (tmpfs/overlayfs in a mount namespace)"
+    else
+        has "$r" "^missing: 3$"; t "check installed map missing: exit 3"
+        has "$r" "^root 0644: 0$"; t "check installed map root:root 0644: exit 0"
+        has "$r" "^group-writable: 1 1$"; t "check installed map group-writable: error, exit 1"
+        has "$r" "^owned by daemon: 1 1$"; t "check installed map owned by a user: error, exit 1"
+        has "$r" "^symlink: 1 1$"; t "check installed map is a symlink: error, exit 1"
+        has "$r" "^symlink by another name: 1$"; t "check --map naming the installed map differently: same checks"
+        has "$r" "^edit as nobody: 3$"; t "edit installed map as non-root: exit 3"
+        has "$r" "^edit as root: 0 1 root:root 644$"; t "edit installed map as root: saved, owner and mode kept"
+    fi
+    [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"
+else
+    false; t "installed-map checks need root, unshare and setpriv: run the tests as root"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

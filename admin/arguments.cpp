@@ -5,36 +5,77 @@
 #include "build_config.hpp"
 
 namespace spice_connect::admin {
+
 std::string printable(std::string_view arg) {
     std::string out;
     for (char c : arg.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
     return out;
 }
 
+namespace {
+
+struct Flag {
+    std::string_view name;
+    unsigned bit;
+    bool Options::*field;
+};
+
+struct Valued {
+    std::string_view name;
+    unsigned bit;
+    std::string Options::*field;
+};
+
+constexpr Flag flags[] = {
+    {"--json", opt_json, &Options::json},
+    {"--fix", opt_fix, &Options::fix},
+    {"--server", opt_server, &Options::server},
+};
+
+const Valued valued[] = {
+    {"--map", opt_map, &Options::map},         {"--user", opt_user, &Options::user},
+    {"--root", opt_root, &Options::root},      {"--backend", opt_backend, &Options::backend},
+    {"--timeout", opt_timeout, &Options::timeout},
+};
+
+}  // namespace
+
 std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned allowed) {
     Options o;
     o.map = build::map_path;
     const std::string command = argv[0];
-    bool map_given = false, user_given = false;
+    unsigned given = 0;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
             o.help = true;
             continue;
         }
-        if (arg == "--json" && (allowed & opt_json)) {
-            o.json = true;
+        if (arg.empty() || arg.front() != '-') {
+            if (!(allowed & opt_positional))
+                return UsageError{"unexpected argument '" + printable(arg) + "' for " + command};
+            o.positional.emplace_back(arg);
+            continue;
+        }
+        bool done = false;
+        for (const Flag& f : flags) {
+            if (arg != f.name || !(allowed & f.bit)) continue;
+            o.*f.field = true;
+            done = true;
+        }
+        if (done) continue;
+        if (arg == "--clients" && (allowed & opt_clients)) {
+            // Every following word up to the next option is an address.
+            while (i + 1 < argc && argv[i + 1][0] != '-') o.clients.emplace_back(argv[++i]);
+            if (o.clients.empty()) return UsageError{"--clients needs at least one address"};
             continue;
         }
         // Options with a value: "--map FILE" or "--map=FILE".
         std::string_view name = arg.substr(0, arg.find('='));
-        bool is_map = name == "--map" && (allowed & opt_map);
-        bool is_user = name == "--user" && (allowed & opt_user);
-        if (!is_map && !is_user) {
-            if (!arg.empty() && arg.front() == '-')
-                return UsageError{"unknown option '" + printable(arg) + "' for " + command};
-            return UsageError{"unexpected argument '" + printable(arg) + "' for " + command};
-        }
+        const Valued* match = nullptr;
+        for (const Valued& v : valued)
+            if (name == v.name && (allowed & v.bit)) match = &v;
+        if (!match) return UsageError{"unknown option '" + printable(arg) + "' for " + command};
         std::string value;
         if (name.size() < arg.size()) {
             value = arg.substr(name.size() + 1);
@@ -44,10 +85,9 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
             return UsageError{std::string(name) + " needs a value"};
         }
         if (value.empty()) return UsageError{std::string(name) + " needs a non-empty value"};
-        bool& given = is_map ? map_given : user_given;
-        if (given) return UsageError{std::string(name) + " is given twice"};
-        given = true;
-        (is_map ? o.map : o.user) = value;
+        if (given & match->bit) return UsageError{std::string(name) + " is given twice"};
+        given |= match->bit;
+        o.*match->field = value;
     }
     return o;
 }

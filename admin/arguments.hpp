@@ -1,16 +1,24 @@
-// The options of the subcommands: --map FILE, --user U, --json, --help.
-// Each subcommand accepts only its own; anything else is a usage error.
+// The options of the subcommands. Each subcommand accepts only its own
+// (a mask of OptionSet); anything else is a usage error.
 #pragma once
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace spice_connect::admin {
 
 enum OptionSet : unsigned {
-    opt_map = 1u << 0,
-    opt_user = 1u << 1,
-    opt_json = 1u << 2,
+    opt_map = 1u << 0,         // --map FILE
+    opt_user = 1u << 1,        // --user U
+    opt_json = 1u << 2,        // --json
+    opt_fix = 1u << 3,         // --fix
+    opt_root = 1u << 4,        // --root DIR
+    opt_backend = 1u << 5,     // --backend nft|iptables
+    opt_server = 1u << 6,      // --server
+    opt_clients = 1u << 7,     // --clients ADDR... (until the next option)
+    opt_timeout = 1u << 8,     // --timeout SECONDS
+    opt_positional = 1u << 9,  // words that are not options (an action, a VM)
 };
 
 struct Options {
@@ -18,6 +26,13 @@ struct Options {
     std::string user;  // empty: every grant
     bool json = false;
     bool help = false;
+    bool fix = false;
+    bool server = false;
+    std::string root;     // empty: the running system
+    std::string backend;  // empty: the subcommand's default
+    std::string timeout;  // empty: the subcommand's default
+    std::vector<std::string> clients;
+    std::vector<std::string> positional;
 };
 
 struct UsageError {

@@ -89,6 +89,9 @@ struct Settings {
     std::string group = "spicegrp";
     std::string timezone;  // empty: the system zone (/etc/localtime)
     std::vector<PortRange> ports;  // empty: the VMs' TLS ports
+    bool require_launcher = false;  // firewall: grants also need the launcher's group (skgid)
+    bool require_firewall = false;  // launcher: refuse without a fresh firewall stamp
+    bool audit_fix = false;         // the audit timer repairs instead of only reporting
 };
 
 struct Map {

@@ -99,11 +99,20 @@ private:
         const std::string& value = t[2].text;
         int vcol = t[2].column;
         Settings& s = result_.map.settings;
-        if (key != "viewer" && key != "group" && key != "timezone" && key != "ports")
-            return error(line_no, t[1].column, "unknown setting '" + key + "'; expected viewer, group, timezone or ports");
+        bool* yes_no = key == "require-launcher" ? &s.require_launcher
+                       : key == "require-firewall" ? &s.require_firewall
+                       : key == "audit-fix"        ? &s.audit_fix
+                                                   : nullptr;
+        if (key != "viewer" && key != "group" && key != "timezone" && key != "ports" && !yes_no)
+            return error(line_no, t[1].column,
+                         "unknown setting '" + key +
+                             "'; expected viewer, group, timezone, ports, require-launcher, require-firewall or audit-fix");
         if (!settings_seen_.insert(key).second)
             return error(line_no, t[1].column, "setting '" + key + "' is given twice");
-        if (key == "viewer") {
+        if (yes_no) {
+            if (value != "yes" && value != "no") return error(line_no, vcol, key + " takes yes or no");
+            *yes_no = value == "yes";
+        } else if (key == "viewer") {
             if (!is_absolute_clean_path(value))
                 return error(line_no, vcol, "viewer must be an absolute path without '.', '..' or '//' parts");
             s.viewer = value;

@@ -18,6 +18,7 @@ const char* const usage =
     "Usage: spice-connect-admin check [--map FILE]\n"
     "       spice-connect-admin show [--map FILE] [--user USER] [--json]\n"
     "       spice-connect-admin edit [--map FILE]\n"
+    "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -26,6 +27,7 @@ const char* const usage =
     "  check   validate the map like `visudo -c`, warn about unknown users and groups\n"
     "  show    the effective table: who may open which VM, when, on which host and port\n"
     "  edit    edit the map safely like visudo: lock, validate, replace atomically\n"
+    "  firewall  the per-user client rules generated from the map (print, apply, remove, verify)\n"
     "\n"
     "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
     "error (map missing, unreadable or broken), 4 system error.\n";
@@ -41,6 +43,7 @@ const Subcommand subcommands[] = {
     {"check", opt_map, &check_usage, check_command},
     {"show", opt_map | opt_user | opt_json, &show_usage, show_command},
     {"edit", opt_map, &edit_usage, edit_command},
+    {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
 };
 
 int usage_error(const std::string& message) {

@@ -26,6 +26,7 @@
 #include "decision_log.hpp"
 #include "environment.hpp"
 #include "exit_codes.hpp"
+#include "firewall_stamp.hpp"
 #include "installation.hpp"
 #include "parser.hpp"
 #include "privileges.hpp"
@@ -160,6 +161,14 @@ int run(int argc, char** argv, char** envp) {
         return refuse(exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) + " error(s), so it grants nothing (first: " +
                                        parsed_map.errors.front().format() + "); ask your administrator to run spice-connect-admin check");
     const Map& map = parsed_map.map;
+    if (map.settings.require_firewall) {
+        // The rules loaded must be those of this very map (the stamp names its digest).
+        auto stamp = read_trusted_stamp(build::firewall_stamp_path);
+        if (auto* r = std::get_if<Refusal>(&stamp)) return refuse(*r);
+        if (!stamp_matches_map(std::get<std::string>(stamp), std::get<std::string>(text)))
+            return refuse(exit_config, "the console firewall enforces another version of the access map; ask your administrator "
+                                       "to run spice-connect-admin firewall apply");
+    }
     const auto map_gid = group_id(map.settings.group);
     if (!map_gid || *map_gid != launcher_gid)
         return refuse(exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +

@@ -28,8 +28,11 @@ std::string mode_text(mode_t m) {
 
 }  // namespace
 
-OrRefusal<std::string> read_trusted_map(const char* path) {
-    const std::string what = "the access map";
+namespace {
+
+// A root-owned file nobody else can write, read whole (up to max_bytes).
+OrRefusal<std::string> read_root_owned_file(const std::string& what, const char* path, std::size_t max_bytes,
+                                            const char* expected_modes) {
     UniqueFd fd(::open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (!fd) return open_failure(what, path, errno);
     struct stat st{};
@@ -39,17 +42,17 @@ OrRefusal<std::string> read_trusted_map(const char* path) {
         return Refusal{3, what + " " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not root" + ask_admin};
     if (st.st_mode & (S_IWGRP | S_IWOTH))
         return Refusal{3, what + " " + path + " is writable by group or others (mode " + mode_text(st.st_mode) +
-                              "); expected 0640 root:GROUP or 0644 root:root" + ask_admin};
-    if (static_cast<std::size_t>(st.st_size) > max_map_bytes)
-        return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_map_bytes) + " bytes" + ask_admin};
+                              "); expected " + expected_modes + ask_admin};
+    if (static_cast<std::size_t>(st.st_size) > max_bytes)
+        return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes" + ask_admin};
     std::string text;
     text.resize(static_cast<std::size_t>(st.st_size) + 1);
     std::size_t got = 0;
     while (true) {
         if (got == text.size()) {
             // Grew while we read; read on up to the cap.
-            if (text.size() > max_map_bytes)
-                return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_map_bytes) + " bytes" + ask_admin};
+            if (text.size() > max_bytes)
+                return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes" + ask_admin};
             text.resize(text.size() * 2 + 1);
         }
         ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
@@ -59,6 +62,20 @@ OrRefusal<std::string> read_trusted_map(const char* path) {
         got += static_cast<std::size_t>(n);
     }
     text.resize(got);
+    return text;
+}
+
+}  // namespace
+
+OrRefusal<std::string> read_trusted_map(const char* path) {
+    return read_root_owned_file("the access map", path, max_map_bytes, "0640 root:GROUP or 0644 root:root");
+}
+
+OrRefusal<std::string> read_trusted_stamp(const char* path) {
+    auto text = read_root_owned_file("the firewall stamp", path, 4096, "0644 root:root");
+    if (auto* r = std::get_if<Refusal>(&text); r && r->message.find("does not exist") != std::string::npos)
+        return Refusal{3, std::string("the console firewall is not active on this workstation (no ") + path +
+                              "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply"};
     return text;
 }
 

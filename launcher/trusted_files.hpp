@@ -15,6 +15,10 @@ namespace spice_connect {
 // group or others, at most max_map_bytes.
 OrRefusal<std::string> read_trusted_map(const char* path);
 
+// The firewall stamp: the same rules as the map (root-owned, not writable by
+// others, no symlink), at most 4 KiB.
+OrRefusal<std::string> read_trusted_stamp(const char* path);
+
 // The viewer: a regular file, not a symlink, owned by root, group `group`,
 // not writable by group or others, no setuid/setgid bit. The descriptor is
 // what gets executed (execveat), so the checked file is the one that runs.

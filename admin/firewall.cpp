@@ -1,0 +1,183 @@
+// spice-connect-admin firewall print|apply|remove|verify: the per-user
+// client rules generated from the map (the real boundary; the launcher's
+// group is defence in depth).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "build_config.hpp"
+#include "clock.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "findings.hpp"
+#include "firewall_backend.hpp"
+#include "firewall_stamp.hpp"
+#include "firewall_stamp_file.hpp"
+#include "map_source.hpp"
+#include "rulesets.hpp"
+#include "system_directory.hpp"
+
+namespace spice_connect::admin {
+
+const char* const firewall_usage =
+    "Usage: spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
+    "       spice-connect-admin firewall print --server --clients ADDR... [--backend nft|iptables] [--map FILE]\n"
+    "\n"
+    "The client firewall generated from the map: each user's sockets may open TCP\n"
+    "connections to the guarded ports only at their own VM's addresses and TLS port,\n"
+    "and only in their time windows; every other attempt gets a TCP reset.\n"
+    "\n"
+    "  print     the ruleset for this moment\n"
+    "  apply     load it atomically and write the firewall stamp\n"
+    "  remove    unload it and remove the stamp\n"
+    "  verify    compare the loaded rules with the map; exit 1 on any difference\n"
+    "\n"
+    "  --backend nft|iptables   nft (default): table inet spice_connect; iptables:\n"
+    "                           chains SPICE_CONNECT* for IPv4 and IPv6\n"
+    "  --map FILE               the map (default: the installed map)\n"
+    "  --server                 with print: the KVM host's INPUT rules instead\n"
+    "  --clients ADDR...        with --server: the managed clients (addresses or prefixes)\n";
+
+namespace {
+
+struct LoadedMap {
+    MapSource source;
+    Map map;
+};
+
+// The map for the firewall: read without following a symlink, parsed with
+// no error, or nothing (a broken map never changes the rules).
+std::variant<LoadedMap, int> load_map(const std::string& path) {
+    auto source = read_map_source(path, false);
+    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
+    LoadedMap loaded{std::get<MapSource>(source), {}};
+    ParseResult parsed = parse_map(loaded.source.text, path, ParseOptions{build::zoneinfo_dir});
+    if (!parsed.ok()) {
+        print_findings(from_diagnostics(parsed.errors));
+        return fail(exit_config, path + " has errors; the firewall was not changed (see spice-connect-admin check)");
+    }
+    loaded.map = std::move(parsed.map);
+    return loaded;
+}
+
+std::variant<firewall::Plan, int> plan_now(const Map& map) {
+    auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
+    if (!now) return fail(exit_system, "cannot read the clock in the map's time zone");
+    firewall::SystemDirectory directory;
+    firewall::SystemResolver resolver;
+    firewall::PlanResult result = firewall::make_plan(map, now->local, directory, resolver);
+    if (!result.error.empty()) return fail(exit_config, result.error);
+    for (const std::string& w : result.plan.warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
+    return result.plan;
+}
+
+int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
+    if (o.clients.empty()) return fail(exit_usage, "--server needs --clients ADDR... (the managed client workstations)");
+    firewall::ServerClients clients;
+    for (const std::string& c : o.clients) {
+        auto parsed = firewall::parse_client(c);
+        if (!parsed) return fail(exit_usage, "'" + printable(c) + "' is not an IPv4 or IPv6 address or prefix");
+        (parsed->first == firewall::Family::ipv4 ? clients.v4 : clients.v6).push_back(parsed->second);
+    }
+    if (nft) {
+        std::fputs(firewall::nft_server_ruleset(plan.guarded, clients).c_str(), stdout);
+    } else {
+        for (auto family : {firewall::Family::ipv4, firewall::Family::ipv6})
+            std::fputs(firewall::iptables_server_ruleset(plan.guarded, clients, family).c_str(), stdout);
+    }
+    return exit_ok;
+}
+
+// Lines in `a` not in `b`, counting duplicates.
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::map<std::string, int> count;
+    for (const auto& l : b) ++count[l];
+    std::vector<std::string> out;
+    for (const auto& l : a)
+        if (count[l]-- <= 0) out.push_back(l);
+    return out;
+}
+
+int verify(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
+    int drift = 0;
+    RuleLines live = backend.live();
+    if (!live.present) {
+        std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend.name().c_str());
+        drift = 1;
+    } else {
+        auto expected = backend.expected(plan);
+        if (!expected) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
+        for (const auto& l : minus(expected->lines, live.lines)) std::printf("missing:    %s\n", l.c_str()), drift = 1;
+        for (const auto& l : minus(live.lines, expected->lines)) std::printf("unexpected: %s\n", l.c_str()), drift = 1;
+        if (!drift && expected->lines != live.lines) std::printf("drift: the rules are loaded in another order\n"), drift = 1;
+    }
+    auto stamp = read_map_source(build::firewall_stamp_path, false);
+    if (std::get_if<SourceFailure>(&stamp)) {
+        std::printf("drift: no firewall stamp %s (the launcher refuses under require-firewall)\n", build::firewall_stamp_path);
+        drift = 1;
+    } else if (!stamp_matches_map(std::get<MapSource>(stamp).text, map_text)) {
+        std::printf("drift: the firewall stamp names another version of the map\n");
+        drift = 1;
+    }
+    if (drift) return exit_denied;
+    std::printf("firewall: the loaded %s rules match the map (%zu lines)\n", backend.name().c_str(), live.lines.size());
+    return exit_ok;
+}
+
+}  // namespace
+
+int firewall_command(const Options& o) {
+    if (o.positional.size() != 1) return fail(exit_usage, "firewall needs one action: print, apply, remove or verify");
+    const std::string& action = o.positional[0];
+    if (action != "print" && action != "apply" && action != "remove" && action != "verify")
+        return fail(exit_usage, "unknown firewall action '" + printable(action) + "'; expected print, apply, remove or verify");
+    if (!o.backend.empty() && o.backend != "nft" && o.backend != "iptables")
+        return fail(exit_usage, "--backend takes nft or iptables");
+    if ((o.server || !o.clients.empty()) && action != "print")
+        return fail(exit_usage, "--server and --clients go only with print");
+    if (!o.clients.empty() && !o.server) return fail(exit_usage, "--clients goes only with --server");
+    const bool nft = o.backend.empty() || o.backend == "nft";
+    auto backend = nft ? make_nft_backend() : make_iptables_backend();
+    if (action != "print" && ::geteuid() != 0) return fail(exit_config, "firewall " + action + " needs root");
+
+    if (action == "remove") {
+        remove_firewall_stamp(build::firewall_stamp_path);
+        Outcome out = backend->remove();
+        if (!out.ok) return fail(exit_system, out.message);
+        std::printf("firewall: %s rules removed\n", backend->name().c_str());
+        return exit_ok;
+    }
+    auto loaded = load_map(o.map);
+    if (auto* code = std::get_if<int>(&loaded)) return *code;
+    const LoadedMap& lm = std::get<LoadedMap>(loaded);
+    auto planned = plan_now(lm.map);
+    if (auto* code = std::get_if<int>(&planned)) return *code;
+    const firewall::Plan& plan = std::get<firewall::Plan>(planned);
+
+    if (action == "print") {
+        if (o.server) return print_server(o, plan, nft);
+        std::fputs(backend->print(plan).c_str(), stdout);
+        return std::fflush(stdout) == 0 ? exit_ok : exit_system;
+    }
+    if (action == "verify") return verify(*backend, plan, lm.source.text);
+
+    Outcome out = backend->apply(plan);
+    if (!out.ok) {
+        // nft: the old rules and their stamp stay valid. iptables: one family
+        // may be loaded and the other not, so nothing vouches for the rules.
+        if (!nft) remove_firewall_stamp(build::firewall_stamp_path);
+        return fail(exit_system, out.message);
+    }
+    std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, lm.source.text, backend->name());
+    if (!stamp_error.empty()) return fail(exit_system, "rules loaded, but " + stamp_error);
+    std::printf("firewall: %s rules applied: %zu allowance(s), guarded ports", backend->name().c_str(), plan.allowances.size());
+    for (const PortRange& r : plan.guarded)
+        std::printf(" %u%s", static_cast<unsigned>(r.first), r.last != r.first ? ("-" + std::to_string(r.last)).c_str() : "");
+    std::printf("\n");
+    return exit_ok;
+}
+
+}  // namespace spice_connect::admin

@@ -1,0 +1,67 @@
+// What the client firewall must say, derived from the map at one moment:
+// which (uid, address, port) may open a connection, and which ports are
+// guarded. Pure: NSS and DNS come in through the Directory and Resolver
+// interfaces, so the generated rules can be tested with golden files.
+#pragma once
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "map.hpp"
+
+namespace spice_connect::firewall {
+
+enum class Family { ipv4, ipv6 };
+
+struct Address {
+    Family family = Family::ipv4;
+    std::string text;  // canonical (inet_ntop)
+    bool operator<(const Address& o) const;
+    bool operator==(const Address& o) const = default;
+};
+
+// Who is who: user names, and group members (primary and supplementary).
+class Directory {
+public:
+    virtual ~Directory() = default;
+    virtual std::optional<uid_t> uid_of(const std::string& user) const = 0;
+    virtual std::optional<gid_t> gid_of(const std::string& group) const = 0;
+    virtual std::vector<uid_t> members_of(const std::string& group) const = 0;  // empty if unknown
+};
+
+// Every address of a DNS name (A and AAAA); literals never reach it.
+class Resolver {
+public:
+    virtual ~Resolver() = default;
+    virtual std::vector<Address> resolve(const std::string& name) const = 0;
+};
+
+struct Allowance {
+    uid_t uid = 0;
+    Address address;
+    std::uint16_t port = 0;
+    bool operator<(const Allowance& o) const;
+    bool operator==(const Allowance& o) const = default;
+};
+
+struct Plan {
+    std::vector<PortRange> guarded;     // merged, sorted
+    std::vector<Allowance> allowances;  // sorted, unique
+    std::optional<gid_t> launcher_gid;  // set when the map says require-launcher yes
+    std::vector<std::string> warnings;  // unknown users, unresolvable hosts ...
+};
+
+// The plan for `now` (in the map's zone): only grants open at that moment.
+// A failure that would weaken the rules (require-launcher with an unknown
+// group) is reported through `error` and yields no plan.
+struct PlanResult {
+    Plan plan;
+    std::string error;
+};
+PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
+
+std::optional<Address> parse_address(const std::string& text);  // canonicalises
+
+}  // namespace spice_connect::firewall

@@ -1,0 +1,34 @@
+#include "firewall_stamp.hpp"
+
+#include "sha256.hpp"
+
+namespace spice_connect {
+namespace {
+constexpr std::string_view header = "spice-connect firewall stamp 1\n";
+constexpr std::string_view digest_key = "map-sha256 ";
+}  // namespace
+
+std::string format_firewall_stamp(std::string_view map_text, const std::string& backend, std::time_t applied) {
+    char when[32] = "";
+    std::tm tm{};
+    if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\nbackend " + backend + "\napplied " + when + "\n";
+}
+
+std::optional<std::string> stamped_map_digest(std::string_view stamp_text) {
+    if (stamp_text.substr(0, header.size()) != header) return std::nullopt;
+    std::size_t at = stamp_text.find(std::string("\n") + std::string(digest_key));
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view digest = stamp_text.substr(at + 1 + digest_key.size(), 64);
+    if (digest.size() != 64) return std::nullopt;
+    for (char c : digest)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    return std::string(digest);
+}
+
+bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text) {
+    auto digest = stamped_map_digest(stamp_text);
+    return digest && *digest == sha256_hex(map_text);
+}
+
+}  // namespace spice_connect

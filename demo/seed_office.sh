@@ -10,7 +10,9 @@ build=$(readlink -f "${1:-$top/build}")
 . "$top/tests/integration/office.sh"
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
-trap 'office_syslog_stop; cd /; umount -R /dev 2>/dev/null; umount -R /etc 2>/dev/null; umount -R "$work" 2>/dev/null; rmdir "$work"' EXIT
+# The mounts vanish with the namespace; only the directory on the host's
+# /tmp needs removing (lazy unmount: files may still be open).
+trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
 office_setup "$work"
 office_syslog_start
 office_install_launcher "$build/launcher/spice-connect"

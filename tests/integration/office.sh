@@ -6,9 +6,14 @@
 
 office_require_namespace() {
     if [ "$(id -u)" != 0 ]; then echo "office.sh: must run as root" >&2; exit 4; fi
-    # Refuse to touch the host's /etc: our mount namespace must differ from init's.
-    if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink /proc/1/ns/mnt)" ]; then
-        echo "office.sh: not in a private mount namespace (run under unshare -m)" >&2; exit 4
+    # Refuse to touch the host's /etc: our mount namespace must differ from
+    # the one of the process that started us (unshare execs into bash, so
+    # that is our parent). Unreadable counts as "not private".
+    local mine parents
+    mine=$(readlink /proc/self/ns/mnt 2>/dev/null)
+    parents=$(readlink "/proc/$PPID/ns/mnt" 2>/dev/null)
+    if [ -z "$mine" ] || [ -z "$parents" ] || [ "$mine" = "$parents" ]; then
+        echo "office.sh: not in a private mount namespace (run under unshare --mount --propagation private)" >&2; exit 4
     fi
 }
 

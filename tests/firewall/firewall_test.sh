@@ -1,0 +1,185 @@
+#!/bin/bash
+# The client firewall against real traffic: real users (private mount
+# namespace) open TCP connections from a client network namespace to
+# listeners in a server namespace, through rules loaded by
+# spice-connect-admin firewall. Usage, as root:
+#   unshare --mount --propagation private bash firewall_test.sh ADMIN LAUNCHER CONNECTING_VIEWER
+set -u
+here=$(dirname "$(readlink -f "$0")")
+. "$here/../integration/office.sh"
+. "$here/../integration/assert.sh"
+. "$here/network.sh"
+ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlink -f "$3")
+
+work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
+trap 'network_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+office_setup "$work"
+mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
+printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
+office_install_launcher "$LAUNCHER_BIN"
+office_install_viewer "$CONNECTOR"
+install -m 0755 "$CONNECTOR" "$OFFICE/bin/connect"   # the same program, run directly
+network_start
+network_listen 20002 20004 20006 20008 20020
+
+H=$((10#$(date -u +%H)))
+hh() { printf '%02d:00' $(( ($1 + 24) % 24 )); }
+CLOSED=$(hh $((H + 2)))-$(hh $((H + 3))); [ "${CLOSED#*-}" = 00:00 ] && CLOSED=${CLOSED%-*}-24:00
+OPEN=$(hh $((H - 1)))-$(hh $((H + 2)))
+
+write_map() {  # extra lines on stdin are appended
+    office_write_map <<MAP
+set viewer $OFFICE/bin/remote-viewer
+set group spicegrp
+set timezone UTC
+set ports 20001-20010
+vm debianx  host=mysrv.test tls-port=20002
+vm leaptest host=$SERVER_V4 tls-port=20004
+vm analysis host=$SERVER_V6 tls-port=20006
+vm later    host=$SERVER_V4 tls-port=20008
+allow myself  debianx
+allow %boss   debianx
+allow maggie  leaptest
+allow #1030   analysis
+allow anne    later hours=$CLOSED
+allow tzuser  later hours=$OPEN
+$(cat)
+MAP
+}
+write_map < /dev/null
+MAP_FILE=/etc/spice-connect.map
+
+# try USER HOST PORT: connect from the client as USER (own uid and groups).
+try() {
+    local h=$2; [[ $h == *:* ]] && h="[$h]"
+    on_client setpriv --reuid="$1" --regid="$1" --init-groups "$OFFICE/bin/connect" "spice://$h?tls-port=$3" 2>&1 | head -1 | cut -d' ' -f1
+}
+expect_try() {  # user host port expected
+    expect_equal "$1 -> $2:$3 $4" "$(try "$1" "$2" "$3")" "$4"
+}
+
+traffic_matrix() {  # label
+    echo "# traffic through the $1 rules"
+    expect_try myself  $SERVER_V4   20002 connected
+    expect_try myself  $SERVER_V6   20002 connected          # every address of the name
+    expect_try mybro   $SERVER_V4   20002 reset
+    expect_try mybro   $SERVER_V6   20002 reset              # the IPv6 bypass is closed
+    expect_try maggie  $SERVER_V4   20004 connected
+    expect_try maggie  $SERVER_V4_2 20004 reset              # a second address of the server
+    expect_try maggie  $SERVER_V6   20004 reset              # the other address family
+    expect_try maggie  $SERVER_V4   20002 reset              # another VM's port
+    expect_try carol   $SERVER_V4   20002 connected          # %boss
+    expect_try ralph   $SERVER_V6   20006 connected          # #1030
+    expect_try ralph   $SERVER_V4   20006 reset
+    expect_try anne    $SERVER_V4   20008 reset              # window $CLOSED (UTC) excludes now
+    expect_try tzuser  $SERVER_V4   20008 connected          # window $OPEN (UTC) contains now
+    expect_try mybro   $SERVER_V4   20020 connected          # not a guarded port
+}
+
+echo "# before any rules everybody connects (the listeners work)"
+expect_try mybro $SERVER_V4 20002 connected
+expect_try mybro $SERVER_V6 20004 connected
+
+echo "# a pre-existing table that accepts the guarded port"
+on_client nft -f - <<'NFT'
+table inet office_rules {
+	chain output {
+		type filter hook output priority -10; policy accept;
+		tcp dport 20002 accept
+	}
+}
+NFT
+before_office=$(on_client nft list table inet office_rules)
+
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "firewall apply (nft)" 0
+traffic_matrix nft
+expect_equal "the other table is intact" "$(on_client nft list table inet office_rules)" "$before_office"
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "apply again" 0
+expect_equal "apply twice leaves one table" "$(on_client nft list tables | grep -c 'inet spice_connect$')" "1"
+expect_equal "stamp is root 0644" "$(stat -c '%U %a' /run/spice-connect/firewall.stamp)" "root 644"
+grep -q "map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)" /run/spice-connect/firewall.stamp \
+    && pass "stamp names the map's SHA-256" || fail "stamp digest" "$(cat /run/spice-connect/firewall.stamp)"
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "verify right after apply" 0
+
+echo "# drift"
+handle=$(on_client nft -a list chain inet spice_connect output | sed -n 's/.*reject with tcp reset # handle \([0-9]*\)/\1/p')
+on_client nft delete rule inet spice_connect output handle "$handle"
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "verify catches a rule deleted by hand" 1
+expect_out "the deleted rule is named" "missing:    meta l4proto tcp reject with tcp reset"
+expect_try mybro $SERVER_V4 20002 connected   # what the deletion did
+on_client "$ADMIN" firewall apply >/dev/null
+sed -i 's/^boss:x:4901:carol$/boss:x:4901:carol,mybro/' /etc/group
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "verify catches a new member of %boss" 1
+expect_out "the stale grant is named" "missing:    element grants_v4 1022 . $SERVER_V4 . 20002"
+sed -i 's/^boss:x:4901:carol,mybro$/boss:x:4901:carol/' /etc/group
+on_client nft delete table inet spice_connect
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "verify catches a missing table" 1
+expect_out "missing table reported" "not loaded"
+
+echo "# a failing apply leaves the previous rules in force"
+on_client "$ADMIN" firewall apply >/dev/null
+echo 'allow nobody-here nosuchvm' >> $MAP_FILE
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "apply of a broken map refuses" 3
+expect_err "broken map: file:line:col" "spice-connect.map:16:"
+expect_try mybro $SERVER_V4 20002 reset
+expect_try maggie $SERVER_V4 20004 connected
+
+echo "# the launcher under require-firewall"
+write_map <<< "set require-firewall yes"
+# Every launch runs in the client's network namespace: no test traffic
+# ever leaves the namespaces this test made.
+launch() { run_capture on_client setpriv --reuid="$1" --regid="$1" --init-groups env -i "$OFFICE/bin/spice-connect"; }
+launch maggie
+expect_rc "stamp for another map: launcher refuses" 3
+expect_err "stale stamp message" "enforces another version of the access map"
+on_client "$ADMIN" firewall remove >/dev/null
+launch maggie
+expect_rc "no stamp: launcher refuses" 3
+expect_err "no stamp message" "console firewall is not active"
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "apply with require-firewall" 0
+launch maggie
+expect_rc "fresh stamp: maggie's launch connects" 0
+expect_out "through the launcher: connected" "connected $SERVER_V4 20004"
+
+echo "# require-launcher: only processes with the launcher's group"
+write_map <<< "set require-launcher yes"
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "apply with require-launcher" 0
+expect_try maggie $SERVER_V4 20004 reset
+launch maggie
+expect_out "maggie through spice-connect (group spicegrp) connects" "connected $SERVER_V4 20004"
+launch myself
+expect_out "myself through spice-connect connects to mysrv.test" "connected mysrv.test 20002"
+expect_try myself $SERVER_V4 20002 reset
+write_map < /dev/null
+
+echo "# iptables backend"
+on_client "$ADMIN" firewall remove >/dev/null
+expect_equal "remove leaves no table" "$(on_client nft list tables | grep -c spice_connect)" "0"
+on_client iptables -N OFFICE_CHAIN; on_client iptables -A OFFICE_CHAIN -p tcp --dport 20002 -j ACCEPT
+on_client iptables -A OUTPUT -j OFFICE_CHAIN
+before_ipt=$(on_client iptables -S)
+run_capture on_client "$ADMIN" firewall apply --backend iptables
+expect_rc "firewall apply --backend iptables" 0
+traffic_matrix iptables
+run_capture on_client "$ADMIN" firewall apply --backend iptables
+expect_equal "apply twice: one jump from OUTPUT" "$(on_client iptables -S OUTPUT | grep -c 'j SPICE_CONNECT$')" "1"
+run_capture on_client "$ADMIN" firewall verify --backend iptables
+expect_rc "iptables verify after apply" 0
+on_client iptables -D SPICE_CONNECT_GRANTS 1
+run_capture on_client "$ADMIN" firewall verify --backend iptables
+expect_rc "iptables verify catches a deleted rule" 1
+run_capture on_client "$ADMIN" firewall remove --backend iptables
+expect_rc "iptables remove" 0
+expect_equal "other iptables rules intact after remove" "$(on_client iptables -S)" "$before_ipt"
+expect_equal "no SPICE_CONNECT chains left (IPv6)" "$(on_client ip6tables -S | grep -c SPICE_CONNECT)" "0"
+
+summary

@@ -29,6 +29,7 @@ struct Valued {
 constexpr Flag flags[] = {
     {"--json", opt_json, &Options::json},
     {"--fix", opt_fix, &Options::fix},
+    {"--from-timer", opt_from_timer, &Options::from_timer},
     {"--server", opt_server, &Options::server},
 };
 

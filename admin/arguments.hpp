@@ -19,6 +19,7 @@ enum OptionSet : unsigned {
     opt_clients = 1u << 7,     // --clients ADDR... (until the next option)
     opt_timeout = 1u << 8,     // --timeout SECONDS
     opt_positional = 1u << 9,  // words that are not options (an action, a VM)
+    opt_from_timer = 1u << 10, // --from-timer (audit)
 };
 
 struct Options {
@@ -27,6 +28,7 @@ struct Options {
     bool json = false;
     bool help = false;
     bool fix = false;
+    bool from_timer = false;
     bool server = false;
     std::string root;     // empty: the running system
     std::string backend;  // empty: the subcommand's default

@@ -3,22 +3,19 @@
 // group is defence in depth).
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
-#include <map>
 
 #include "build_config.hpp"
-#include "clock.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "findings.hpp"
 #include "firewall_backend.hpp"
 #include "firewall_stamp.hpp"
 #include "firewall_stamp_file.hpp"
+#include "firewall_state.hpp"
 #include "map_source.hpp"
 #include "rulesets.hpp"
-#include "system_directory.hpp"
 
 namespace spice_connect::admin {
 
@@ -64,14 +61,11 @@ std::variant<LoadedMap, int> load_map(const std::string& path) {
 }
 
 std::variant<firewall::Plan, int> plan_now(const Map& map) {
-    auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
-    if (!now) return fail(exit_system, "cannot read the clock in the map's time zone");
-    firewall::SystemDirectory directory;
-    firewall::SystemResolver resolver;
-    firewall::PlanResult result = firewall::make_plan(map, now->local, directory, resolver);
-    if (!result.error.empty()) return fail(exit_config, result.error);
-    for (const std::string& w : result.plan.warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
-    return result.plan;
+    auto planned = current_plan(map);
+    if (auto* why = std::get_if<std::string>(&planned)) return fail(exit_config, *why);
+    const firewall::Plan& plan = std::get<firewall::Plan>(planned);
+    for (const std::string& w : plan.warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
+    return plan;
 }
 
 int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
@@ -91,39 +85,24 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
     return exit_ok;
 }
 
-// Lines in `a` not in `b`, counting duplicates.
-std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-    std::map<std::string, int> count;
-    for (const auto& l : b) ++count[l];
-    std::vector<std::string> out;
-    for (const auto& l : a)
-        if (count[l]-- <= 0) out.push_back(l);
-    return out;
-}
-
 int verify(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
-    int drift = 0;
-    RuleLines live = backend.live();
-    if (!live.present) {
-        std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend.name().c_str());
-        drift = 1;
-    } else {
-        auto expected = backend.expected(plan);
-        if (!expected) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
-        for (const auto& l : minus(expected->lines, live.lines)) std::printf("missing:    %s\n", l.c_str()), drift = 1;
-        for (const auto& l : minus(live.lines, expected->lines)) std::printf("unexpected: %s\n", l.c_str()), drift = 1;
-        if (!drift && expected->lines != live.lines) std::printf("drift: the rules are loaded in another order\n"), drift = 1;
-    }
+    const Drift d = compare_with_live(backend, plan);
+    if (d.unverifiable) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
+    if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend.name().c_str());
+    for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());
+    for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", l.c_str());
+    if (d.reordered) std::printf("drift: the rules are loaded in another order\n");
+    bool drift = d.any();
     auto stamp = read_map_source(build::firewall_stamp_path, false);
     if (std::get_if<SourceFailure>(&stamp)) {
         std::printf("drift: no firewall stamp %s (the launcher refuses under require-firewall)\n", build::firewall_stamp_path);
-        drift = 1;
+        drift = true;
     } else if (!stamp_matches_map(std::get<MapSource>(stamp).text, map_text)) {
         std::printf("drift: the firewall stamp names another version of the map\n");
-        drift = 1;
+        drift = true;
     }
     if (drift) return exit_denied;
-    std::printf("firewall: the loaded %s rules match the map (%zu lines)\n", backend.name().c_str(), live.lines.size());
+    std::printf("firewall: the loaded %s rules match the map\n", backend.name().c_str());
     return exit_ok;
 }
 

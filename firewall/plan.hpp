@@ -54,8 +54,9 @@ struct Plan {
 };
 
 // The plan for `now` (in the map's zone): only grants open at that moment.
-// A failure that would weaken the rules (require-launcher with an unknown
-// group) is reported through `error` and yields no plan.
+// A failure that would weaken or misdirect the rules (require-launcher with
+// an unknown group; a user named like another user's uid, which nft and
+// iptables would read as that user) is reported through `error`, no plan.
 struct PlanResult {
     Plan plan;
     std::string error;

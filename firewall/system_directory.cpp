@@ -13,9 +13,15 @@
 namespace spice_connect::firewall {
 
 std::optional<uid_t> SystemDirectory::uid_of(const std::string& user) const {
-    auto account = account_by_name(user);
-    if (!account) return std::nullopt;
-    return account->caller.uid;
+    // The passwd entry only: the user's groups do not matter here.
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* res = nullptr;
+    int rc;
+    while ((rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
+        buf.resize(buf.size() * 2);
+    if (rc != 0 || !res) return std::nullopt;
+    return res->pw_uid;
 }
 
 std::optional<gid_t> SystemDirectory::gid_of(const std::string& group) const { return group_id(group); }

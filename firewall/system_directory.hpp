@@ -6,6 +6,7 @@ namespace spice_connect::firewall {
 
 class SystemDirectory : public Directory {
 public:
+    // The passwd entry only (no group lookups): fast with many users.
     std::optional<uid_t> uid_of(const std::string& user) const override;
     std::optional<gid_t> gid_of(const std::string& group) const override;
     // Supplementary members (the group's member list) and users whose primary

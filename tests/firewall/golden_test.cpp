@@ -141,6 +141,18 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     REQUIRE(r.ok());
     pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
     CHECK_FALSE(pr.error.empty());
+    // A user named "1030" with another uid: nft and iptables would read uid
+    // 1030 as that name, so no rules are made.
+    class NumericNameDirectory : public FakeDirectory {
+    public:
+        std::optional<uid_t> uid_of(const std::string& user) const override {
+            return user == "1030" ? std::optional<uid_t>(4242) : FakeDirectory::uid_of(user);
+        }
+    };
+    r = parse_map(seed_map, "m");
+    REQUIRE(r.ok());
+    pr = make_plan(r.map, tuesday_evening, NumericNameDirectory{}, FakeResolver{});
+    CHECK(pr.error.find("a user is named '1030' but has uid 4242") != std::string::npos);
     // Client prefixes lose their host bits; garbage is refused.
     CHECK(parse_client("192.0.2.77/24")->second == "192.0.2.0/24");
     CHECK(parse_client("2001:db8::1:2/112")->second == "2001:db8::1:0/112");

@@ -1,0 +1,147 @@
+// spice-connect-admin audit: the permission audit. The scheme rests on file
+// modes that package upgrades silently undo (virt-viewer's update installs
+// remote-viewer 0755 again), so this checks them, says why each matters and
+// how to fix it, and with --fix repairs what it safely can. See
+// audit_checks.hpp for the checks, audit_report.hpp for the JSON document.
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include "audit_checks.hpp"
+#include "audit_report.hpp"
+#include "build_config.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+#ifndef SPICE_CONNECT_LAUNCHER_PATH
+#define SPICE_CONNECT_LAUNCHER_PATH "/usr/bin/spice-connect"
+#endif
+
+namespace spice_connect::admin {
+
+const char* const audit_usage =
+    "Usage: spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
+    "\n"
+    "Check the files the scheme depends on: the viewer (root:GROUP 0750, no\n"
+    "set-id bit, no file capabilities, no ACL letting others run it), the\n"
+    "launcher " SPICE_CONNECT_LAUNCHER_PATH " (root:GROUP 2755, never setuid), the map\n"
+    "(root-owned, not group/world writable, no errors), every directory on their\n"
+    "way (root-owned, not group/world writable), the group and its members, and\n"
+    "other SPICE clients anyone may run. Each finding says what is wrong, why it\n"
+    "matters and the command that fixes it.\n"
+    "\n"
+    "  --fix          repair owner, group, mode, set-id bits, ACLs and file\n"
+    "                 capabilities of the viewer and the launcher, and owner and\n"
+    "                 write bits of the map; never below a directory a user other\n"
+    "                 than root may write, never through a symbolic link; every\n"
+    "                 change goes to syslog (authpriv)\n"
+    "  --from-timer   what the timer runs: --fix when the map says\n"
+    "                 `set audit-fix yes`, otherwise report only\n"
+    "  --json         a JSON document instead of text (see spice-connect-admin(8))\n"
+    "  --root DIR     audit the tree mounted at DIR (an image, a chroot): every\n"
+    "                 path, the map's too, is taken inside DIR, and the group from\n"
+    "                 DIR/etc/group and DIR/etc/passwd\n"
+    "  --map FILE     audit with FILE as the map instead of the installed map\n"
+    "\n"
+    "Exit status: 0 clean (after --fix: nothing left), 1 findings, 2 usage,\n"
+    "3 configuration error (the map is missing, unreadable or broken), 4 system error.\n";
+
+namespace {
+
+std::string escape_for_log(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == '\\') out += "\\\\";
+        else if (c < 0x20 || c == 0x7f) {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\%03o", c);
+            out += buf;
+        } else out += static_cast<char>(c);
+    }
+    return out;
+}
+
+// Every change and every failed repair goes to authpriv, like sudo's log.
+void log_line(int priority, const std::string& line) {
+    ::openlog("spice-connect-admin", LOG_PID, LOG_AUTHPRIV);
+    ::syslog(LOG_AUTHPRIV | priority, "audit: %s", escape_for_log(line).c_str());
+    ::closelog();
+}
+
+bool same_finding(const AuditFinding& a, const AuditFinding& b) { return a.id == b.id && a.path == b.path; }
+
+// The findings of the audit before the changes, each marked fixed when the
+// audit after them no longer has it; what is left says why --fix left it.
+std::vector<AuditFinding> merge(const AuditResult& before, const AuditResult& after,
+                                const std::vector<RepairOutcome>& repairs) {
+    auto why_left = [&](const AuditFinding& f) -> std::string {
+        if (!f.fixable) return "";
+        for (const RepairOutcome& o : repairs)
+            if (o.subject == f.subject && o.path == f.path)
+                return o.failure.empty() ? "the repair did not clear it" : o.failure;
+        return "";
+    };
+    std::vector<AuditFinding> out;
+    for (const AuditFinding& f : before.findings) {
+        const AuditFinding* still = nullptr;
+        for (const AuditFinding& g : after.findings)
+            if (same_finding(f, g)) still = &g;
+        AuditFinding copy = still ? *still : f;
+        if (still) copy.not_fixed = why_left(copy);
+        else copy.fixed = true;
+        out.push_back(std::move(copy));
+    }
+    for (const AuditFinding& g : after.findings) {
+        bool known = false;
+        for (const AuditFinding& f : before.findings) known = known || same_finding(f, g);
+        if (!known) out.push_back(g);
+    }
+    return out;
+}
+
+}  // namespace
+
+int audit_command(const Options& options) {
+    if (options.fix && options.from_timer) return fail(exit_usage, "--fix and --from-timer exclude each other");
+    AuditSetup setup;
+    setup.launcher_path = SPICE_CONNECT_LAUNCHER_PATH;
+    setup.map_path = options.map;
+    if (setup.map_path.front() != '/') {
+        if (!options.root.empty())
+            return fail(exit_usage, "with --root, --map must be an absolute path inside the tree");
+        char cwd[PATH_MAX];
+        if (!::getcwd(cwd, sizeof cwd)) return fail(exit_system, std::string("cannot get the current directory: ") + std::strerror(errno));
+        setup.map_path = std::string(cwd) + "/" + setup.map_path;
+    }
+    auto opened = TreeRoot::open(options.root);
+    if (auto* e = std::get_if<std::string>(&opened)) return fail(exit_config, *e);
+    const TreeRoot& root = std::get<TreeRoot>(opened);
+
+    const AuditResult before = run_audit(root, setup);
+    AuditReport report;
+    report.root = options.root.empty() ? "/" : options.root;
+    report.fix = options.fix || (options.from_timer && !before.config_error && before.settings.audit_fix);
+    AuditResult after;
+    if (report.fix && !before.config_error) {
+        report.repairs = apply_repairs(root, before.repairs, [](const std::string& change) { log_line(LOG_NOTICE, change); });
+        for (const RepairOutcome& o : report.repairs)
+            if (!o.failure.empty()) log_line(LOG_WARNING, o.path + ": not repaired: " + o.failure);
+        // Audit again: what is reported is the state after the changes.
+        after = run_audit(root, setup);
+        report.findings = merge(before, after, report.repairs);
+        report.result = &after;
+    } else {
+        report.findings = before.findings;
+        report.result = &before;
+    }
+    if (options.json) print_json(report);
+    else print_human(report);
+    if (report.result->config_error) return exit_config;
+    return report.remaining() ? exit_denied : exit_ok;
+}
+
+}  // namespace spice_connect::admin

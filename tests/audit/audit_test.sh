@@ -1,0 +1,433 @@
+#!/bin/bash
+# Tests of `spice-connect-admin audit`: every finding is produced by the
+# matching bad state in a fake root tree (--root DIR) and cleared by --fix;
+# --fix never follows a symlink, never touches a file below a directory a
+# user may write, changes nothing the second time and logs every change to
+# syslog; --json has exactly the documented fields; the systemd unit's
+# capabilities are enough for --fix; and one run on the running system's
+# paths (no --root). Usage, as root:
+#   unshare --mount --propagation private bash audit_test.sh ADMIN UNIT_FILE
+# Everything lives in a tmpfs in this private mount namespace (the /etc,
+# /usr/bin and /mnt the last part sees are bind mounts, an overlay and a
+# tmpfs that vanish with it): the host stays unchanged.
+set -u
+here=$(dirname "$(readlink -f "$0")")
+. "$here/../integration/office.sh"
+. "$here/../integration/assert.sh"
+ADMIN=$(readlink -f "$1")
+UNIT=$(readlink -f "$2")
+
+# Tools: a missing one fails the run and names its package; no silent skip.
+missing_tool=0
+for tool in setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin python3:python3 \
+            setpriv:util-linux unshare:util-linux; do
+    if ! command -v "${tool%%:*}" >/dev/null; then
+        fail "tool ${tool%%:*} is missing: apt-get install ${tool#*:}"
+        missing_tool=1
+    fi
+done
+if [ "$missing_tool" = 1 ]; then summary; exit 1; fi
+office_require_namespace
+
+work=$(mktemp -d /tmp/spice-connect-audit.XXXXXX)
+trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+mount --make-rprivate /
+mount -t tmpfs -o mode=0755 spice-audit "$work"
+OFFICE=$work  # office_syslog_start: a private /dev/log writing $work/log/syslog
+mkdir -p "$work/log"
+office_syslog_start
+SYSLOG=$work/log/syslog
+GID=4900  # the map's group inside the fake trees
+
+# ------------------------------------------------------------------ helpers
+# make_tree NAME: a clean tree $work/NAME: viewer root:4900 0750, launcher
+# root:4900 2755, map root:4900 0640, nobody in the group, no other client.
+make_tree() {
+    R=$work/$1
+    mkdir -p "$R/usr/bin" "$R/etc" "$R/opt"
+    chmod 0755 "$R" "$R/usr" "$R/usr/bin" "$R/etc" "$R/opt"
+    printf 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\ncarol:x:1001:1001::/home/carol:/bin/bash\n' >"$R/etc/passwd"
+    printf 'root:x:0:\nspicegrp:x:%s:\nalice:x:1000:\ncarol:x:1001:\n' "$GID" >"$R/etc/group"
+    write_map "$R" ""
+    install -o 0 -g "$GID" -m 0750 /bin/true "$R/usr/bin/remote-viewer"
+    install -o 0 -g "$GID" -m 2755 /bin/true "$R/usr/bin/spice-connect"
+}
+# write_map TREE EXTRA_LINE
+write_map() {
+    printf 'set group spicegrp\nset viewer /usr/bin/remote-viewer\n%s\nvm a host=a.example.org tls-port=20002\nallow alice a\n' "$2" \
+        >"$1/etc/spice-connect.map"
+    chown 0:"$GID" "$1/etc/spice-connect.map"
+    chmod 0640 "$1/etc/spice-connect.map"
+}
+
+# audit ARGS...: runs the admin tool; sets RC, OUT, ERR.
+audit() { run_capture "$ADMIN" audit "$@"; }
+# json_query EXPR: EXPR evaluated by python on the JSON in $OUT as `d`.
+json_query() { python3 -c "import json,sys; d=json.loads(sys.stdin.read()); print($1)" <<<"$OUT" 2>&1; }
+# Ids of the findings in the JSON in $OUT not fixed / fixed, space-separated, sorted.
+open_ids() { json_query "' '.join(sorted(f['id'] for f in d['findings'] if not f['fixed']))"; }
+fixed_ids() { json_query "' '.join(sorted(f['id'] for f in d['findings'] if f['fixed']))"; }
+perm_of() { stat -c '%a %u:%g' "$1"; }
+has_xattr() { python3 -c "import os,sys; sys.exit(0 if sys.argv[2] in os.listxattr(sys.argv[1]) else 1)" "$1" "$2"; }
+syslog_lines() { wc -l <"$SYSLOG"; }
+
+expect_finding() {  # name id: the id is among the open findings
+    local ids; ids=$(open_ids)
+    if [[ " $ids " == *" $2 "* ]]; then pass "$1: finding $2"; else fail "$1: no finding $2" "open: $ids" "stdout: $OUT" "stderr: $ERR"; fi
+}
+expect_no_finding() {  # name id
+    local ids; ids=$(open_ids)
+    if [[ " $ids " == *" $2 "* ]]; then fail "$1: finding $2 is still open" "stdout: $OUT"; else pass "$1: no open $2"; fi
+}
+expect_fixed() {  # name id
+    local ids; ids=$(fixed_ids)
+    if [[ " $ids " == *" $2 "* ]]; then pass "$1: $2 fixed"; else fail "$1: $2 not fixed" "fixed: $ids" "stdout: $OUT"; fi
+}
+
+# case_breaks_and_fixes NAME ID FILE EXPECTED_AFTER_FIX BREAK_CMD...: a clean
+# tree, BREAK_CMD run with $R set, then: the audit reports ID (exit 1), the
+# human text explains it, --fix repairs it (exit 0), FILE is then
+# EXPECTED_AFTER_FIX ("MODE UID:GID"), and a third run is clean.
+case_breaks_and_fixes() {
+    local name=$1 id=$2 file=$3 want=$4; shift 4
+    make_tree "$name"
+    "$@"
+    audit --root "$R" --json
+    expect_rc "$name: audit reports" 1
+    expect_finding "$name" "$id"
+    audit --root "$R"
+    expect_out "$name: human text names the finding" "ERROR $id: "
+    expect_out "$name: human text says why" "  Why: "
+    expect_out "$name: human text gives the fix" "  Fix: "
+    audit --root "$R" --fix --json
+    expect_rc "$name: --fix" 0
+    expect_fixed "$name" "$id"
+    expect_equal "$name: $(basename "$file") after --fix" "$(perm_of "$R$file")" "$want"
+    audit --root "$R"
+    expect_rc "$name: clean after --fix" 0
+    expect_out "$name: says clean" "audit: clean"
+}
+
+# ------------------------------------------------------------ a clean tree
+make_tree clean
+audit --root "$R"
+expect_rc "clean tree" 0
+expect_out "clean tree: says clean" "audit: clean"
+audit --root "$R/"
+expect_rc "clean tree, --root with a trailing slash" 0
+
+# ------------------------------------------------ each finding, and its fix
+case_breaks_and_fixes viewer-mode viewer-mode /usr/bin/remote-viewer "750 0:$GID" \
+    chmod 0755 "$work/viewer-mode/usr/bin/remote-viewer"
+case_breaks_and_fixes viewer-group viewer-group /usr/bin/remote-viewer "750 0:$GID" \
+    chgrp 0 "$work/viewer-group/usr/bin/remote-viewer"
+case_breaks_and_fixes viewer-owner viewer-owner /usr/bin/remote-viewer "750 0:$GID" \
+    chown 1000 "$work/viewer-owner/usr/bin/remote-viewer"
+case_breaks_and_fixes viewer-setgid viewer-setid /usr/bin/remote-viewer "750 0:$GID" \
+    chmod 2750 "$work/viewer-setgid/usr/bin/remote-viewer"
+# chown clears the setgid bit: the fix must apply the mode after it.
+case_breaks_and_fixes launcher-group launcher-group /usr/bin/spice-connect "2755 0:$GID" \
+    chgrp 0 "$work/launcher-group/usr/bin/spice-connect"
+case_breaks_and_fixes launcher-setuid launcher-setuid /usr/bin/spice-connect "2755 0:$GID" \
+    chmod 6755 "$work/launcher-setuid/usr/bin/spice-connect"
+case_breaks_and_fixes launcher-writable launcher-mode /usr/bin/spice-connect "2755 0:$GID" \
+    chmod 2775 "$work/launcher-writable/usr/bin/spice-connect"
+case_breaks_and_fixes launcher-no-setgid launcher-mode /usr/bin/spice-connect "2755 0:$GID" \
+    chmod 0755 "$work/launcher-no-setgid/usr/bin/spice-connect"
+case_breaks_and_fixes map-writable map-writable /etc/spice-connect.map "640 0:$GID" \
+    chmod 0642 "$work/map-writable/etc/spice-connect.map"  # world-writable
+case_breaks_and_fixes map-owner map-owner /etc/spice-connect.map "640 0:$GID" \
+    chown 1000 "$work/map-owner/etc/spice-connect.map"
+
+# An ACL entry that lets user 1000 run the viewer, though the mode says 0750.
+case_breaks_and_fixes viewer-acl viewer-acl /usr/bin/remote-viewer "750 0:$GID" \
+    setfacl -m u:1000:rx "$work/viewer-acl/usr/bin/remote-viewer"
+if has_xattr "$R/usr/bin/remote-viewer" system.posix_acl_access; then fail "viewer-acl: ACL still there after --fix"
+else pass "viewer-acl: no ACL xattr after --fix"; fi
+case_breaks_and_fixes viewer-acl-group viewer-acl /usr/bin/remote-viewer "750 0:$GID" \
+    setfacl -m g:1001:x "$work/viewer-acl-group/usr/bin/remote-viewer"
+# Base entries only (what `setfacl -m u::rwx` leaves) grant nothing extra.
+make_tree acl-base
+setfacl -m u::rwx,g::rx,o::- "$R/usr/bin/remote-viewer"
+audit --root "$R"
+expect_rc "an ACL of the base entries only is no finding" 0
+case_breaks_and_fixes launcher-acl launcher-acl /usr/bin/spice-connect "2755 0:$GID" \
+    setfacl -m u:1000:rwx,m::rx "$work/launcher-acl/usr/bin/spice-connect"
+
+case_breaks_and_fixes viewer-caps viewer-caps /usr/bin/remote-viewer "750 0:$GID" \
+    setcap cap_net_raw+ep "$work/viewer-caps/usr/bin/remote-viewer"
+if [ -z "$(getcap "$R/usr/bin/remote-viewer")" ]; then pass "viewer-caps: getcap shows nothing after --fix"
+else fail "viewer-caps: capabilities left: $(getcap "$R/usr/bin/remote-viewer")"; fi
+case_breaks_and_fixes launcher-caps launcher-caps /usr/bin/spice-connect "2755 0:$GID" \
+    setcap cap_dac_override+ep "$work/launcher-caps/usr/bin/spice-connect"
+
+# ----------------------------------------- a directory a user may write
+make_tree parent
+chown 1000 "$R/usr/bin"
+chmod 0755 "$R/usr/bin/remote-viewer"
+audit --root "$R" --json
+expect_rc "user-owned parent: audit reports" 1
+expect_finding "user-owned parent" viewer-parent
+expect_finding "user-owned parent" launcher-parent
+expect_equal "user-owned parent: the directory is named" \
+    "$(json_query "[f['path'] for f in d['findings'] if f['id']=='viewer-parent'][0]")" "$R/usr/bin"
+audit --root "$R" --fix --json
+expect_rc "user-owned parent: --fix leaves findings" 1
+expect_equal "user-owned parent: --fix left the viewer alone" "$(perm_of "$R/usr/bin/remote-viewer")" "755 0:$GID"
+expect_equal "user-owned parent: no change made" "$(json_query "len(d['changes'])")" 0
+expect_out "user-owned parent: says why not fixed" "writable by a user other than root"
+make_tree parent-writable
+chmod 0757 "$R/etc"
+chmod 0646 "$R/etc/spice-connect.map"
+audit --root "$R" --fix --json
+expect_finding "world-writable parent of the map" map-parent
+expect_finding "world-writable parent of the map: the map" map-writable
+expect_equal "world-writable parent: --fix left the map alone" "$(perm_of "$R/etc/spice-connect.map")" "646 0:$GID"
+
+# --------------------------------------------------------------- symlinks
+make_tree symlink
+install -o 0 -g 0 -m 0755 /bin/true "$R/opt/target"
+rm "$R/usr/bin/remote-viewer"
+ln -s /opt/target "$R/usr/bin/remote-viewer"
+audit --root "$R" --fix --json
+expect_rc "viewer is a symlink: --fix reports" 1
+expect_finding "viewer is a symlink" viewer-symlink
+expect_equal "viewer is a symlink: its target untouched" "$(perm_of "$R/opt/target")" "755 0:0"
+if [ -L "$R/usr/bin/remote-viewer" ]; then pass "viewer is a symlink: still a symlink"; else fail "viewer is a symlink: replaced"; fi
+expect_equal "viewer is a symlink: no change made" "$(json_query "len(d['changes'])")" 0
+# A symlink on the way (usr -> real-usr) is not followed either.
+make_tree dir-symlink
+mv "$R/usr" "$R/real-usr"
+ln -s real-usr "$R/usr"
+chmod 0755 "$R/real-usr/bin/remote-viewer"
+audit --root "$R" --fix --json
+expect_finding "a directory on the way is a symlink" viewer-symlink
+expect_equal "a directory on the way is a symlink: the file behind it untouched" \
+    "$(perm_of "$R/real-usr/bin/remote-viewer")" "755 0:$GID"
+
+# ------------------------------------------------- idempotence and syslog
+make_tree twice
+chmod 0755 "$R/usr/bin/remote-viewer"
+chgrp 0 "$R/usr/bin/spice-connect"
+setfacl -m u:1000:rx "$R/usr/bin/remote-viewer"
+setcap cap_net_raw+ep "$R/usr/bin/spice-connect"
+chmod 0666 "$R/etc/spice-connect.map"
+before=$(syslog_lines)
+audit --root "$R" --fix --json
+expect_rc "--fix, first run" 0
+changes=$(json_query "len(d['changes'])")
+logged=$(( $(syslog_lines) - before ))
+if [ "$changes" -ge 5 ]; then pass "--fix, first run: $changes changes"; else fail "--fix, first run: only $changes changes" "$OUT"; fi
+expect_equal "--fix, first run: one syslog line per change" "$logged" "$changes"
+if grep -q "^<85>.*spice-connect-admin\[[0-9]*\]: audit: $R/usr/bin/remote-viewer: removed the ACL" "$SYSLOG"; then
+    pass "syslog: authpriv.notice, ident spice-connect-admin, the path and the change"
+else fail "syslog: no authpriv.notice line for the ACL" "$(cat "$SYSLOG")"; fi
+before=$(syslog_lines)
+audit --root "$R" --fix --json
+expect_rc "--fix, second run" 0
+expect_equal "--fix, second run: no change" "$(json_query "len(d['changes'])")" 0
+expect_equal "--fix, second run: nothing logged" "$(( $(syslog_lines) - before ))" 0
+expect_equal "--fix, second run: status" "$(json_query "d['status']")" clean
+
+# ------------------------------------------------------------ --from-timer
+make_tree timer
+chmod 0755 "$R/usr/bin/remote-viewer"
+audit --root "$R" --from-timer
+expect_rc "--from-timer without audit-fix: reports" 1
+expect_equal "--from-timer without audit-fix: viewer unchanged" "$(perm_of "$R/usr/bin/remote-viewer")" "755 0:$GID"
+write_map "$R" "set audit-fix yes"
+audit --root "$R" --from-timer
+expect_rc "--from-timer with set audit-fix yes: repairs" 0
+expect_equal "--from-timer with set audit-fix yes: viewer 0750" "$(perm_of "$R/usr/bin/remote-viewer")" "750 0:$GID"
+
+# --------------------------------------------------------- group and users
+make_tree members
+printf 'root:x:0:\nspicegrp:x:%s:alice,root\nalice:x:1000:\n' "$GID" >"$R/etc/group"
+printf 'dave:x:1002:%s::/home/dave:/bin/bash\n' "$GID" >>"$R/etc/passwd"
+audit --root "$R" --json
+expect_rc "group members: reported" 1
+expect_finding "group members" group-members
+expect_equal "group members: listed with uid and how" \
+    "$(json_query "[(m['user'], m['uid'], m['member'], m['primary']) for m in d['members']]")" \
+    "[('alice', 1000, True, False), ('dave', 1002, False, True)]"
+make_tree nogroup
+printf 'root:x:0:\n' >"$R/etc/group"
+audit --root "$R" --json
+expect_finding "the map's group does not exist" group-missing
+
+# ----------------------------------------------------------- other clients
+make_tree clients
+ln -s usr/bin "$R/bin"  # merged /usr: the same files must be named once
+install -m 0755 /bin/true "$R/usr/bin/virt-viewer"
+mkdir -p "$R/usr/local/bin" "$R/var/lib/flatpak/app/org.virt_manager.virt-viewer"
+install -m 0755 /bin/true "$R/usr/local/bin/remote-viewer"
+install -o 0 -g "$GID" -m 0750 /bin/true "$R/usr/bin/spicy"  # only the group: not reported
+audit --root "$R" --json
+expect_rc "other clients: reported as a notice, which does not fail the audit" 0
+expect_finding "other clients" other-clients
+expect_equal "other clients: named once each" "$(json_query "sorted(c['path'] for c in d['clients'])")" \
+    "['$R/usr/bin/virt-viewer', '$R/usr/local/bin/remote-viewer', '$R/var/lib/flatpak/app/org.virt_manager.virt-viewer']"
+audit --root "$R"
+expect_out "other clients: the warning says the firewall stops them" "the per-user firewall is what stops them"
+expect_out "other clients: a notice" "NOTICE other-clients: "
+
+# ------------------------------------------------------ configuration errors
+make_tree nomap
+rm "$R/etc/spice-connect.map"
+audit --root "$R" --json
+expect_rc "map missing" 3
+expect_equal "map missing: status" "$(json_query "d['status']")" config_error
+make_tree brokenmap
+printf 'set colour blue\n' >>"$R/etc/spice-connect.map"
+audit --root "$R"
+expect_rc "map with errors" 3
+expect_out "map with errors: the parser's error" "unknown setting 'colour'"
+make_tree linkmap
+mv "$R/etc/spice-connect.map" "$R/etc/real.map"
+ln -s real.map "$R/etc/spice-connect.map"
+audit --root "$R" --fix
+expect_rc "map is a symlink" 3
+audit --root "$R" --map /etc/real.map
+expect_rc "--map inside the tree" 0
+
+# -------------------------------------------------------------------- usage
+audit --fix --from-timer
+expect_rc "--fix with --from-timer" 2
+audit --root "$work/clean" --map etc/spice-connect.map
+expect_rc "--root with a relative --map" 2
+audit --user root
+expect_rc "an option audit does not take" 2
+run_capture "$ADMIN" audit --help
+expect_rc "audit --help" 0
+expect_out "audit --help: usage" "Usage: spice-connect-admin audit"
+
+# ------------------------------------------------- the JSON document's fields
+cat >"$work/check_json.py" <<'PY'
+# The report on stdin against the fields documented in spice-connect-admin(8)
+# and admin/audit_report.hpp: exactly these keys, these types and values.
+import json, sys
+d = json.load(sys.stdin)
+top = {"version": int, "root": str, "map": str, "viewer": (str, type(None)), "launcher": str,
+       "group": (str, type(None)), "gid": (int, type(None)), "fix": bool, "status": str,
+       "members": list, "clients": list, "changes": list, "findings": list}
+finding = {"id": str, "subject": str, "severity": str, "path": (str, type(None)), "problem": str,
+           "why": str, "fix": str, "fixable": bool, "fixed": bool, "not_fixed": (str, type(None))}
+def fields(obj, spec, where):
+    assert set(obj) == set(spec), f"{where}: fields {sorted(obj)} != {sorted(spec)}"
+    for k, t in spec.items():
+        assert isinstance(obj[k], t), f"{where}.{k}: {obj[k]!r} is not {t}"
+fields(d, top, "report")
+assert d["version"] == 1 and d["root"] == sys.argv[1]
+assert d["status"] in ("clean", "findings", "config_error")
+for m in d["members"]:
+    fields(m, {"user": str, "uid": (int, type(None)), "member": bool, "primary": bool}, "member")
+for c in d["clients"]:
+    fields(c, {"path": str, "kind": str}, "client"); assert c["kind"] in ("program", "flatpak")
+for c in d["changes"]:
+    fields(c, {"subject": str, "path": str, "change": str}, "change")
+assert d["findings"], "no findings"
+for f in d["findings"]:
+    fields(f, finding, "finding " + f.get("id", "?"))
+    assert f["severity"] in ("error", "warning", "notice"), f["severity"]
+    assert f["subject"] in ("viewer", "launcher", "map", "group", "clients", "firewall"), f["subject"]
+    assert f["id"].startswith(f["subject"] if f["subject"] != "clients" else "other-"), f["id"]
+    assert f["problem"] and f["why"] and f["fix"], f["id"]
+print("ok")
+PY
+make_tree json
+chmod 0755 "$R/usr/bin/remote-viewer"
+chown 1000 "$R/usr/bin"
+printf 'root:x:0:\nspicegrp:x:%s:alice\n' "$GID" >"$R/etc/group"
+install -m 0755 /bin/true "$R/usr/bin/virt-viewer"
+for args in "--json" "--json --fix"; do
+    # shellcheck disable=SC2086
+    audit --root "$R" $args
+    check=$(python3 "$work/check_json.py" "$R" <<<"$OUT" 2>&1)
+    expect_equal "JSON ($args): documented fields and types" "$check" ok
+done
+make_tree json-broken
+printf 'bogus line\n' >>"$R/etc/spice-connect.map"
+audit --root "$R" --json
+expect_equal "JSON of a configuration error: viewer and group null, status" \
+    "$(json_query "(d['viewer'], d['group'], d['gid'], d['status'], [f['id'] for f in d['findings']])")" \
+    "(None, None, None, 'config_error', ['map-errors'])"
+
+# ------------------------------- the unit's capabilities are enough for --fix
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+keep=$(for c in $caps; do c=${c#CAP_}; printf ',+%s' "${c,,}"; done)
+if [ -n "$caps" ]; then pass "unit: CapabilityBoundingSet=$caps"; else fail "unit: no CapabilityBoundingSet in $UNIT"; fi
+# fix_with_caps NAME SETPRIV_BOUNDING: a tree needing every kind of repair,
+# one in a place only CAP_DAC_READ_SEARCH reaches (a user's 0600 map).
+fix_with_caps() {
+    make_tree "$1"
+    chown 1000 "$R/usr/bin/remote-viewer"
+    setfacl -m u:1000:rx "$R/usr/bin/remote-viewer"
+    setcap cap_net_raw+ep "$R/usr/bin/remote-viewer"
+    chgrp 0 "$R/usr/bin/spice-connect"
+    chown 1000 "$R/etc/spice-connect.map"
+    chmod 0600 "$R/etc/spice-connect.map"
+    run_capture setpriv --inh-caps=-all --bounding-set="$2" -- "$ADMIN" audit --root "$R" --fix
+}
+fix_with_caps unit-caps "-all$keep"
+expect_rc "--fix with only the unit's capabilities" 0
+expect_equal "--fix with only the unit's capabilities: viewer" "$(perm_of "$R/usr/bin/remote-viewer")" "750 0:$GID"
+expect_equal "--fix with only the unit's capabilities: launcher" "$(perm_of "$R/usr/bin/spice-connect")" "2755 0:$GID"
+# Each capability is needed: without it, something is left undone.
+for c in $caps; do
+    c=${c#CAP_}; c=${c,,}
+    fix_with_caps "without-$c" "-all${keep/,+$c/}"
+    if [ "$RC" != 0 ]; then pass "--fix without cap_$c fails (exit $RC)"
+    else fail "--fix without cap_$c still succeeds: the unit need not grant it" "$OUT"; fi
+done
+
+# ------------------------------------------------------ the units' syntax
+# systemd-analyze verify checks keys, values and that ExecStart exists: the
+# admin tool is put at its installed path through an overlay on /usr/sbin.
+if ! command -v systemd-analyze >/dev/null; then
+    fail "tool systemd-analyze is missing: apt-get install systemd"
+else
+    mkdir -p "$work/sbin-upper" "$work/sbin-work" "$work/units"
+    mount -t overlay spice-audit-sbin -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin
+    install -m 0755 "$ADMIN" /usr/sbin/spice-connect-admin
+    cp "$UNIT" "${UNIT%.service}.timer" "$work/units/"
+    run_capture systemd-analyze verify --man=no "$work/units/spice-connect-audit.service" "$work/units/spice-connect-audit.timer"
+    if [ "$RC" = 0 ] && [ -z "$ERR$OUT" ]; then pass "systemd-analyze verify: service and timer clean"
+    else fail "systemd-analyze verify (exit $RC)" "$OUT" "$ERR"; fi
+    umount /usr/sbin
+fi
+
+# --------------------------------------------- the running system's paths
+# A tmpfs over /mnt holds viewer and map, /etc is a copy with the test's
+# group and users, and /usr/bin an overlay whose upper layer takes the
+# launcher: all inside this namespace.
+sys=/mnt
+mount -t tmpfs -o mode=0755 spice-audit-sys "$sys"
+cp -a /etc "$work/etc-copy"
+echo "spiceaudit:x:4917:auditmember" >>"$work/etc-copy/group"
+echo "auditmember:x:4918:4918::/nonexistent:/usr/sbin/nologin" >>"$work/etc-copy/passwd"
+echo "auditmember:x:4918:" >>"$work/etc-copy/group"
+mount --bind "$work/etc-copy" /etc
+mkdir -p "$work/usr-bin-upper" "$work/usr-bin-work"
+mount -t overlay spice-audit-usr-bin -o "lowerdir=/usr/bin,upperdir=$work/usr-bin-upper,workdir=$work/usr-bin-work" /usr/bin
+install -o 0 -g 4917 -m 0755 /bin/true "$sys/remote-viewer"
+install -o 0 -g 0 -m 2755 /bin/true /usr/bin/spice-connect
+printf 'set group spiceaudit\nset viewer %s/remote-viewer\nvm a host=a.example.org tls-port=20002\nallow auditmember a\n' "$sys" \
+    >"$sys/spice-connect.map"
+chmod 0644 "$sys/spice-connect.map"
+audit --map "$sys/spice-connect.map" --json
+expect_equal "running system: the tree is /" "$(json_query "(d['root'], d['viewer'], d['launcher'], d['gid'])")" \
+    "('/', '$sys/remote-viewer', '/usr/bin/spice-connect', 4917)"
+expect_finding "running system" viewer-mode
+expect_finding "running system" launcher-group
+expect_finding "running system: members through NSS" group-members
+expect_equal "running system: the member" "$(json_query "[m['user'] for m in d['members']]")" "['auditmember']"
+audit --map "$sys/spice-connect.map" --fix --json
+expect_fixed "running system" viewer-mode
+expect_fixed "running system" launcher-group
+expect_equal "running system: viewer after --fix" "$(perm_of "$sys/remote-viewer")" "750 0:4917"
+expect_equal "running system: launcher after --fix" "$(perm_of /usr/bin/spice-connect)" "2755 0:4917"
+cd "$sys" && audit --map spice-connect.map --json && cd /
+expect_no_finding "running system, relative --map" viewer-mode
+expect_equal "running system, relative --map: resolved" "$(json_query "d['map']")" "$sys/spice-connect.map"
+
+summary

@@ -93,8 +93,7 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
     std::map<std::string, bool> users, groups;
     std::map<uid_t, bool> uids;
     for (const Grant& g : map.grants) {
-        Location at = g.where;
-        at.column = word_column(lines, at.line, 1, at.column);
+        const Location at{file, g.where.line, word_column(lines, g.where.line, 1, g.where.column)};
         switch (g.who.kind) {
         case WhoKind::user: {
             auto it = users.find(g.who.name);

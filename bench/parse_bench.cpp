@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
     for (std::size_t grants : {std::size_t{10000}, std::size_t{100000}}) {
         const GeneratedMap m = generate(grants);
         const spice_connect::ParseOptions options{};  // no zone file check: parsing only
-        // The launcher's file name: every Location carries a copy of it.
+        // The launcher's file name (longer than the small-string buffer; the
+        // parser keeps it once, in ParseResult::file, not in every position).
         const std::string file = "/etc/spice-connect.map";
         // Warm-up, and the check that the generated map is what it claims.
         const spice_connect::ParseResult first = spice_connect::parse_map(m.text, file, options);

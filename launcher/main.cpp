@@ -144,12 +144,12 @@ int run(int argc, char** argv, char** envp) {
     if (auto p = capability_problem()) return refuse(exit_config, "installation error: " + *p);
     const gid_t launcher_gid = ::getegid();
 
-    // 3. Identity from the real uid and NSS only; SUDO_UID must agree.
+    // 3. Identity from the real uid and NSS only; SUDO_UID must agree. The
+    // passwd entry only: the groups that matter are known once the map is.
     const uid_t uid = ::getuid();
-    const auto account = account_by_uid(uid);
+    auto account = passwd_by_uid(uid);
     if (!account) return refuse(exit_config, "your user id " + std::to_string(uid) + " is unknown to the system (NSS); ask your administrator");
-    const Caller& me = account->caller;
-    who = me.name + " (uid " + std::to_string(uid) + ")";
+    who = account->caller.name + " (uid " + std::to_string(uid) + ")";
     if (!sudo_uid_matches(inherited, uid))
         return refuse(exit_denied, "started through sudo for another user (SUDO_UID differs from your uid); run spice-connect as yourself");
 
@@ -175,6 +175,10 @@ int run(int argc, char** argv, char** envp) {
                                        ") is not the map's group '" + map.settings.group + "'; ask your administrator");
 
     // 5. Decide, in the map's zone (never the caller's TZ: it was cleared).
+    // Of the caller's groups only those the map's %group grants name can
+    // matter: NSS is asked about these alone (membership as it reports it).
+    account->caller.groups = groups_among(*account, granted_group_names(map));
+    const Caller& me = account->caller;
     const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
     if (!now) return refuse(exit_system, "cannot read the clock in the map's time zone");
     const std::vector<Entitlement> mine = entitlements(map, me, now->local);

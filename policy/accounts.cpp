@@ -9,19 +9,25 @@
 namespace spice_connect {
 namespace {
 
-std::optional<Account> from_passwd(const passwd& pw) {
+// The identity from a passwd entry; no groups yet.
+Account from_passwd(const passwd& pw) {
     Account a;
     a.caller.uid = pw.pw_uid;
     a.caller.name = pw.pw_name;
     a.gid = pw.pw_gid;
     a.home = pw.pw_dir ? pw.pw_dir : "";
     a.shell = pw.pw_shell ? pw.pw_shell : "";
-    // Primary and supplementary groups, from every NSS source.
+    return a;
+}
+
+// Primary and supplementary groups, from every NSS source, by name.
+// False when the account has absurdly many groups.
+bool add_every_group(Account& a) {
     std::vector<gid_t> gids(64);
     int n = static_cast<int>(gids.size());
-    while (::getgrouplist(pw.pw_name, pw.pw_gid, gids.data(), &n) < 0) {
+    while (::getgrouplist(a.caller.name.c_str(), a.gid, gids.data(), &n) < 0) {
         if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
-        if (n > 65536) return std::nullopt;
+        if (n > 65536) return false;
         gids.resize(static_cast<std::size_t>(n));
     }
     gids.resize(static_cast<std::size_t>(n));
@@ -34,7 +40,7 @@ std::optional<Account> from_passwd(const passwd& pw) {
             buf.resize(buf.size() * 2);
         if (rc == 0 && res) a.caller.groups.emplace_back(res->gr_name);
     }
-    return a;
+    return true;
 }
 
 template <typename Lookup>
@@ -48,29 +54,65 @@ std::optional<Account> lookup_passwd(Lookup lookup) {
     return from_passwd(pw);
 }
 
+std::optional<Account> with_every_group(std::optional<Account> a) {
+    if (a && !add_every_group(*a)) return std::nullopt;
+    return a;
+}
+
+// The group entry called `name`, its strings in `buf`; nullptr when NSS
+// does not know it or cannot answer.
+const group* find_group(const std::string& name, group& gr, std::vector<char>& buf) {
+    group* res = nullptr;
+    int rc;
+    while ((rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
+        buf.resize(buf.size() * 2);
+    return rc == 0 ? res : nullptr;
+}
+
+bool lists_member(char* const* members, const std::string& user) {
+    for (char* const* m = members; m && *m; ++m)
+        if (user == *m) return true;
+    return false;
+}
+
 }  // namespace
 
 std::optional<Account> account_by_uid(uid_t uid) {
+    return with_every_group(lookup_passwd([uid](passwd* pw, std::vector<char>& buf, passwd** res) {
+        return ::getpwuid_r(uid, pw, buf.data(), buf.size(), res);
+    }));
+}
+
+std::optional<Account> account_by_name(const std::string& name) {
+    return with_every_group(lookup_passwd([&name](passwd* pw, std::vector<char>& buf, passwd** res) {
+        return ::getpwnam_r(name.c_str(), pw, buf.data(), buf.size(), res);
+    }));
+}
+
+std::optional<Account> passwd_by_uid(uid_t uid) {
     return lookup_passwd([uid](passwd* pw, std::vector<char>& buf, passwd** res) {
         return ::getpwuid_r(uid, pw, buf.data(), buf.size(), res);
     });
 }
 
-std::optional<Account> account_by_name(const std::string& name) {
-    return lookup_passwd([&name](passwd* pw, std::vector<char>& buf, passwd** res) {
-        return ::getpwnam_r(name.c_str(), pw, buf.data(), buf.size(), res);
-    });
+std::vector<std::string> groups_among(const Account& account, const std::vector<std::string>& group_names) {
+    std::vector<std::string> member_of;
+    std::vector<char> buf(16384);
+    for (const std::string& name : group_names) {
+        group gr{};
+        const group* g = find_group(name, gr, buf);
+        if (!g) continue;  // unknown (or NSS failed): nobody's group, default deny
+        if (g->gr_gid == account.gid || lists_member(g->gr_mem, account.caller.name)) member_of.push_back(name);
+    }
+    return member_of;
 }
 
 std::optional<gid_t> group_id(const std::string& name) {
     std::vector<char> buf(16384);
     group gr{};
-    group* res = nullptr;
-    int rc;
-    while ((rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
-        buf.resize(buf.size() * 2);
-    if (rc != 0 || !res) return std::nullopt;
-    return res->gr_gid;
+    const group* g = find_group(name, gr, buf);
+    if (!g) return std::nullopt;
+    return g->gr_gid;
 }
 
 bool user_exists(const std::string& name) {

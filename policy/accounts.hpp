@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "decision.hpp"
 
@@ -17,8 +18,23 @@ struct Account {
     std::string shell;
 };
 
+// The account with the names of all its groups, primary and supplementary
+// (getgrouplist, then one getgrgid_r per group): for the admin tool.
 std::optional<Account> account_by_uid(uid_t uid);
 std::optional<Account> account_by_name(const std::string& name);
+
+// The passwd entry only: caller.groups stays empty. For the launcher, which
+// asks groups_among() about the few groups its map names instead of
+// resolving every group of the caller (each one an NSS query, and
+// getgrouplist loads every NSS module configured for group).
+std::optional<Account> passwd_by_uid(uid_t uid);
+
+// Of the group names given, those the account belongs to, membership as NSS
+// reports it: the group (getgrnam_r) is the account's primary group (gid)
+// or its member list names the account (supplementary). A group NSS does
+// not know has no members. Names come back in the order given.
+std::vector<std::string> groups_among(const Account& account, const std::vector<std::string>& group_names);
+
 std::optional<gid_t> group_id(const std::string& name);
 bool user_exists(const std::string& name);
 

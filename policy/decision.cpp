@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace spice_connect {
 
@@ -13,6 +14,14 @@ bool grant_applies(const Who& who, const Caller& caller) {
         return std::find(caller.groups.begin(), caller.groups.end(), who.name) != caller.groups.end();
     }
     return false;
+}
+
+std::vector<std::string> granted_group_names(const Map& map) {
+    std::vector<std::string> names;
+    std::unordered_set<std::string_view> seen;
+    for (const Grant& g : map.grants)
+        if (g.who.kind == WhoKind::group && seen.insert(g.who.name).second) names.push_back(g.who.name);
+    return names;
 }
 
 std::string Entitlement::when() const {

@@ -13,10 +13,17 @@ namespace spice_connect {
 struct Caller {
     uid_t uid = 0;
     std::string name;
-    std::vector<std::string> groups;  // names of primary and supplementary groups
+    // Names of primary and supplementary groups; the launcher fills in only
+    // those of granted_group_names(), the others cannot matter.
+    std::vector<std::string> groups;
 };
 
 bool grant_applies(const Who& who, const Caller& caller);
+
+// The distinct group names of the map's %group grants, in map order: the
+// only groups whose membership can change a decision, so the only ones the
+// launcher needs to know about the caller (Caller::groups).
+std::vector<std::string> granted_group_names(const Map& map);
 
 // One VM the caller holds at least one grant for.
 struct Entitlement {

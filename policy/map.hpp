@@ -13,7 +13,16 @@ namespace spice_connect {
 // enough that a hostile file cannot exhaust memory.
 inline constexpr std::size_t max_map_bytes = 8u << 20;
 
-// Where something was written: file, 1-based line and column.
+// Where something was written in the map: 1-based line and column. The
+// file is the one parsed (ParseResult::file); it is not repeated here
+// because a map has tens of thousands of positions and one file name.
+struct Position {
+    int line = 0;
+    int column = 0;
+};
+
+// Where something was written, file included: for messages (diagnostics,
+// findings), which are few.
 struct Location {
     std::string file;
     int line = 0;
@@ -65,7 +74,7 @@ struct Vm {
     bool fullscreen = false;
     bool usbredir = false;  // default off: USB redirection needs a setuid helper
     bool audio = true;
-    Location where;
+    Position where;  // of the name
 };
 
 enum class WhoKind { user, uid, group };
@@ -81,7 +90,7 @@ struct Grant {
     Who who;
     std::string vm;
     Schedule when;
-    Location where;
+    Position where;  // of the word allow
 };
 
 struct Settings {

@@ -5,8 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <set>
+#include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "schedule.hpp"
 #include "syntax.hpp"
@@ -15,8 +16,17 @@
 namespace spice_connect {
 namespace {
 
-bool zone_file_exists(const std::string& dir, const std::string& zone) {
-    std::string path = dir + "/" + zone;
+// Joins the pieces of an error message. Only errors build messages: a map
+// without errors costs no message text at all.
+template <typename... Pieces>
+std::string join(const Pieces&... pieces) {
+    std::string out;
+    (out.append(std::string_view(pieces)), ...);
+    return out;
+}
+
+bool zone_file_exists(const std::string& dir, std::string_view zone) {
+    std::string path = join(dir, "/", zone);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) {
         // Zones are often symlinks inside the zoneinfo tree (Europe/Berlin ->
@@ -43,11 +53,65 @@ std::string host_key(const Vm& vm) {
     return key + "|" + std::to_string(vm.tls_port);
 }
 
+// Lines in the text, counting a last line without a newline.
+std::size_t count_lines(std::string_view text) {
+    std::size_t lines = 0;
+    for (std::size_t at = 0; at < text.size(); ++lines) {
+        const std::size_t nl = text.find('\n', at);
+        at = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    return lines;
+}
+
+// The settings, in the order of the "unknown setting" message; each may be
+// given once. The value is the setting's bit in MapParser::settings_seen_.
+enum class Setting : unsigned { viewer, group, timezone, ports, require_launcher, require_firewall, audit_fix };
+
+std::optional<Setting> setting_named(std::string_view key) {
+    if (key == "viewer") return Setting::viewer;
+    if (key == "group") return Setting::group;
+    if (key == "timezone") return Setting::timezone;
+    if (key == "ports") return Setting::ports;
+    if (key == "require-launcher") return Setting::require_launcher;
+    if (key == "require-firewall") return Setting::require_firewall;
+    if (key == "audit-fix") return Setting::audit_fix;
+    return std::nullopt;
+}
+
+// The options of a vm line; each may be given once per line.
+enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen };
+
+std::optional<VmOption> vm_option_named(std::string_view key) {
+    if (key == "host") return VmOption::host;
+    if (key == "tls-port") return VmOption::tls_port;
+    if (key == "title") return VmOption::title;
+    if (key == "ca") return VmOption::ca;
+    if (key == "subject") return VmOption::subject;
+    if (key == "usbredir") return VmOption::usbredir;
+    if (key == "audio") return VmOption::audio;
+    if (key == "kiosk") return VmOption::kiosk;
+    if (key == "fullscreen") return VmOption::fullscreen;
+    return std::nullopt;
+}
+
+template <typename Enum>
+unsigned bit(Enum e) {
+    return 1u << static_cast<unsigned>(e);
+}
+
+// The shortest grant line with its newline: bounds how many grants a text
+// can hold, whatever its number of lines.
+constexpr std::size_t shortest_grant_line = std::string_view("allow a b\n").size();
+
 class MapParser {
 public:
-    MapParser(const std::string& file, const ParseOptions& options) : file_(file), options_(options) {}
+    MapParser(const std::string& file, const ParseOptions& options) : options_(options) { result_.file = file; }
 
     ParseResult run(std::string_view text) {
+        // At most one grant per line: reserved once instead of grown (and
+        // copied) a dozen times for a big map.
+        const std::size_t most_grants = std::min(count_lines(text), text.size() / shortest_grant_line + 1);
+        result_.map.grants.reserve(most_grants);
         int line_no = 0;
         std::size_t start = 0;
         while (start < text.size()) {
@@ -65,72 +129,80 @@ public:
     }
 
 private:
-    const std::string& file_;
     const ParseOptions& options_;
     ParseResult result_;
+    Tokenizer tokenizer_;  // one for all lines: its storage is reused
     std::unordered_map<std::string, std::size_t> vm_index_;
-    std::set<std::string> settings_seen_;
-    std::vector<Location> tls_port_where_;  // parallel to result_.map.vms
-    std::vector<Location> grant_vm_where_;  // parallel to result_.map.grants
-    Location ports_where_;
+    unsigned settings_seen_ = 0;             // bits of Setting
+    std::vector<Position> tls_port_where_;  // parallel to result_.map.vms
+    // Grants naming a VM not defined (yet) when they were read: the index in
+    // result_.map.grants and where the VM name is. finish() checks them again.
+    std::vector<std::pair<std::size_t, Position>> vm_not_yet_defined_;
+    Position ports_where_;
 
-    Location at(int line, int column) const { return Location{file_, line, column}; }
     void error(int line, int column, std::string message) {
-        result_.errors.push_back(Diagnostic{at(line, column), std::move(message)});
+        result_.errors.push_back(Diagnostic{Location{result_.file, line, column}, std::move(message)});
     }
 
     void parse_line(int line_no, std::string_view line) {
-        TokenizedLine tl = tokenize_line(line);
-        if (tl.error) return error(line_no, tl.error->column, tl.error->message);
-        if (tl.tokens.empty()) return;
-        const std::string& directive = tl.tokens[0].text;
-        if (directive == "set") return parse_set(line_no, tl.tokens);
-        if (directive == "vm") return parse_vm(line_no, tl.tokens);
-        if (directive == "allow") return parse_allow(line_no, tl.tokens);
-        error(line_no, tl.tokens[0].column, "unknown directive '" + directive + "'; expected set, vm or allow");
+        if (!tokenizer_.split(line)) return error(line_no, tokenizer_.error()->column, tokenizer_.error()->message);
+        const std::vector<TokenView>& tokens = tokenizer_.tokens();
+        if (tokens.empty()) return;
+        const std::string_view directive = tokens[0].text;
+        if (directive == "set") return parse_set(line_no, tokens);
+        if (directive == "vm") return parse_vm(line_no, tokens);
+        if (directive == "allow") return parse_allow(line_no, tokens);
+        error(line_no, tokens[0].column, join("unknown directive '", directive, "'; expected set, vm or allow"));
     }
 
-    void parse_set(int line_no, const std::vector<Token>& t) {
+    void parse_set(int line_no, const std::vector<TokenView>& t) {
         if (t.size() != 3) {
             int col = t.size() > 3 ? t[3].column : t[0].column;
             return error(line_no, col, "set takes a name and one value: set NAME VALUE (quote values with spaces)");
         }
-        const std::string& key = t[1].text;
-        const std::string& value = t[2].text;
+        const std::string_view key = t[1].text;
+        const std::string_view value = t[2].text;
         int vcol = t[2].column;
         Settings& s = result_.map.settings;
-        bool* yes_no = key == "require-launcher" ? &s.require_launcher
-                       : key == "require-firewall" ? &s.require_firewall
-                       : key == "audit-fix"        ? &s.audit_fix
-                                                   : nullptr;
-        if (key != "viewer" && key != "group" && key != "timezone" && key != "ports" && !yes_no)
+        const std::optional<Setting> setting = setting_named(key);
+        if (!setting)
             return error(line_no, t[1].column,
-                         "unknown setting '" + key +
-                             "'; expected viewer, group, timezone, ports, require-launcher, require-firewall or audit-fix");
-        if (!settings_seen_.insert(key).second)
-            return error(line_no, t[1].column, "setting '" + key + "' is given twice");
-        if (yes_no) {
-            if (value != "yes" && value != "no") return error(line_no, vcol, key + " takes yes or no");
-            *yes_no = value == "yes";
-        } else if (key == "viewer") {
+                         join("unknown setting '", key,
+                              "'; expected viewer, group, timezone, ports, require-launcher, require-firewall or audit-fix"));
+        // Marked before the value is checked: a second line is "given twice"
+        // even when the first one's value was refused.
+        if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
+        settings_seen_ |= bit(*setting);
+        switch (*setting) {
+        case Setting::require_launcher: return set_yes_no(line_no, vcol, key, value, s.require_launcher);
+        case Setting::require_firewall: return set_yes_no(line_no, vcol, key, value, s.require_firewall);
+        case Setting::audit_fix: return set_yes_no(line_no, vcol, key, value, s.audit_fix);
+        case Setting::viewer:
             if (!is_absolute_clean_path(value))
                 return error(line_no, vcol, "viewer must be an absolute path without '.', '..' or '//' parts");
             s.viewer = value;
-        } else if (key == "group") {
-            if (!is_account_name(value)) return error(line_no, vcol, "bad group name '" + value + "'");
+            return;
+        case Setting::group:
+            if (!is_account_name(value)) return error(line_no, vcol, join("bad group name '", value, "'"));
             if (value == "root")
                 return error(line_no, vcol, "the launcher's group must be a dedicated group (e.g. spicegrp), never root");
             s.group = value;
-        } else if (key == "timezone") {
+            return;
+        case Setting::timezone:
             if (!is_zone_name(value))
-                return error(line_no, vcol, "bad time zone name '" + value + "'; use a name like Europe/Berlin or UTC");
+                return error(line_no, vcol, join("bad time zone name '", value, "'; use a name like Europe/Berlin or UTC"));
             if (!options_.zoneinfo_dir.empty() && !zone_file_exists(options_.zoneinfo_dir, value))
                 return error(line_no, vcol,
-                             "time zone '" + value + "' is not installed in " + options_.zoneinfo_dir + " (package tzdata)");
+                             join("time zone '", value, "' is not installed in ", options_.zoneinfo_dir, " (package tzdata)"));
             s.timezone = value;
-        } else {
-            parse_ports(line_no, vcol, value);
+            return;
+        case Setting::ports: return parse_ports(line_no, vcol, value);
         }
+    }
+
+    void set_yes_no(int line_no, int col, std::string_view key, std::string_view value, bool& setting) {
+        if (value != "yes" && value != "no") return error(line_no, col, join(key, " takes yes or no"));
+        setting = value == "yes";
     }
 
     void parse_ports(int line_no, int col, std::string_view value) {
@@ -145,166 +217,193 @@ private:
             auto b = dash == std::string_view::npos ? a : parse_decimal(item.substr(dash + 1), 65535);
             if (!a || !b || *a == 0 || *b < *a)
                 return error(line_no, col + static_cast<int>(start),
-                             "bad port range '" + std::string(item) + "'; use PORT or FIRST-LAST within 1-65535");
+                             join("bad port range '", item, "'; use PORT or FIRST-LAST within 1-65535"));
             ranges.push_back(PortRange{static_cast<std::uint16_t>(*a), static_cast<std::uint16_t>(*b)});
             start = comma + 1;
         }
         result_.map.settings.ports = std::move(ranges);
-        ports_where_ = at(line_no, col);
+        ports_where_ = Position{line_no, col};
     }
 
-    void parse_vm(int line_no, const std::vector<Token>& t) {
-        if (t.size() < 2 || t[1].equals != std::string::npos)
+    void parse_vm(int line_no, const std::vector<TokenView>& t) {
+        if (t.size() < 2 || t[1].has_value())
             return error(line_no, t[0].column, "vm needs a name: vm NAME host=HOST tls-port=PORT [options]");
         Vm vm;
         vm.name = t[1].text;
-        vm.where = at(line_no, t[1].column);
+        vm.where = Position{line_no, t[1].column};
         if (!is_vm_name(vm.name))
             return error(line_no, t[1].column,
-                         "bad VM name '" + vm.name + "'; use letters, digits, '.', '_', '-' (up to 64, starting with a letter or digit)");
-        if (vm_index_.count(vm.name)) {
-            const Location& first = result_.map.vms[vm_index_[vm.name]].where;
+                         join("bad VM name '", vm.name,
+                              "'; use letters, digits, '.', '_', '-' (up to 64, starting with a letter or digit)"));
+        if (auto first = vm_index_.find(vm.name); first != vm_index_.end())
             return error(line_no, t[1].column,
-                         "VM '" + vm.name + "' is defined twice (first on line " + std::to_string(first.line) + ")");
-        }
-        std::set<std::string> seen;
-        Location port_where;
-        bool has_host = false, has_port = false, bad = false;
+                         join("VM '", vm.name, "' is defined twice (first on line ",
+                              std::to_string(result_.map.vms[first->second].where.line), ")"));
+        // Each option once per line. Known options are bits; unknown ones
+        // are errors already, but their repetition is reported too.
+        unsigned seen = 0;
+        std::vector<std::string_view> unknown_seen;
+        Position port_where;
+        bool bad = false;
         for (std::size_t i = 2; i < t.size(); ++i) {
-            const Token& tok = t[i];
-            std::string key = tok.equals == std::string::npos ? tok.text : tok.text.substr(0, tok.equals);
-            std::string value = tok.equals == std::string::npos ? "" : tok.text.substr(tok.equals + 1);
-            int vcol = tok.value_column;
-            if (!seen.insert(key).second) {
-                error(line_no, tok.column, "option '" + key + "' is given twice");
+            const TokenView& tok = t[i];
+            const std::string_view key = tok.key();
+            const std::optional<VmOption> option = vm_option_named(key);
+            const bool repeated = option ? (seen & bit(*option)) != 0
+                                         : std::find(unknown_seen.begin(), unknown_seen.end(), key) != unknown_seen.end();
+            if (repeated) {
+                error(line_no, tok.column, join("option '", key, "' is given twice"));
                 bad = true;
                 continue;
             }
-            bool flag = tok.equals == std::string::npos;
-            if (key == "kiosk" || key == "fullscreen") {
-                if (!flag) {
-                    error(line_no, tok.column, "'" + key + "' takes no value; write just " + key);
+            if (option) seen |= bit(*option);
+            else unknown_seen.push_back(key);
+            if (option == VmOption::kiosk || option == VmOption::fullscreen) {
+                if (tok.has_value()) {
+                    error(line_no, tok.column, join("'", key, "' takes no value; write just ", key));
                     bad = true;
                 } else {
-                    (key == "kiosk" ? vm.kiosk : vm.fullscreen) = true;
+                    (option == VmOption::kiosk ? vm.kiosk : vm.fullscreen) = true;
                 }
                 continue;
             }
-            if (flag) {
-                error(line_no, tok.column, "unknown VM option '" + key +
-                                               "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, kiosk, fullscreen");
+            if (!option || !tok.has_value()) {
+                error(line_no, tok.column, join("unknown VM option '", key,
+                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, kiosk, fullscreen"));
                 bad = true;
                 continue;
             }
-            std::string problem;
-            if (key == "host") {
-                auto kind = classify_host(value);
-                if (!kind) problem = "bad host '" + value + "'; use a DNS name, an IPv4 address or an IPv6 address (no brackets, no zone)";
-                else { vm.host = value; vm.host_kind = *kind; has_host = true; }
-            } else if (key == "tls-port") {
-                auto port = parse_decimal(value, 65535);
-                if (!port || *port == 0) problem = "bad tls-port '" + value + "'; use a number 1-65535";
-                else { vm.tls_port = static_cast<std::uint16_t>(*port); has_port = true; port_where = at(line_no, vcol); }
-            } else if (key == "title") {
-                if (value.empty() || value.size() > 200 || !is_valid_utf8_text(value))
-                    problem = "bad title; use 1-200 printable characters (quote it when it has spaces)";
-                else vm.title = value;
-            } else if (key == "ca") {
-                if (!is_absolute_clean_path(value)) problem = "ca= must be an absolute path to a PEM file";
-                else vm.ca_file = value;
-            } else if (key == "subject") {
-                if (value.empty() || value.size() > 1024 || !is_valid_utf8_text(value))
-                    problem = "bad subject; use the server certificate's subject, e.g. subject=\"C=DE,O=Example,CN=server\"";
-                else vm.subject = value;
-            } else if (key == "usbredir" || key == "audio") {
-                if (value != "yes" && value != "no") problem = key + "= takes yes or no";
-                else (key == "usbredir" ? vm.usbredir : vm.audio) = value == "yes";
-            } else {
-                error(line_no, tok.column, "unknown VM option '" + key +
-                                               "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, kiosk, fullscreen");
-                bad = true;
-                continue;
-            }
+            std::string problem = set_vm_option(vm, *option, tok.value());
             if (!problem.empty()) {
-                error(line_no, vcol, problem);
+                error(line_no, tok.value_column, std::move(problem));
                 bad = true;
+            } else if (option == VmOption::tls_port) {
+                port_where = Position{line_no, tok.value_column};
             }
         }
-        if (!has_host && !bad) error(line_no, t[0].column, "vm '" + vm.name + "' needs host=HOST");
-        if (!has_port && !bad) error(line_no, t[0].column, "vm '" + vm.name + "' needs tls-port=PORT");
+        // An accepted host= is never empty, an accepted tls-port= never 0.
+        if (vm.host.empty() && !bad) error(line_no, t[0].column, join("vm '", vm.name, "' needs host=HOST"));
+        if (vm.tls_port == 0 && !bad) error(line_no, t[0].column, join("vm '", vm.name, "' needs tls-port=PORT"));
         // Register the name even when broken, so its grants report no second error.
-        vm_index_[vm.name] = result_.map.vms.size();
+        vm_index_.emplace(vm.name, result_.map.vms.size());
         result_.map.vms.push_back(std::move(vm));
         tls_port_where_.push_back(port_where);
     }
 
-    void parse_allow(int line_no, const std::vector<Token>& t) {
+    // Checks and stores one KEY=VALUE option of a vm line (not the flags
+    // kiosk and fullscreen). Returns what is wrong with the value, or
+    // nothing when it was stored.
+    static std::string set_vm_option(Vm& vm, VmOption option, std::string_view value) {
+        switch (option) {
+        case VmOption::host:
+            if (auto kind = classify_host(value)) {
+                vm.host = value;
+                vm.host_kind = *kind;
+                return {};
+            }
+            return join("bad host '", value, "'; use a DNS name, an IPv4 address or an IPv6 address (no brackets, no zone)");
+        case VmOption::tls_port:
+            if (auto port = parse_decimal(value, 65535); port && *port != 0) {
+                vm.tls_port = static_cast<std::uint16_t>(*port);
+                return {};
+            }
+            return join("bad tls-port '", value, "'; use a number 1-65535");
+        case VmOption::title:
+            if (value.empty() || value.size() > 200 || !is_valid_utf8_text(value))
+                return "bad title; use 1-200 printable characters (quote it when it has spaces)";
+            vm.title = value;
+            return {};
+        case VmOption::ca:
+            if (!is_absolute_clean_path(value)) return "ca= must be an absolute path to a PEM file";
+            vm.ca_file = value;
+            return {};
+        case VmOption::subject:
+            if (value.empty() || value.size() > 1024 || !is_valid_utf8_text(value))
+                return "bad subject; use the server certificate's subject, e.g. subject=\"C=DE,O=Example,CN=server\"";
+            vm.subject = value;
+            return {};
+        case VmOption::usbredir:
+        case VmOption::audio:
+            if (value != "yes" && value != "no")
+                return join(option == VmOption::usbredir ? "usbredir" : "audio", "= takes yes or no");
+            (option == VmOption::usbredir ? vm.usbredir : vm.audio) = value == "yes";
+            return {};
+        case VmOption::kiosk:
+        case VmOption::fullscreen: break;  // flags: handled by the caller
+        }
+        return "internal error: unexpected VM option";
+    }
+
+    void parse_allow(int line_no, const std::vector<TokenView>& t) {
         if (t.size() < 3)
             return error(line_no, t[0].column, "allow needs a user and a VM: allow WHO VM [days=...] [hours=...]");
         Grant g;
-        g.where = at(line_no, t[0].column);
-        const std::string& who = t[1].text;
+        g.where = Position{line_no, t[0].column};
+        const std::string_view who = t[1].text;
         if (!who.empty() && who[0] == '#') {
-            auto uid = parse_decimal(std::string_view(who).substr(1), 4294967294ul);
-            if (!uid) return error(line_no, t[1].column, "bad UID '" + who + "'; write #NUMBER");
+            auto uid = parse_decimal(who.substr(1), 4294967294ul);
+            if (!uid) return error(line_no, t[1].column, join("bad UID '", who, "'; write #NUMBER"));
             g.who.kind = WhoKind::uid;
             g.who.uid = static_cast<uid_t>(*uid);
         } else if (!who.empty() && who[0] == '%') {
-            if (!is_account_name(who.substr(1))) return error(line_no, t[1].column, "bad group name '" + who + "'");
+            if (!is_account_name(who.substr(1))) return error(line_no, t[1].column, join("bad group name '", who, "'"));
             g.who.kind = WhoKind::group;
             g.who.name = who.substr(1);
         } else {
-            if (!is_account_name(who) || t[1].equals != std::string::npos)
-                return error(line_no, t[1].column, "bad user name '" + who + "'; write NAME, #UID or %GROUP");
+            if (!is_account_name(who) || t[1].has_value())
+                return error(line_no, t[1].column, join("bad user name '", who, "'; write NAME, #UID or %GROUP"));
             g.who.kind = WhoKind::user;
             g.who.name = who;
         }
+        if (!is_vm_name(t[2].text)) return error(line_no, t[2].column, join("bad VM name '", t[2].text, "'"));
         g.vm = t[2].text;
-        if (!is_vm_name(g.vm)) return error(line_no, t[2].column, "bad VM name '" + g.vm + "'");
-        std::set<std::string> seen;
+        // days= and hours=, each at most once: bit 0 days, bit 1 hours.
+        unsigned seen = 0;
         for (std::size_t i = 3; i < t.size(); ++i) {
-            const Token& tok = t[i];
-            std::string key = tok.equals == std::string::npos ? tok.text : tok.text.substr(0, tok.equals);
-            std::string value = tok.equals == std::string::npos ? "" : tok.text.substr(tok.equals + 1);
-            if (tok.equals == std::string::npos || (key != "days" && key != "hours"))
-                return error(line_no, tok.column, "unknown allow option '" + tok.text + "'; expected days=... or hours=...");
-            if (!seen.insert(key).second) return error(line_no, tok.column, "option '" + key + "' is given twice");
-            if (key == "days") {
-                auto d = parse_days(value);
+            const TokenView& tok = t[i];
+            const std::string_view key = tok.key();
+            const unsigned key_bit = key == "days" ? 1u : key == "hours" ? 2u : 0u;
+            if (!tok.has_value() || key_bit == 0)
+                return error(line_no, tok.column, join("unknown allow option '", tok.text, "'; expected days=... or hours=..."));
+            if (seen & key_bit) return error(line_no, tok.column, join("option '", key, "' is given twice"));
+            seen |= key_bit;
+            if (key_bit == 1u) {
+                auto d = parse_days(tok.value());
                 if (auto* msg = std::get_if<std::string>(&d)) return error(line_no, tok.value_column, *msg);
                 g.when.days = std::get<std::uint8_t>(d);
             } else {
-                auto h = parse_hours(value);
+                auto h = parse_hours(tok.value());
                 if (auto* msg = std::get_if<std::string>(&h)) return error(line_no, tok.value_column, *msg);
                 g.when.hours = std::get<HourWindow>(h);
             }
         }
+        // Most maps define their VMs first: one lookup now settles it.
+        if (!vm_index_.count(g.vm)) vm_not_yet_defined_.emplace_back(result_.map.grants.size(), Position{line_no, t[2].column});
         result_.map.grants.push_back(std::move(g));
-        grant_vm_where_.push_back(at(line_no, t[2].column));
     }
 
+    // Checks that need the whole map: grants naming VMs defined anywhere,
+    // VMs sharing an endpoint, TLS ports outside `set ports`.
     void finish() {
         Map& m = result_.map;
-        for (std::size_t i = 0; i < m.grants.size(); ++i) {
-            if (!vm_index_.count(m.grants[i].vm)) {
-                const Location& w = grant_vm_where_[i];
-                error(w.line, w.column, "VM '" + m.grants[i].vm + "' is not defined; add a 'vm " + m.grants[i].vm + " ...' line");
-            }
+        for (const auto& [index, w] : vm_not_yet_defined_) {
+            const std::string& vm = m.grants[index].vm;
+            if (!vm_index_.count(vm)) error(w.line, w.column, join("VM '", vm, "' is not defined; add a 'vm ", vm, " ...' line"));
         }
         std::unordered_map<std::string, std::size_t> endpoints;
         for (std::size_t i = 0; i < m.vms.size(); ++i) {
             const Vm& vm = m.vms[i];
             if (vm.host.empty() || vm.tls_port == 0) continue;
-            const Location& pw = tls_port_where_[i];
+            const Position& pw = tls_port_where_[i];
             auto [it, fresh] = endpoints.emplace(host_key(vm), i);
             if (!fresh)
-                error(pw.line, pw.column, "VMs '" + m.vms[it->second].name + "' and '" + vm.name +
-                                              "' share host " + vm.host + " and port " + std::to_string(vm.tls_port));
+                error(pw.line, pw.column, join("VMs '", m.vms[it->second].name, "' and '", vm.name, "' share host ", vm.host,
+                                               " and port ", std::to_string(vm.tls_port)));
             bool inside = m.settings.ports.empty();
             for (const PortRange& r : m.settings.ports) inside = inside || r.contains(vm.tls_port);
             if (!inside)
-                error(pw.line, pw.column, "tls-port " + std::to_string(vm.tls_port) + " of VM '" + vm.name +
-                                              "' is outside 'set ports' (line " + std::to_string(ports_where_.line) + ")");
+                error(pw.line, pw.column, join("tls-port ", std::to_string(vm.tls_port), " of VM '", vm.name,
+                                               "' is outside 'set ports' (line ", std::to_string(ports_where_.line), ")"));
         }
     }
 };

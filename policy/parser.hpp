@@ -9,7 +9,7 @@
 namespace spice_connect {
 
 struct Diagnostic {
-    Location where;
+    Location where;  // with the file name: diagnostics are few
     std::string message;
     std::string format() const;  // "file:line:col: error: message"
 };
@@ -21,6 +21,7 @@ struct ParseOptions {
 };
 
 struct ParseResult {
+    std::string file;  // the file name given: the file of every Position in map
     Map map;
     std::vector<Diagnostic> errors;
     bool ok() const { return errors.empty(); }

@@ -8,8 +8,14 @@ namespace {
 constexpr std::array<const char*, 7> day_names = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 int day_index(std::string_view s) {
-    for (int d = 0; d < 7; ++d)
-        if (s == day_names[static_cast<std::size_t>(d)]) return d;
+    // Every name has three letters. Compared letter by letter: this runs
+    // for every day of every days= in the map, and a library call per name
+    // (strlen, memcmp) cost more than the rest of the grant's parse.
+    if (s.size() != 3) return -1;
+    for (int d = 0; d < 7; ++d) {
+        const char* name = day_names[static_cast<std::size_t>(d)];
+        if (s[0] == name[0] && s[1] == name[1] && s[2] == name[2]) return d;
+    }
     return -1;
 }
 

@@ -53,10 +53,15 @@ bool is_account_name(std::string_view s) {
     // enough that nothing can be mistaken for an option or a passwd field.
     if (s.empty() || s.size() > 256 || s.front() == '-' || s.front() == ' ' || s.back() == ' ')
         return false;
-    for (unsigned char c : s)
+    bool ascii = true;
+    for (unsigned char c : s) {
         if (c < 0x20 || c == 0x7f || c == ':' || c == '/' || c == ',' || c == '"' || c == '\\')
             return false;
-    return is_valid_utf8_text(s);
+        ascii = ascii && c < 0x80;
+    }
+    // Plain ASCII without control characters (just checked) is valid text;
+    // only other names need the UTF-8 check. Most maps name only ASCII users.
+    return ascii || is_valid_utf8_text(s);
 }
 
 bool is_absolute_clean_path(std::string_view s) {

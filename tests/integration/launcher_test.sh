@@ -105,6 +105,10 @@ echo "# %group, #UID, options, usbredir"
 launch carol DISPLAY=:7
 expect_rc "carol (member of %boss) opens debianx today" 0
 expect_equal "carol's uid" "$(rec_field uids)" "uids 1025 1025 1025"
+launch dana DISPLAY=:7
+expect_rc "dana (boss as her primary group only) opens debianx today" 0
+launch mybro DISPLAY=:7 -- debianx
+expect_rc "mybro (in neither) still may not" 1
 launch ralph DISPLAY=:7
 expect_rc "ralph (#1030) opens analysis" 0
 expect_equal "kiosk/fullscreen/audio options, IPv6 in brackets" "$(rec_field argv | tr '\n' ' ')" \

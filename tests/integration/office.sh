@@ -29,14 +29,17 @@ office_setup() {
     # the boss in the evening, Maggie and Anne share VM2, Ralph has VM3).
     office_add_group spicegrp 4900 ""
     office_add_group boss 4901 carol
-    office_add_group staff 4902 "myself,mybro,maggie,anne,carol,ralph"
+    # A name no Debian system group has (Debian ships "staff" as gid 50).
+    office_add_group office 4902 "myself,mybro,maggie,anne,carol,ralph"
     local u uid
     for u in myself:1021 mybro:1022 maggie:1023 anne:1024 carol:1025 ralph:1030 \
-             usbuser:1031 twovm:1032 tzuser:1033 hourly:1034 hourly2:1035; do
+             usbuser:1031 twovm:1032 tzuser:1033 hourly:1034 hourly2:1035 dana:1036; do
         uid=${u#*:}; u=${u%:*}
-        office_add_group "$u" "$uid" ""
-        echo "$u:x:$uid:$uid:$u:/home/$u:/bin/bash" >> "$OFFICE/etc/passwd"
-        mkdir -p "$OFFICE/home/$u"; chown "$uid:$uid" "$OFFICE/home/$u"
+        local gid=$uid
+        [ "$u" = dana ] && gid=4901   # dana: in boss only through her primary group
+        [ "$u" = dana ] || office_add_group "$u" "$uid" ""
+        echo "$u:x:$uid:$gid:$u:/home/$u:/bin/bash" >> "$OFFICE/etc/passwd"
+        mkdir -p "$OFFICE/home/$u"; chown "$uid:$gid" "$OFFICE/home/$u"
     done
     mount --bind "$OFFICE/etc" /etc
     mount --bind "$OFFICE/home" /home 2>/dev/null || true
@@ -105,5 +108,5 @@ office_write_map() {
 # as_user NAME CMD...: run CMD with NAME's uid, primary and supplementary groups.
 as_user() {
     local user=$1; shift
-    setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"
+    setpriv --reuid="$user" --regid="$(id -g "$user")" --init-groups -- "$@"
 }

@@ -9,7 +9,7 @@ namespace spice_connect {
 
 const char* const launcher_usage =
     "Usage: spice-connect [VM]\n"
-    "       spice-connect --list\n"
+    "       spice-connect --list [--porcelain]\n"
     "       spice-connect --dry-run [VM]\n"
     "       spice-connect --help | --version\n"
     "\n"
@@ -17,6 +17,8 @@ const char* const launcher_usage =
     "Without VM, opens the one console that is open to you now.\n"
     "\n"
     "  --list      show your consoles, when each is open to you and whether it is now\n"
+    "  --porcelain with --list: one line per console for programs:\n"
+    "              NAME <tab> open|closed <tab> WHEN\n"
     "  --dry-run   show the decision and the exact viewer command, start nothing\n"
     "  -h, --help  show this help\n"
     "  --version   show the version\n"
@@ -32,6 +34,10 @@ OrRefusal<Command> parse_command_line(int argc, const char* const* argv) {
         std::string_view arg = argv[i];
         if (!options_done && arg == "--") {
             options_done = true;
+            continue;
+        }
+        if (!options_done && arg == "--porcelain") {
+            cmd.porcelain = true;
             continue;
         }
         if (!options_done && !arg.empty() && arg.front() == '-') {
@@ -52,6 +58,7 @@ OrRefusal<Command> parse_command_line(int argc, const char* const* argv) {
         cmd.vm = arg;
         vm_given = true;
     }
+    if (cmd.porcelain && cmd.mode != Mode::list) return usage("--porcelain goes only with --list");
     if (vm_given && cmd.mode != Mode::connect && cmd.mode != Mode::dry_run)
         return usage("a VM name goes only with --dry-run or alone");
     return cmd;

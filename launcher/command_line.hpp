@@ -11,6 +11,7 @@ enum class Mode { connect, list, dry_run, help, version };
 struct Command {
     Mode mode = Mode::connect;
     std::string vm;  // empty: the one VM open to the caller now
+    bool porcelain = false;  // --list for programs (the desktop chooser, completion)
 };
 
 // argv[0] is ignored (it is the caller's choice, like everything else here).

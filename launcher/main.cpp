@@ -72,7 +72,13 @@ std::string quote_for_display(const std::string& s) {
     return out + "'";
 }
 
-void print_list(const std::vector<Entitlement>& mine, const Caller& me, const ZonedTime& now, const Map& map) {
+void print_list(const std::vector<Entitlement>& mine, const Caller& me, const ZonedTime& now, const Map& map,
+                bool porcelain) {
+    if (porcelain) {
+        for (const Entitlement& e : mine)
+            std::printf("%s\t%s\t%s\n", e.vm->name.c_str(), e.usable_now ? "open" : "closed", e.when().c_str());
+        return;
+    }
     if (mine.empty()) {
         std::printf("No SPICE consoles are granted to you (%s); ask your administrator.\n", me.name.c_str());
         return;
@@ -182,7 +188,7 @@ int run(int argc, char** argv, char** envp) {
     const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
     if (!now) return refuse(exit_system, "cannot read the clock in the map's time zone");
     const std::vector<Entitlement> mine = entitlements(map, me, now->local);
-    if (cmd.mode == Mode::list) return print_list(mine, me, *now, map), exit_ok;
+    if (cmd.mode == Mode::list) return print_list(mine, me, *now, map, cmd.porcelain), exit_ok;
     auto chosen = choose_vm(mine, cmd.vm, me, *now, map.settings.timezone);
     if (auto* r = std::get_if<Refusal>(&chosen)) return refuse(*r);
     const Vm& vm = *std::get<const Entitlement*>(chosen)->vm;

@@ -150,6 +150,11 @@ launch twovm -- --list
 expect_rc "--list works" 0
 expect_out "--list names debianx" "debianx"
 expect_out "--list says open now" "open now"
+launch twovm -- --list --porcelain
+expect_rc "--list --porcelain works" 0
+expect_equal "--list --porcelain: one tab-separated line per VM" "$OUT" "$(printf 'debianx\topen\talways\nleaptest\topen\talways')"
+launch twovm -- --porcelain
+expect_rc "--porcelain alone is a usage error" 2
 launch anne -- --list
 expect_out "--list shows only the caller's VMs" "leaptest"
 expect_no_out "--list hides others' VMs" "debianx"

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "accounts.hpp"
 #include "map_source.hpp"
 
 namespace spice_connect::admin {
@@ -94,31 +95,25 @@ GroupLookup from_files(const TreeRoot& root, const std::string& name) {
 GroupLookup from_nss(const std::string& name) {
     GroupLookup out;
     out.source = "NSS";
-    std::vector<char> buf(16384);
-    group gr{};
-    group* res = nullptr;
-    int rc;
-    while ((rc = ::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
-        buf.resize(buf.size() * 2);
-    if (rc != 0 || !res) return out;
+    auto entry = group_by_name(name);
+    if (!entry) return out;
     out.found = true;
-    out.gid = gr.gr_gid;
+    out.gid = entry->gid;
     std::map<std::string, GroupMember> by_name;
-    for (char** m = gr.gr_mem; m && *m; ++m) by_name[*m].user = *m, by_name[*m].listed = true;
+    for (const std::string& m : entry->members) {
+        GroupMember& member = by_name[m];
+        member.user = m;
+        member.listed = true;
+        if (auto uid = uid_by_name(m)) member.uid = static_cast<long long>(*uid);
+    }
     // Primary members: every account NSS enumerates (SSSD and LDAP may be
     // configured not to enumerate; then only listed members are found).
-    ::setpwent();
-    while (passwd* pw = ::getpwent()) {
-        auto it = by_name.find(pw->pw_name);
-        if (it != by_name.end()) it->second.uid = pw->pw_uid;
-        if (pw->pw_gid == out.gid) {
-            GroupMember& m = by_name[pw->pw_name];
-            m.user = pw->pw_name;
-            m.uid = pw->pw_uid;
-            m.primary = true;
-        }
+    for (const auto& [user, uid] : accounts_with_primary_group(out.gid)) {
+        GroupMember& m = by_name[user];
+        m.user = user;
+        m.uid = static_cast<long long>(uid);
+        m.primary = true;
     }
-    ::endpwent();
     sort_members(by_name, out);
     return out;
 }

@@ -25,26 +25,10 @@ usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 [ $# -eq 1 ] || usage
 [ "$(id -u)" = 0 ] || { echo "launch_bench.sh: run as root (it builds a private test office)" >&2; exit 4; }
 self=$(readlink -f "$0")
-# In a mount namespace of our own when ours differs from our caller's
-# (`exec unshare` keeps our pid, so the caller stays our parent). Comparing
-# with /proc/1 does not work where pid 1 is not readable (containers): an
-# empty link would look like a different namespace. Unreadable: not private.
-in_private_namespace() {
-    local mine parent
-    mine=$(readlink /proc/self/ns/mnt) || return 1
-    parent=$(readlink "/proc/$PPID/ns/mnt") || return 1
-    [ -n "$mine" ] && [ -n "$parent" ] && [ "$mine" != "$parent" ]
-}
-if ! in_private_namespace; then
-    if [ -n "${SPICE_BENCH_REEXEC:-}" ]; then
-        echo "launch_bench.sh: unshare did not give a private mount namespace; refusing to touch the host" >&2; exit 4
-    fi
-    SPICE_BENCH_REEXEC=1 exec unshare --mount --propagation private bash "$self" "$@"
-fi
-
 here=$(dirname "$self")
 repo=$(dirname "$here")
 . "$repo/tests/integration/office.sh"
+office_enter_private_namespace "$self" "$@"
 BUILD=$(readlink -f "$1")
 RUNS=${BENCH_RUNS:-300}
 WARMUP=${BENCH_WARMUP:-30}

@@ -12,36 +12,17 @@
 
 namespace spice_connect::firewall {
 
-std::optional<uid_t> SystemDirectory::uid_of(const std::string& user) const {
-    // The passwd entry only: the user's groups do not matter here.
-    std::vector<char> buf(16384);
-    passwd pw{};
-    passwd* res = nullptr;
-    int rc;
-    while ((rc = ::getpwnam_r(user.c_str(), &pw, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
-        buf.resize(buf.size() * 2);
-    if (rc != 0 || !res) return std::nullopt;
-    return res->pw_uid;
-}
+std::optional<uid_t> SystemDirectory::uid_of(const std::string& user) const { return uid_by_name(user); }
 
 std::optional<gid_t> SystemDirectory::gid_of(const std::string& group) const { return group_id(group); }
 
 std::vector<uid_t> SystemDirectory::members_of(const std::string& group) const {
     std::vector<uid_t> uids;
-    std::vector<char> buf(1 << 16);
-    struct group gr{};
-    struct group* res = nullptr;
-    int rc;
-    while ((rc = ::getgrnam_r(group.c_str(), &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 26))
-        buf.resize(buf.size() * 2);
-    if (rc != 0 || !res) return uids;
-    const gid_t gid = gr.gr_gid;
-    for (char** m = gr.gr_mem; m && *m; ++m)
-        if (auto uid = uid_of(*m)) uids.push_back(*uid);
-    ::setpwent();
-    while (passwd* pw = ::getpwent())
-        if (pw->pw_gid == gid) uids.push_back(pw->pw_uid);
-    ::endpwent();
+    auto entry = group_by_name(group);
+    if (!entry) return uids;
+    for (const std::string& m : entry->members)
+        if (auto uid = uid_of(m)) uids.push_back(*uid);
+    for (const auto& [name, uid] : accounts_with_primary_group(entry->gid)) uids.push_back(uid);
     std::sort(uids.begin(), uids.end());
     uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
     return uids;

@@ -107,6 +107,16 @@ std::vector<std::string> groups_among(const Account& account, const std::vector<
     return member_of;
 }
 
+std::optional<GroupEntry> group_by_name(const std::string& name) {
+    std::vector<char> buf(16384);
+    group gr{};
+    const group* g = find_group(name, gr, buf);
+    if (!g) return std::nullopt;
+    GroupEntry entry{g->gr_gid, {}};
+    for (char* const* m = g->gr_mem; m && *m; ++m) entry.members.emplace_back(*m);
+    return entry;
+}
+
 std::optional<gid_t> group_id(const std::string& name) {
     std::vector<char> buf(16384);
     group gr{};
@@ -115,11 +125,26 @@ std::optional<gid_t> group_id(const std::string& name) {
     return g->gr_gid;
 }
 
-bool user_exists(const std::string& name) {
+std::optional<uid_t> uid_by_name(const std::string& name) {
     std::vector<char> buf(16384);
     passwd pw{};
     passwd* res = nullptr;
-    return ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res) == 0 && res;
+    int rc;
+    while ((rc = ::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
+        buf.resize(buf.size() * 2);
+    if (rc != 0 || !res) return std::nullopt;
+    return res->pw_uid;
+}
+
+bool user_exists(const std::string& name) { return uid_by_name(name).has_value(); }
+
+std::vector<std::pair<std::string, uid_t>> accounts_with_primary_group(gid_t gid) {
+    std::vector<std::pair<std::string, uid_t>> out;
+    ::setpwent();
+    while (passwd* pw = ::getpwent())
+        if (pw->pw_gid == gid) out.emplace_back(pw->pw_name, pw->pw_uid);
+    ::endpwent();
+    return out;
 }
 
 }  // namespace spice_connect

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "decision.hpp"
@@ -37,5 +38,17 @@ std::vector<std::string> groups_among(const Account& account, const std::vector<
 
 std::optional<gid_t> group_id(const std::string& name);
 bool user_exists(const std::string& name);
+std::optional<uid_t> uid_by_name(const std::string& name);  // passwd only
+
+// A group as NSS reports it: its gid and the names in its member list.
+struct GroupEntry {
+    gid_t gid = 0;
+    std::vector<std::string> members;
+};
+std::optional<GroupEntry> group_by_name(const std::string& name);
+
+// Every account NSS enumerates whose primary group is `gid` (name, uid).
+// LDAP and SSSD may be configured not to enumerate: then none of theirs.
+std::vector<std::pair<std::string, uid_t>> accounts_with_primary_group(gid_t gid);
 
 }  // namespace spice_connect

@@ -4,17 +4,34 @@
 # integration tests, the demo and the benchmarks. Must run as root inside
 # `unshare --mount --propagation private`; everything vanishes with it.
 
-office_require_namespace() {
-    if [ "$(id -u)" != 0 ]; then echo "office.sh: must run as root" >&2; exit 4; fi
-    # Refuse to touch the host's /etc: our mount namespace must differ from
-    # the one of the process that started us (unshare execs into bash, so
-    # that is our parent). Unreadable counts as "not private".
+# True when our mount namespace differs from the one of the process that
+# started us (unshare execs into bash, so that is our parent). Comparing with
+# /proc/1 does not work where pid 1 is not readable: an empty link would
+# look like another namespace. Unreadable counts as "not private".
+office_in_private_namespace() {
     local mine parents
     mine=$(readlink /proc/self/ns/mnt 2>/dev/null)
     parents=$(readlink "/proc/$PPID/ns/mnt" 2>/dev/null)
-    if [ -z "$mine" ] || [ -z "$parents" ] || [ "$mine" = "$parents" ]; then
+    [ -n "$mine" ] && [ -n "$parents" ] && [ "$mine" != "$parents" ]
+}
+
+# Refuse to touch the host's /etc outside a private mount namespace.
+office_require_namespace() {
+    if [ "$(id -u)" != 0 ]; then echo "office.sh: must run as root" >&2; exit 4; fi
+    if ! office_in_private_namespace; then
         echo "office.sh: not in a private mount namespace (run under unshare --mount --propagation private)" >&2; exit 4
     fi
+}
+
+# office_enter_private_namespace SCRIPT ARGS...: re-executes SCRIPT in a
+# private mount namespace unless it already runs in one (for scripts that
+# people start by hand, such as the benchmarks).
+office_enter_private_namespace() {
+    office_in_private_namespace && return 0
+    if [ -n "${SPICE_OFFICE_REEXEC:-}" ]; then
+        echo "office.sh: unshare did not give a private mount namespace; refusing to touch the host" >&2; exit 4
+    fi
+    SPICE_OFFICE_REEXEC=1 exec unshare --mount --propagation private bash "$@"
 }
 
 # office_setup DIR: DIR becomes a tmpfs holding etc/, bin/ and log/.

@@ -20,6 +20,7 @@ const char* const usage =
     "       spice-connect-admin edit [--map FILE]\n"
     "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
+    "       spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -30,6 +31,7 @@ const char* const usage =
     "  edit    edit the map safely like visudo: lock, validate, replace atomically\n"
     "  firewall  the per-user client rules generated from the map (print, apply, remove, verify)\n"
     "  audit   check (and with --fix repair) the modes of viewer, launcher and map\n"
+    "  probe   try a VM's console as a user would through the launcher (real SPICE, TLS)\n"
     "\n"
     "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
     "error (map missing, unreadable or broken), 4 system error.\n";
@@ -47,6 +49,7 @@ const Subcommand subcommands[] = {
     {"edit", opt_map, &edit_usage, edit_command},
     {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
     {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root, &audit_usage, audit_command},
+    {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
 };
 
 int usage_error(const std::string& message) {

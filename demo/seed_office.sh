@@ -93,16 +93,11 @@ try "mybro names Charlie's VM" mybro env -i "$SC" debianx
 try "anne smuggles a URI" anne env -i "$SC" 'spice://mysrv.example.org?tls-port=20002'
 try "anne smuggles an option" anne env -i "$SC" --spice-ca-file=/tmp/mine.pem
 try "maggie via sudo for myself (SUDO_UID)" maggie env -i SUDO_UID=1021 "$SC"
-# The viewer is 0750 root:spicegrp. Some kernels (seen on this project's
-# sandbox kernel) do not enforce execute permission on exec; say so
-# instead of pretending.
-cp /bin/true "$OFFICE/bin/exec-probe"; chmod 0700 "$OFFICE/bin/exec-probe"
-if as_user mybro "$OFFICE/bin/exec-probe" 2>/dev/null; then
-    printf '    %-44s %s\n' "mybro runs remote-viewer directly" \
-        "NOT stopped: this kernel ($(uname -r)) ignores execute permission for others; the firewall is the boundary"
-else
-    try "mybro runs remote-viewer directly" mybro "$OFFICE/bin/remote-viewer" spice://mysrv.example.org?tls-port=20002
-fi
+# The viewer is 0750 root:spicegrp. Run through env (a program of the
+# user): setpriv itself calls execve still holding CAP_DAC_OVERRIDE
+# (PR_SET_KEEPCAPS), so the kernel's permission check would pass (an
+# earlier version of this demo took that for a kernel that ignores the mode).
+try "mybro runs remote-viewer directly" mybro env "$OFFICE/bin/remote-viewer" spice://mysrv.example.org?tls-port=20002
 chmod 0664 /etc/spice-connect.map
 try "myself, after the map became group-writable" myself env -i "$SC"
 chmod 0640 /etc/spice-connect.map

@@ -35,7 +35,11 @@ on_client() { nsenter --net="/proc/$NET_CLIENT_PID/ns/net" "$@"; }
 
 # network_listen PORT...: the "VM consoles" on the server, all addresses.
 network_listen() {
-    on_server python3 "$(dirname "${BASH_SOURCE[0]}")/listener.py" "$@" > "$OFFICE/log/listener.out" 2>&1 &
+    # nsenter directly, not the on_server function: a function in the
+    # background runs in a subshell, $! would be that subshell, and
+    # network_stop would leave the listener (and its namespace) behind.
+    nsenter --net="/proc/$NET_SERVER_PID/ns/net" python3 "$(dirname "${BASH_SOURCE[0]}")/listener.py" "$@" \
+        > "$OFFICE/log/listener.out" 2>&1 &
     NET_LISTENER_PID=$!
     local i
     for i in $(seq 50); do grep -q listening "$OFFICE/log/listener.out" 2>/dev/null && return 0; sleep 0.1; done

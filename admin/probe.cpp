@@ -1,0 +1,320 @@
+// spice-connect-admin probe --user U VM: what the network does for U's
+// console, tried for real. A child process becomes U exactly as the
+// launcher makes the viewer (U's uid and supplementary groups, all three
+// gids the launcher's group), so the client firewall sees the same socket
+// owner and group, and opens a SPICE session with the map's host, TLS port,
+// CA file and host subject (spice_probe.cpp). The probe decides nothing
+// about access; it also prints what the map says for U and the VM now, and
+// when the connection is refused, whether the client firewall is loaded and
+// whether its rules let U through.
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <optional>
+#include <vector>
+
+#include "accounts.hpp"
+#include "build_config.hpp"
+#include "clock.hpp"
+#include "commands.hpp"
+#include "decision.hpp"
+#include "exit_codes.hpp"
+#include "findings.hpp"
+#include "firewall_backend.hpp"
+#include "map_source.hpp"
+#include "parser.hpp"
+#include "plan.hpp"
+#include "spice_probe.hpp"
+#include "syntax.hpp"
+#include "system_directory.hpp"
+#include "unique_fd.hpp"
+#include "viewer_command.hpp"
+
+namespace spice_connect::admin {
+
+const char* const probe_usage =
+    "Usage: spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
+    "\n"
+    "Try VM's SPICE console as USER would through the launcher: a child process\n"
+    "takes USER's uid and groups and the launcher's group, then opens a SPICE\n"
+    "session (spice-gtk) with the map's host, TLS port, CA file and host subject.\n"
+    "Reports one of: reachable, refused by the local firewall, TLS or certificate\n"
+    "failure, authentication required, timeout, no route. Also prints what the map\n"
+    "says for USER and VM now. The probe decides nothing about access. Run as root.\n"
+    "\n"
+    "  --user USER        the user to probe as (a name, a uid or #UID)\n"
+    "  --map FILE         the map (default: the installed map)\n"
+    "  --timeout SECONDS  give up after SECONDS (1-300, default 10)\n"
+    "\n"
+    "Exit status: 0 reachable, 1 not reachable, 2 usage, 3 configuration (map\n"
+    "broken, unknown user or VM, not root), 4 system error.\n";
+
+namespace {
+
+constexpr unsigned default_timeout_s = 10;
+
+std::optional<Account> find_user(const std::string& u) {
+    if (u.front() != '#')
+        if (auto a = account_by_name(u)) return a;
+    std::string_view digits = u.front() == '#' ? std::string_view(u).substr(1) : std::string_view(u);
+    if (auto uid = parse_decimal(digits, 4294967294ul)) return account_by_uid(static_cast<uid_t>(*uid));
+    return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const std::string& s : items) out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+// What the map says for this user and VM at this moment, in one line.
+std::string map_verdict(const Map& map, const Account& user, const Vm& vm, const ZonedTime& now) {
+    const std::string clock = now.text + (map.settings.timezone.empty() ? "" : ", " + map.settings.timezone);
+    for (const Entitlement& e : entitlements(map, user.caller, now.local)) {
+        if (e.vm != &vm) continue;
+        std::string via;
+        for (const Grant* g : e.grants) via += (via.empty() ? "" : ", ") + g->who.text();
+        return "granted to " + user.caller.name + " " + e.when() + " (via " + via + "): " +
+               (e.usable_now ? "open now" : "closed now") + " (" + clock + ")";
+    }
+    return "not granted to " + user.caller.name + ": the launcher refuses " + user.caller.name + " this VM";
+}
+
+// The identity the launcher gives the viewer: U's uid and groups, all three
+// gids the launcher's group. Dropping the uid last also drops every
+// capability of root. Returns what failed, or empty.
+std::string become(const Account& user, gid_t launcher_gid) {
+    std::vector<gid_t> gids(64);
+    int n = static_cast<int>(gids.size());
+    while (::getgrouplist(user.caller.name.c_str(), user.gid, gids.data(), &n) < 0) {
+        if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
+        if (n > 65536) return "too many groups";
+        gids.resize(static_cast<std::size_t>(n));
+    }
+    if (::setgroups(static_cast<std::size_t>(n), gids.data()) != 0) return std::string("setgroups: ") + std::strerror(errno);
+    if (::setresgid(launcher_gid, launcher_gid, launcher_gid) != 0) return std::string("setresgid: ") + std::strerror(errno);
+    const uid_t uid = user.caller.uid;
+    if (::setresuid(uid, uid, uid) != 0) return std::string("setresuid: ") + std::strerror(errno);
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    if (::getresuid(&ru, &eu, &su) != 0 || ::getresgid(&rg, &eg, &sg) != 0 || ru != uid || eu != uid || su != uid ||
+        rg != launcher_gid || eg != launcher_gid || sg != launcher_gid)
+        return "the ids did not change as required";
+    if (uid != 0 && ::setuid(0) == 0) return "root could be regained";
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "cannot set no_new_privs";
+    return {};
+}
+
+// The child: become U, probe, write "WORD DETAIL\n" to `out`, exit.
+[[noreturn]] void probe_child(int out, const Account& user, gid_t launcher_gid, const ProbeTarget& target) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    std::string line;
+    std::string problem = become(user, launcher_gid);
+    if (!problem.empty()) {
+        line = "setup " + problem + "\n";
+    } else {
+        // A small environment of U's own, like the launcher's: nothing of root's.
+        ::clearenv();
+        ::setenv("HOME", user.home.c_str(), 1);
+        ::setenv("USER", user.caller.name.c_str(), 1);
+        ::setenv("LOGNAME", user.caller.name.c_str(), 1);
+        ::setenv("PATH", "/usr/bin:/bin", 1);
+        if (::chdir("/") != 0) { /* the probe opens no relative path */ }
+        ProbeResult r = run_spice_probe(target);
+        line = std::string(verdict_word(r.verdict)) + " " + r.detail + "\n";
+    }
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        ssize_t w = ::write(out, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        p += w;
+        left -= static_cast<std::size_t>(w);
+    }
+    std::fflush(nullptr);
+    ::_exit(0);
+}
+
+struct ChildAnswer {
+    bool ok = false;
+    std::string line;   // "WORD DETAIL"
+    std::string error;  // why there is no answer
+};
+
+// Reads the child's one line until `deadline`; kills and reaps it.
+ChildAnswer wait_for_child(pid_t pid, int in, std::chrono::steady_clock::time_point deadline) {
+    ChildAnswer answer;
+    std::string text;
+    char buf[4096];
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        if (left <= 0) {
+            answer.error = "the probing process did not answer in time";
+            break;
+        }
+        pollfd p{in, POLLIN, 0};
+        int rc = ::poll(&p, 1, static_cast<int>(left));
+        if (rc < 0 && errno == EINTR) continue;
+        if (rc < 0) {
+            answer.error = std::string("poll: ") + std::strerror(errno);
+            break;
+        }
+        if (rc == 0) continue;
+        ssize_t n = ::read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buf, static_cast<std::size_t>(n));
+        if (text.size() > 65536) break;
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (auto nl = text.find('\n'); nl != std::string::npos) {
+        answer.ok = true;
+        answer.line = text.substr(0, nl);
+    } else if (answer.error.empty()) {
+        answer.error = WIFSIGNALED(status) ? "the probing process died (signal " + std::to_string(WTERMSIG(status)) + ")"
+                                           : "the probing process ended without an answer";
+    }
+    return answer;
+}
+
+// Which client rules are loaded, and whether they, as this map generates
+// them now, let the user reach an address of the VM on its port.
+struct LocalRules {
+    std::vector<std::string> loaded;  // empty: no client rules at all
+    bool lets_through = false;
+};
+
+LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user, const Vm& vm) {
+    LocalRules r;
+    if (make_nft_backend()->live().present) r.loaded.emplace_back("nft table inet spice_connect");
+    if (make_iptables_backend()->live().present) r.loaded.emplace_back("iptables chains SPICE_CONNECT");
+    if (r.loaded.empty()) return r;
+    firewall::SystemDirectory directory;
+    firewall::SystemResolver resolver;
+    const firewall::PlanResult plan = firewall::make_plan(map, now.local, directory, resolver);
+    if (!plan.error.empty()) return r;
+    // The allowances a grant of this VM to this uid would add ...
+    Map one_vm;
+    one_vm.settings = map.settings;
+    one_vm.vms.push_back(vm);
+    Grant g;
+    g.who.kind = WhoKind::uid;
+    g.who.uid = user.caller.uid;
+    g.vm = vm.name;
+    one_vm.grants.push_back(g);
+    const firewall::PlanResult mine = firewall::make_plan(one_vm, now.local, directory, resolver);
+    // ... against those the map's rules hold now.
+    for (const firewall::Allowance& a : mine.plan.allowances)
+        for (const firewall::Allowance& b : plan.plan.allowances)
+            if (a == b) r.lets_through = true;
+    return r;
+}
+
+}  // namespace
+
+int probe_command(const Options& o) {
+    if (o.user.empty()) return fail(exit_usage, "probe needs --user USER (see spice-connect-admin probe --help)");
+    if (o.positional.size() != 1) return fail(exit_usage, "probe needs exactly one VM (see spice-connect-admin probe --help)");
+    unsigned timeout_s = default_timeout_s;
+    if (!o.timeout.empty()) {
+        auto t = parse_decimal(o.timeout, 300);
+        if (!t || *t < 1) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
+        timeout_s = static_cast<unsigned>(*t);
+    }
+    if (::geteuid() != 0) return fail(exit_config, "probe needs root (it takes the user's identity to connect)");
+
+    auto source = read_map_source(o.map, true);
+    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
+    const MapSource& src = std::get<MapSource>(source);
+    const ParseResult parsed = parse_map(src.text, src.path, ParseOptions{build::zoneinfo_dir});
+    if (!parsed.ok()) {
+        print_findings(from_diagnostics(parsed.errors));
+        return fail(exit_config, src.path + " has " + std::to_string(parsed.errors.size()) +
+                                     " error(s); it grants nothing and names no console to probe (see spice-connect-admin check)");
+    }
+    const Map& map = parsed.map;
+    const std::string& vm_name = o.positional.front();
+    const Vm* vm = map.find_vm(vm_name);
+    if (!vm) return fail(exit_config, "VM '" + printable(vm_name) + "' is not in " + src.path);
+    const auto user = find_user(o.user);
+    if (!user) return fail(exit_config, "user '" + printable(o.user) + "' is unknown to the system (NSS)");
+    const auto launcher_gid = group_id(map.settings.group);
+    if (!launcher_gid)
+        return fail(exit_config, "the map's group '" + map.settings.group + "' is unknown to the system (NSS)");
+    const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
+    if (!now) return fail(exit_system, "cannot read the clock in the map's time zone");
+
+    std::printf("probe: %s (uid %u) to %s at %s\n", user->caller.name.c_str(), static_cast<unsigned>(user->caller.uid),
+                vm->name.c_str(), spice_uri(*vm).c_str());
+    std::printf("as:    uid %u, groups %s, all three gids %u (%s) as the launcher sets them\n",
+                static_cast<unsigned>(user->caller.uid), join(user->caller.groups).c_str(),
+                static_cast<unsigned>(*launcher_gid), map.settings.group.c_str());
+    std::printf("map:   %s\n", map_verdict(map, *user, *vm, *now).c_str());
+    std::fflush(stdout);
+
+    ProbeTarget target{vm->host, vm->tls_port, vm->ca_file, vm->subject, timeout_s * 1000};
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) return fail(exit_system, std::string("pipe: ") + std::strerror(errno));
+    UniqueFd read_end(fds[0]), write_end(fds[1]);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s + 5);
+    pid_t pid = ::fork();
+    if (pid < 0) return fail(exit_system, std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        read_end.reset();
+        probe_child(write_end.get(), *user, *launcher_gid, target);
+    }
+    write_end.reset();
+    ChildAnswer answer = wait_for_child(pid, read_end.get(), deadline);
+    if (!answer.ok) return fail(exit_system, answer.error);
+    const std::string word = answer.line.substr(0, answer.line.find(' '));
+    const std::string detail = answer.line.find(' ') == std::string::npos ? "" : answer.line.substr(answer.line.find(' ') + 1);
+    if (word == "setup") return fail(exit_system, "cannot take the identity of " + user->caller.name + ": " + detail);
+    ProbeVerdict verdict;
+    if (!verdict_from_word(word, verdict)) return fail(exit_system, "the probing process gave an unreadable answer");
+
+    std::string result;
+    switch (verdict) {
+    case ProbeVerdict::reachable: result = "reachable"; break;
+    case ProbeVerdict::refused: {
+        const LocalRules rules = local_rules(map, *now, *user, *vm);
+        const std::string who = user->caller.name + " (uid " + std::to_string(user->caller.uid) + ")";
+        if (rules.loaded.empty())
+            result = "refused, not by the local firewall: no client rules are loaded (the server refused: is the VM running, "
+                     "do the server's rules accept this client?)";
+        else if (!rules.lets_through)
+            result = "refused by the local firewall: " + join(rules.loaded) + " is loaded, and the rules this map generates now let " +
+                     who + " reach no address of " + vm->name + " on port " + std::to_string(vm->tls_port);
+        else
+            result = "refused, although the rules this map generates now let " + who + " through (" + join(rules.loaded) +
+                     " is loaded: run spice-connect-admin firewall verify; or the server refused)";
+        break;
+    }
+    case ProbeVerdict::tls_failure: result = "TLS or certificate failure (is the map's ca= the CA that signed the VM's certificate, "
+                                             "and subject= its subject?)"; break;
+    case ProbeVerdict::auth_required: result = "authentication required (the VM's SPICE server wants a password)"; break;
+    case ProbeVerdict::timeout: result = "timeout after " + std::to_string(timeout_s) + " s"; break;
+    case ProbeVerdict::no_route: result = "no route to " + vm->host; break;
+    case ProbeVerdict::failed: result = "failed"; break;
+    }
+    std::printf("result: %s\n", result.c_str());
+    if (!detail.empty()) std::printf("detail: %s\n", detail.c_str());
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the output");
+    return verdict == ProbeVerdict::reachable ? exit_ok : exit_denied;
+}
+
+}  // namespace spice_connect::admin

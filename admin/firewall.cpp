@@ -16,6 +16,7 @@
 #include "firewall_state.hpp"
 #include "map_source.hpp"
 #include "rulesets.hpp"
+#include "valid_map.hpp"
 
 namespace spice_connect::admin {
 
@@ -40,25 +41,6 @@ const char* const firewall_usage =
 
 namespace {
 
-struct LoadedMap {
-    MapSource source;
-    Map map;
-};
-
-// The map for the firewall: read without following a symlink, parsed with
-// no error, or nothing (a broken map never changes the rules).
-std::variant<LoadedMap, int> load_map(const std::string& path) {
-    auto source = read_map_source(path, false);
-    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
-    LoadedMap loaded{std::get<MapSource>(source), {}};
-    ParseResult parsed = parse_map(loaded.source.text, path, ParseOptions{build::zoneinfo_dir});
-    if (!parsed.ok()) {
-        print_findings(from_diagnostics(parsed.errors));
-        return fail(exit_config, path + " has errors; the firewall was not changed (see spice-connect-admin check)");
-    }
-    loaded.map = std::move(parsed.map);
-    return loaded;
-}
 
 std::variant<firewall::Plan, int> plan_now(const Map& map) {
     auto planned = current_plan(map);
@@ -129,9 +111,10 @@ int firewall_command(const Options& o) {
         std::printf("firewall: %s rules removed\n", backend->name().c_str());
         return exit_ok;
     }
-    auto loaded = load_map(o.map);
+    // Read without following a symlink; a broken map never changes the rules.
+    auto loaded = load_valid_map(o.map, false, "; the firewall was not changed");
     if (auto* code = std::get_if<int>(&loaded)) return *code;
-    const LoadedMap& lm = std::get<LoadedMap>(loaded);
+    const ValidMap& lm = std::get<ValidMap>(loaded);
     auto planned = plan_now(lm.map);
     if (auto* code = std::get_if<int>(&planned)) return *code;
     const firewall::Plan& plan = std::get<firewall::Plan>(planned);

@@ -28,6 +28,7 @@
 #include "build_config.hpp"
 #include "clock.hpp"
 #include "commands.hpp"
+#include "valid_map.hpp"
 #include "decision.hpp"
 #include "exit_codes.hpp"
 #include "findings.hpp"
@@ -63,14 +64,6 @@ const char* const probe_usage =
 namespace {
 
 constexpr unsigned default_timeout_s = 10;
-
-std::optional<Account> find_user(const std::string& u) {
-    if (u.front() != '#')
-        if (auto a = account_by_name(u)) return a;
-    std::string_view digits = u.front() == '#' ? std::string_view(u).substr(1) : std::string_view(u);
-    if (auto uid = parse_decimal(digits, 4294967294ul)) return account_by_uid(static_cast<uid_t>(*uid));
-    return std::nullopt;
-}
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -238,20 +231,14 @@ int probe_command(const Options& o) {
     }
     if (::geteuid() != 0) return fail(exit_config, "probe needs root (it takes the user's identity to connect)");
 
-    auto source = read_map_source(o.map, true);
-    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
-    const MapSource& src = std::get<MapSource>(source);
-    const ParseResult parsed = parse_map(src.text, src.path, ParseOptions{build::zoneinfo_dir});
-    if (!parsed.ok()) {
-        print_findings(from_diagnostics(parsed.errors));
-        return fail(exit_config, src.path + " has " + std::to_string(parsed.errors.size()) +
-                                     " error(s); it grants nothing and names no console to probe (see spice-connect-admin check)");
-    }
-    const Map& map = parsed.map;
+    auto loaded = load_valid_map(o.map, true, "; it grants nothing and names no console to probe");
+    if (auto* code = std::get_if<int>(&loaded)) return *code;
+    const MapSource& src = std::get<ValidMap>(loaded).source;
+    const Map& map = std::get<ValidMap>(loaded).map;
     const std::string& vm_name = o.positional.front();
     const Vm* vm = map.find_vm(vm_name);
     if (!vm) return fail(exit_config, "VM '" + printable(vm_name) + "' is not in " + src.path);
-    const auto user = find_user(o.user);
+    const auto user = account_named(o.user);
     if (!user) return fail(exit_config, "user '" + printable(o.user) + "' is unknown to the system (NSS)");
     const auto launcher_gid = group_id(map.settings.group);
     if (!launcher_gid)

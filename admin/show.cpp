@@ -33,6 +33,7 @@
 #include "accounts.hpp"
 #include "build_config.hpp"
 #include "commands.hpp"
+#include "valid_map.hpp"
 #include "decision.hpp"
 #include "exit_codes.hpp"
 #include "findings.hpp"
@@ -125,15 +126,6 @@ void print_table(const std::vector<std::vector<std::string>>& rows) {
     }
 }
 
-// --user: a name first, then a uid ("1030" or "#1030"), as NSS knows them.
-std::optional<Account> resolve_user(const std::string& u) {
-    if (u.front() != '#')
-        if (auto a = account_by_name(u)) return a;
-    std::string_view digits = u.front() == '#' ? std::string_view(u).substr(1) : std::string_view(u);
-    if (auto uid = parse_decimal(digits, 4294967294ul)) return account_by_uid(static_cast<uid_t>(*uid));
-    return std::nullopt;
-}
-
 std::string ports_text(const PortRange& r) {
     return r.first == r.last ? std::to_string(r.first) : std::to_string(r.first) + "-" + std::to_string(r.last);
 }
@@ -219,20 +211,14 @@ void print_text(const std::string& path, const Map& map, const Account* user, co
 }  // namespace
 
 int show_command(const Options& options) {
-    auto source = read_map_source(options.map, true);
-    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
-    const MapSource& src = std::get<MapSource>(source);
-    const ParseResult parsed = parse_map(src.text, src.path, ParseOptions{build::zoneinfo_dir});
-    if (!parsed.ok()) {
-        print_findings(from_diagnostics(parsed.errors));
-        return fail(exit_config, src.path + " has " + std::to_string(parsed.errors.size()) +
-                                     " error(s), so it grants nothing; not shown (see spice-connect-admin check)");
-    }
-    const Map& map = parsed.map;
+    auto loaded = load_valid_map(options.map, true, ", so it grants nothing; not shown");
+    if (auto* code = std::get_if<int>(&loaded)) return *code;
+    const MapSource& src = std::get<ValidMap>(loaded).source;
+    const Map& map = std::get<ValidMap>(loaded).map;
 
     std::optional<Account> user;
     if (!options.user.empty()) {
-        user = resolve_user(options.user);
+        user = account_named(options.user);
         if (!user) return fail(exit_denied, "user '" + printable(options.user) + "' is unknown to the system (NSS)");
     }
     // The same rule the launcher applies (grant_applies), grant by grant.

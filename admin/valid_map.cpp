@@ -1,0 +1,37 @@
+#include "valid_map.hpp"
+
+#include <string_view>
+
+#include "build_config.hpp"
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "findings.hpp"
+#include "parser.hpp"
+#include "syntax.hpp"
+
+namespace spice_connect::admin {
+
+std::variant<ValidMap, int> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence) {
+    auto source = read_map_source(path, follow_symlinks);
+    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
+    ValidMap valid{std::move(std::get<MapSource>(source)), {}};
+    ParseResult parsed = parse_map(valid.source.text, valid.source.path, ParseOptions{build::zoneinfo_dir});
+    if (!parsed.ok()) {
+        print_findings(from_diagnostics(parsed.errors));
+        return fail(exit_config, valid.source.path + " has " + std::to_string(parsed.errors.size()) + " error(s)" + consequence +
+                                     " (see spice-connect-admin check)");
+    }
+    valid.map = std::move(parsed.map);
+    return valid;
+}
+
+std::optional<Account> account_named(const std::string& user) {
+    if (user.empty()) return std::nullopt;
+    if (user.front() != '#')
+        if (auto a = account_by_name(user)) return a;
+    std::string_view digits = user.front() == '#' ? std::string_view(user).substr(1) : std::string_view(user);
+    if (auto uid = parse_decimal(digits, 4294967294ul)) return account_by_uid(static_cast<uid_t>(*uid));
+    return std::nullopt;
+}
+
+}  // namespace spice_connect::admin

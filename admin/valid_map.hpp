@@ -1,0 +1,26 @@
+// The map as show, firewall and probe need it: read, parsed, without a
+// single error. Any error is printed (file:line:col) and ends the command.
+#pragma once
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "accounts.hpp"
+#include "map.hpp"
+#include "map_source.hpp"
+
+namespace spice_connect::admin {
+
+struct ValidMap {
+    MapSource source;
+    Map map;
+};
+
+// `consequence` completes "FILE has N error(s)", e.g. "; the firewall was
+// not changed". Returns the exit code when the map is unusable.
+std::variant<ValidMap, int> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence);
+
+// --user: a name first, then a uid ("1030" or "#1030"), as NSS knows them.
+std::optional<Account> account_named(const std::string& user);
+
+}  // namespace spice_connect::admin

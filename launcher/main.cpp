@@ -156,6 +156,7 @@ int run(int argc, char** argv, char** envp) {
     auto account = passwd_by_uid(uid);
     if (!account) return refuse(exit_config, "your user id " + std::to_string(uid) + " is unknown to the system (NSS); ask your administrator");
     who = account->caller.name + " (uid " + std::to_string(uid) + ")";
+    account->caller.name_is_own = uid_by_name(account->caller.name) == uid;
     if (!sudo_uid_matches(inherited, uid))
         return refuse(exit_denied, "started through sudo for another user (SUDO_UID differs from your uid); run spice-connect as yourself");
 
@@ -217,7 +218,13 @@ int run(int argc, char** argv, char** envp) {
     // 9. All three group ids become the launcher's group; the uid stays ours.
     if (auto p = become_group_entirely(launcher_gid)) return refuse(exit_system, *p);
 
-    // 10. Log, then exec exactly the checked file with the fixed argv.
+    // 10. Still in the window (a caller can stop and resume us: the firewall
+    // is what enforces windows on connections); log; exec exactly the
+    // checked file with the fixed argv and nothing else open.
+    const auto exec_time = time_in_zone(std::time(nullptr), map.settings.timezone);
+    if (!exec_time || !std::get<const Entitlement*>(chosen)->open_at(exec_time->local))
+        return refuse(exit_denied, "VM '" + vm.name + "' closed for you while starting; it is open to you only " +
+                                       std::get<const Entitlement*>(chosen)->when());
     std::vector<char*> c_argv, c_env;
     for (const std::string& a : viewer_args) c_argv.push_back(const_cast<char*>(a.c_str()));
     c_argv.push_back(nullptr);
@@ -226,6 +233,9 @@ int run(int argc, char** argv, char** envp) {
     log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm));
     ::umask(viewer_umask);
     std::fflush(nullptr);
+    // Anything opened since step 1 (an NSS module's socket) stays behind;
+    // the viewer's own descriptor is close-on-exec already.
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) return refuse(exit_system, "cannot mark descriptors close-on-exec");
     ::execveat(viewer_fd.get(), "", c_argv.data(), c_env.data(), AT_EMPTY_PATH);
     int err = errno;
     return refuse(err == EACCES ? exit_config : exit_system,

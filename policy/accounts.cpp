@@ -102,7 +102,8 @@ std::vector<std::string> groups_among(const Account& account, const std::vector<
         group gr{};
         const group* g = find_group(name, gr, buf);
         if (!g) continue;  // unknown (or NSS failed): nobody's group, default deny
-        if (g->gr_gid == account.gid || lists_member(g->gr_mem, account.caller.name)) member_of.push_back(name);
+        if (g->gr_gid == account.gid || (account.caller.name_is_own && lists_member(g->gr_mem, account.caller.name)))
+            member_of.push_back(name);
     }
     return member_of;
 }

@@ -8,7 +8,7 @@ namespace spice_connect {
 
 bool grant_applies(const Who& who, const Caller& caller) {
     switch (who.kind) {
-    case WhoKind::user: return who.name == caller.name;
+    case WhoKind::user: return caller.name_is_own && who.name == caller.name;
     case WhoKind::uid: return who.uid == caller.uid;
     case WhoKind::group:
         return std::find(caller.groups.begin(), caller.groups.end(), who.name) != caller.groups.end();
@@ -22,6 +22,12 @@ std::vector<std::string> granted_group_names(const Map& map) {
     for (const Grant& g : map.grants)
         if (g.who.kind == WhoKind::group && seen.insert(g.who.name).second) names.push_back(g.who.name);
     return names;
+}
+
+bool Entitlement::open_at(LocalTime t) const {
+    for (const Grant* g : grants)
+        if (g->when.allows(t)) return true;
+    return false;
 }
 
 std::string Entitlement::when() const {

@@ -16,6 +16,10 @@ struct Caller {
     // Names of primary and supplementary groups; the launcher fills in only
     // those of granted_group_names(), the others cannot matter.
     std::vector<std::string> groups;
+    // False when NSS resolves `name` to another uid (the same name twice,
+    // e.g. local and LDAP): grants by name then do not apply, just as the
+    // firewall, which turns names into uids, would not let this uid through.
+    bool name_is_own = true;
 };
 
 bool grant_applies(const Who& who, const Caller& caller);
@@ -30,6 +34,7 @@ struct Entitlement {
     const Vm* vm = nullptr;
     std::vector<const Grant*> grants;  // every grant that names the caller
     bool usable_now = false;
+    bool open_at(LocalTime t) const;  // any of its grants open at t
     std::string when() const;  // "always" or the windows joined by "; "
 };
 

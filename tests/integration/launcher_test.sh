@@ -57,6 +57,7 @@ allow twovm   leaptest
 allow tzuser  leaptest days=$CALLER_TODAY
 allow hourly  leaptest hours=$CLOSED_START-$CLOSED_END
 allow hourly2 debianx  hours=$OPEN_START-$OPEN_END
+allow twin    debianx
 MAP
 }
 write_test_map
@@ -120,6 +121,14 @@ expect_equal "usbredir=yes: no disable option" "$(rec_field argv | grep -c usbre
 launch maggie DISPLAY=:7 -- leaptest
 expect_rc "maggie opens leaptest by name" 0
 expect_out "title passed glued to its option" "REC argv[1]=--title=Web test server"
+
+echo "# a name NSS knows twice: the grant by name belongs to the uid the name resolves to"
+echo "twin:x:1041:1041:first twin:/home/twin:/bin/bash" >> /etc/passwd
+echo "twin:x:1042:1042:second twin:/home/twin:/bin/bash" >> /etc/passwd
+run_capture setpriv --reuid=1041 --regid=1041 --clear-groups env -i DISPLAY=:7 "$SC"
+expect_rc "uid 1041 (what 'twin' resolves to) opens debianx" 0
+run_capture setpriv --reuid=1042 --regid=1042 --clear-groups env -i DISPLAY=:7 "$SC"
+expect_rc "uid 1042, also called 'twin', is denied" 1
 
 echo "# time windows in the map's zone, whatever TZ the caller sets"
 launch maggie DISPLAY=:7 TZ=$CALLER_TZ
@@ -226,7 +235,7 @@ check_map_refused "map world-writable" "writable by group or others (mode 0646)"
 write_test_map; chmod 0600 $map
 check_map_refused "map unreadable by the group" "not readable by the launcher's group"
 write_test_map; echo 'vm broken host=bad_host tls-port=20009' >> $map
-check_map_refused "map with an error grants nothing" "/etc/spice-connect.map:21:16: error: bad host"
+check_map_refused "map with an error grants nothing" "/etc/spice-connect.map:22:16: error: bad host"
 write_test_map; echo 'allow myself nosuchvm' >> $map
 check_map_refused "grant for an undefined VM fails the whole map" "VM 'nosuchvm' is not defined"
 write_test_map; chown root:root $map; chmod 0644 $map

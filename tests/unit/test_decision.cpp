@@ -55,6 +55,14 @@ TEST_CASE("grant_applies: user, uid and group", "[decision]") {
     CHECK_FALSE(grant_applies(Who{WhoKind::group, "staf", 0}, anne));
 }
 
+TEST_CASE("grant_applies: a name that is not the caller's own grants nothing by name", "[decision]") {
+    Caller twin = caller("twin", 1042, {"boss"});
+    twin.name_is_own = false;  // NSS resolves "twin" to another uid
+    CHECK_FALSE(grant_applies(Who{WhoKind::user, "twin", 0}, twin));
+    CHECK(grant_applies(Who{WhoKind::uid, "", 1042}, twin));
+    CHECK(grant_applies(Who{WhoKind::group, "boss", 0}, twin));
+}
+
 TEST_CASE("grant_applies: a user named like a group is not a member of it", "[decision]") {
     Caller boss_user = caller("boss", 1040, {"users"});
     CHECK_FALSE(grant_applies(Who{WhoKind::group, "boss", 0}, boss_user));

@@ -31,9 +31,11 @@ std::string mode_text(mode_t m) {
 namespace {
 
 // A root-owned file nobody else can write, read whole (up to max_bytes).
+// `if_missing`, when given, is the refusal for a file that does not exist.
 OrRefusal<std::string> read_root_owned_file(const std::string& what, const char* path, std::size_t max_bytes,
-                                            const char* expected_modes) {
+                                            const char* expected_modes, const char* if_missing = nullptr) {
     UniqueFd fd(::open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (!fd && errno == ENOENT && if_missing) return Refusal{3, if_missing};
     if (!fd) return open_failure(what, path, errno);
     struct stat st{};
     if (::fstat(fd.get(), &st) != 0) return Refusal{4, "cannot inspect " + what + ": " + std::strerror(errno)};
@@ -72,11 +74,9 @@ OrRefusal<std::string> read_trusted_map(const char* path) {
 }
 
 OrRefusal<std::string> read_trusted_stamp(const char* path) {
-    auto text = read_root_owned_file("the firewall stamp", path, 4096, "0644 root:root");
-    if (auto* r = std::get_if<Refusal>(&text); r && r->message.find("does not exist") != std::string::npos)
-        return Refusal{3, std::string("the console firewall is not active on this workstation (no ") + path +
-                              "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply"};
-    return text;
+    const std::string missing = std::string("the console firewall is not active on this workstation (no ") + path +
+                                "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply";
+    return read_root_owned_file("the firewall stamp", path, 4096, "0644 root:root", missing.c_str());
 }
 
 OrRefusal<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group) {

@@ -74,7 +74,9 @@ struct Vm {
     bool fullscreen = false;
     bool usbredir = false;  // default off: USB redirection needs a setuid helper
     bool audio = true;
+    std::string domain;  // libvirt domain name; empty: the same as name
     Position where;  // of the name
+    const std::string& domain_name() const { return domain.empty() ? name : domain; }
 };
 
 enum class WhoKind { user, uid, group };
@@ -101,6 +103,7 @@ struct Settings {
     bool require_launcher = false;  // firewall: grants also need the launcher's group (skgid)
     bool require_firewall = false;  // launcher: refuse without a fresh firewall stamp
     bool audit_fix = false;         // the audit timer repairs instead of only reporting
+    std::string libvirt_uri;        // empty: none; else the audit compares the VMs with libvirt
 };
 
 struct Map {

@@ -65,7 +65,7 @@ std::size_t count_lines(std::string_view text) {
 
 // The settings, in the order of the "unknown setting" message; each may be
 // given once. The value is the setting's bit in MapParser::settings_seen_.
-enum class Setting : unsigned { viewer, group, timezone, ports, require_launcher, require_firewall, audit_fix };
+enum class Setting : unsigned { viewer, group, timezone, ports, require_launcher, require_firewall, audit_fix, libvirt };
 
 std::optional<Setting> setting_named(std::string_view key) {
     if (key == "viewer") return Setting::viewer;
@@ -75,11 +75,12 @@ std::optional<Setting> setting_named(std::string_view key) {
     if (key == "require-launcher") return Setting::require_launcher;
     if (key == "require-firewall") return Setting::require_firewall;
     if (key == "audit-fix") return Setting::audit_fix;
+    if (key == "libvirt") return Setting::libvirt;
     return std::nullopt;
 }
 
 // The options of a vm line; each may be given once per line.
-enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen };
+enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen, domain };
 
 std::optional<VmOption> vm_option_named(std::string_view key) {
     if (key == "host") return VmOption::host;
@@ -91,6 +92,7 @@ std::optional<VmOption> vm_option_named(std::string_view key) {
     if (key == "audio") return VmOption::audio;
     if (key == "kiosk") return VmOption::kiosk;
     if (key == "fullscreen") return VmOption::fullscreen;
+    if (key == "domain") return VmOption::domain;
     return std::nullopt;
 }
 
@@ -168,7 +170,7 @@ private:
         if (!setting)
             return error(line_no, t[1].column,
                          join("unknown setting '", key,
-                              "'; expected viewer, group, timezone, ports, require-launcher, require-firewall or audit-fix"));
+                              "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, audit-fix or libvirt"));
         // Marked before the value is checked: a second line is "given twice"
         // even when the first one's value was refused.
         if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
@@ -197,6 +199,12 @@ private:
             s.timezone = value;
             return;
         case Setting::ports: return parse_ports(line_no, vcol, value);
+        case Setting::libvirt:
+            if (!is_libvirt_uri(value))
+                return error(line_no, vcol,
+                             join("bad libvirt URI '", value, "'; use a URI like qemu+ssh://user@server/system"));
+            s.libvirt_uri = value;
+            return;
         }
     }
 
@@ -269,7 +277,7 @@ private:
             }
             if (!option || !tok.has_value()) {
                 error(line_no, tok.column, join("unknown VM option '", key,
-                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, kiosk, fullscreen"));
+                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, kiosk, fullscreen"));
                 bad = true;
                 continue;
             }
@@ -327,6 +335,13 @@ private:
             if (value != "yes" && value != "no")
                 return join(option == VmOption::usbredir ? "usbredir" : "audio", "= takes yes or no");
             (option == VmOption::usbredir ? vm.usbredir : vm.audio) = value == "yes";
+            return {};
+        case VmOption::domain:
+            // libvirt allows almost any name; the map asks only for text
+            // that survives quoting and one line.
+            if (value.empty() || value.size() > 200 || !is_valid_utf8_text(value))
+                return "bad domain; use the libvirt domain's name (quote it when it has spaces)";
+            vm.domain = value;
             return {};
         case VmOption::kiosk:
         case VmOption::fullscreen: break;  // flags: handled by the caller

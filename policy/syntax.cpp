@@ -94,6 +94,18 @@ bool is_zone_name(std::string_view s) {
     return true;
 }
 
+bool is_libvirt_uri(std::string_view s) {
+    const std::size_t sep = s.find("://");
+    if (s.size() > 1024 || sep == std::string_view::npos || sep == 0 || !is_alnum(s[0]) || is_digit(s[0])) return false;
+    for (char c : s.substr(0, sep))
+        if (!is_alnum(c) && c != '+' && c != '-' && c != '.') return false;
+    // The rest goes to libvirt as it is: printable ASCII only, no spaces or
+    // quotes, so the URI reads the same in the map, a message and a report.
+    for (char c : s.substr(sep + 3))
+        if (c <= ' ' || c > '~' || c == '"' || c == '\\' || c == '\'') return false;
+    return true;
+}
+
 bool is_valid_utf8_text(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {

@@ -280,3 +280,13 @@ TEST_CASE("parser: Who::text", "[parser]") {
     CHECK(Who{WhoKind::group, "boss", 0}.text() == "%boss");
     CHECK(Who{WhoKind::uid, "", 1030}.text() == "#1030");
 }
+
+TEST_CASE("parser: set libvirt and a VM's libvirt domain", "[parser]") {
+    ParseResult r = parse_ok("set libvirt qemu+ssh://admin@vmsrv/system\n"
+                             "vm web host=vmsrv tls-port=5901 domain=\"web server 1\"\n"
+                             "vm db host=vmsrv tls-port=5903\n");
+    CHECK(r.map.settings.libvirt_uri == "qemu+ssh://admin@vmsrv/system");
+    CHECK(r.map.vms[0].domain_name() == "web server 1");
+    CHECK(r.map.vms[1].domain_name() == "db");
+    CHECK(parse_ok("vm db host=vmsrv tls-port=5903\n").map.settings.libvirt_uri.empty());
+}

@@ -112,3 +112,13 @@ TEST_CASE("parse_decimal", "[syntax]") {
     for (const char* bad : {"", "01", "00", "+1", "-1", " 1", "1 ", "1a", "0x10", "1.0", "١"})
         CHECK_FALSE(parse_decimal(bad, 100000).has_value());
 }
+
+TEST_CASE("is_libvirt_uri", "[syntax]") {
+    for (const char* ok : {"qemu:///system", "qemu+ssh://admin@vmsrv.example.org/system", "test:///tmp/node.xml",
+                           "qemu+tls://[2001:db8::2]/system?pkipath=/etc/pki/x", "qemu:///embed?root=/var/lib/x"})
+        CHECK(is_libvirt_uri(ok));
+    for (const char* bad : {"", "qemu", "qemu:/system", "://x", "1qemu:///system", "+qemu:///system",
+                            "qemu:///sys tem", "qemu:///system\n", "qe_mu:///system", "qemu:///a\"b", "qemu:///a'b",
+                            "qemu:///\xc3\xa4"})
+        CHECK_FALSE(is_libvirt_uri(bad));
+}

@@ -36,7 +36,8 @@ constexpr Flag flags[] = {
 const Valued valued[] = {
     {"--map", opt_map, &Options::map},         {"--user", opt_user, &Options::user},
     {"--root", opt_root, &Options::root},      {"--backend", opt_backend, &Options::backend},
-    {"--timeout", opt_timeout, &Options::timeout},
+    {"--timeout", opt_timeout, &Options::timeout}, {"--connect", opt_connect, &Options::connect},
+    {"--host", opt_host, &Options::host},
 };
 
 }  // namespace
@@ -69,6 +70,12 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
             // Every following word up to the next option is an address.
             while (i + 1 < argc && argv[i + 1][0] != '-') o.clients.emplace_back(argv[++i]);
             if (o.clients.empty()) return UsageError{"--clients needs at least one address"};
+            continue;
+        }
+        if (arg == "--domain" && (allowed & opt_domains)) {
+            const std::size_t before = o.domains.size();
+            while (i + 1 < argc && argv[i + 1][0] != '-') o.domains.emplace_back(argv[++i]);
+            if (o.domains.size() == before) return UsageError{"--domain needs at least one domain name"};
             continue;
         }
         // Options with a value: "--map FILE" or "--map=FILE".

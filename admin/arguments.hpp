@@ -20,6 +20,9 @@ enum OptionSet : unsigned {
     opt_timeout = 1u << 8,     // --timeout SECONDS
     opt_positional = 1u << 9,  // words that are not options (an action, a VM)
     opt_from_timer = 1u << 10, // --from-timer (audit)
+    opt_connect = 1u << 11,    // --connect URI (libvirt)
+    opt_host = 1u << 12,       // --host NAME (import)
+    opt_domains = 1u << 13,    // --domain D... (until the next option; may repeat)
 };
 
 struct Options {
@@ -34,6 +37,9 @@ struct Options {
     std::string backend;  // empty: the subcommand's default
     std::string timeout;  // empty: the subcommand's default
     std::vector<std::string> clients;
+    std::string connect;  // empty: the map's set libvirt
+    std::string host;
+    std::vector<std::string> domains;  // empty: every domain
     std::vector<std::string> positional;
 };
 

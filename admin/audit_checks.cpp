@@ -434,6 +434,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     a.check_launcher(setup.launcher_path);
     a.check_clients(viewer);
     for (AuditFinding& f : firewall_findings(root, *map, r.map)) r.findings.push_back(std::move(f));
+    for (AuditFinding& f : libvirt_findings(*map)) r.findings.push_back(std::move(f));
     return r;
 }
 

@@ -72,6 +72,10 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup);
 // None for a --root tree (an image has no live rules).
 std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path);
 
+// The libvirt check (audit_libvirt.cpp): with `set libvirt URI`, the map's
+// VMs compared with that libvirt (verify-vms); nothing without it.
+std::vector<AuditFinding> libvirt_findings(const Map& map);
+
 struct RepairOutcome {
     std::string subject;
     std::string path;                  // as seen from this machine

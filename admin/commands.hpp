@@ -14,6 +14,8 @@ int edit_command(const Options& options);
 int firewall_command(const Options& options);
 int audit_command(const Options& options);
 int probe_command(const Options& options);
+int import_command(const Options& options);
+int verify_vms_command(const Options& options);
 
 extern const char* const check_usage;
 extern const char* const show_usage;
@@ -21,6 +23,8 @@ extern const char* const edit_usage;
 extern const char* const firewall_usage;
 extern const char* const audit_usage;
 extern const char* const probe_usage;
+extern const char* const import_usage;
+extern const char* const verify_vms_usage;
 
 // One line on stderr, prefixed with the program's name; returns `code`.
 inline int fail(int code, const std::string& message) {

@@ -21,6 +21,8 @@ const char* const usage =
     "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
     "       spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
+    "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...]\n"
+    "       spice-connect-admin verify-vms [--connect URI] [--map FILE]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -32,6 +34,8 @@ const char* const usage =
     "  firewall  the per-user client rules generated from the map (print, apply, remove, verify)\n"
     "  audit   check (and with --fix repair) the modes of viewer, launcher and map\n"
     "  probe   try a VM's console as a user would through the launcher (real SPICE, TLS)\n"
+    "  import  print vm lines for the SPICE domains libvirt knows (a first map)\n"
+    "  verify-vms  compare the map's VMs with libvirt: missing domains, changed ports\n"
     "\n"
     "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
     "error (map missing, unreadable or broken), 4 system error.\n";
@@ -50,6 +54,8 @@ const Subcommand subcommands[] = {
     {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
     {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root, &audit_usage, audit_command},
     {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
+    {"import", opt_connect | opt_host | opt_domains, &import_usage, import_command},
+    {"verify-vms", opt_connect | opt_map, &verify_vms_usage, verify_vms_command},
 };
 
 int usage_error(const std::string& message) {
@@ -57,7 +63,7 @@ int usage_error(const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-    if (argc < 2) return usage_error("a command is needed: check, show or edit");
+    if (argc < 2) return usage_error("a command is needed: check, show, edit, firewall, audit, probe, import or verify-vms");
     std::string_view first = argv[1];
     if (first == "--help" || first == "-h") return std::printf(usage, build::map_path), exit_ok;
     if (first == "--version") return std::printf("spice-connect-admin %s\n", build::version), exit_ok;
@@ -70,7 +76,7 @@ int run(int argc, char** argv) {
         return sub.run(options);
     }
     if (!first.empty() && first.front() == '-') return usage_error("unknown option '" + printable(first) + "'");
-    return usage_error("unknown command '" + printable(first) + "'; expected check, show or edit");
+    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, firewall, audit, probe, import or verify-vms");
 }
 
 }  // namespace

@@ -1,0 +1,95 @@
+// spice-connect-admin import: the vm lines of a first map, read from
+// libvirt (read-only). Warnings go to stderr and, as comments, next to the
+// lines they concern; they never change the exit status.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "libvirt_domains.hpp"
+#include "libvirt_vms.hpp"
+#include "syntax.hpp"
+
+namespace spice_connect::admin {
+
+const char* const import_usage =
+    "Usage: spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...]\n"
+    "\n"
+    "Print map lines for the libvirt domains with SPICE consoles: one vm line per\n"
+    "domain with its name, the host clients connect to and its TLS port, and a\n"
+    "set ports line with every SPICE port seen. The connection is read-only.\n"
+    "Warnings (stderr, and comments above the line): no TLS port (plaintext only;\n"
+    "the domain is skipped), autoport (the port will change), an open plaintext\n"
+    "port, a listen address reachable from everywhere or only from the server.\n"
+    "\n"
+    "  --connect URI      the libvirt URI, e.g. qemu+ssh://admin@vmsrv/system\n"
+    "  --host NAME        the host clients use when SPICE listens on a wildcard,\n"
+    "                     loopback or default address (default: the URI's host)\n"
+    "  --domain DOMAIN... only these domains (each must exist and have SPICE)\n"
+    "\n"
+    "Exit status: 0 printed (warnings included), 2 usage, 3 no vm line (a named\n"
+    "domain is missing or has no SPICE, no domain can be imported) or libvirt\n"
+    "refused the credentials, 4 libvirt unreachable or another system error.\n";
+
+namespace {
+
+// --domain: each named domain must be there, with a SPICE console.
+std::variant<std::vector<LibvirtDomain>, int> select_domains(std::vector<LibvirtDomain> all,
+                                                             const std::vector<std::string>& names,
+                                                             const std::string& uri) {
+    if (names.empty()) return all;
+    std::vector<LibvirtDomain> chosen;
+    for (const std::string& name : names) {
+        auto found = std::find_if(all.begin(), all.end(), [&](const LibvirtDomain& d) { return d.name == name; });
+        if (found == all.end())
+            return fail(exit_config, "libvirt at " + uri + " has no domain '" + printable(name) +
+                                         "'; `virsh -r -c " + uri + " list --all` lists them");
+        if (found->spice.empty())
+            return fail(exit_config, "domain '" + printable(name) +
+                                         "' has no SPICE graphics; add <graphics type='spice'> to it or leave it out");
+        if (std::none_of(chosen.begin(), chosen.end(), [&](const LibvirtDomain& d) { return d.name == name; }))
+            chosen.push_back(*found);
+    }
+    return chosen;
+}
+
+}  // namespace
+
+int import_command(const Options& o) {
+    if (o.connect.empty()) return fail(exit_usage, "import needs --connect URI (see spice-connect-admin import --help)");
+    if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
+    if (!o.host.empty() && !classify_host(o.host))
+        return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
+    auto read = read_libvirt_domains(o.connect, isatty(STDIN_FILENO) == 1);
+    if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
+    auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
+    if (auto* code = std::get_if<int>(&selected)) return *code;
+    const ImportOptions options{o.connect, o.host};
+    std::vector<ImportedVm> vms;
+    for (const LibvirtDomain& d : std::get<std::vector<LibvirtDomain>>(selected)) {
+        vms.push_back(import_domain(d, options));
+        const ImportedVm& vm = vms.back();
+        for (const std::string& w : vm.warnings)
+            std::fprintf(stderr, "spice-connect-admin: warning: %s: %s\n", printable(vm.domain).c_str(), w.c_str());
+        if (!vm.skipped.empty() && vm.skipped != "no SPICE graphics")
+            std::fprintf(stderr, "spice-connect-admin: warning: %s skipped: %s\n", printable(vm.domain).c_str(),
+                         vm.skipped.c_str());
+    }
+    const std::string text = import_text(vms, options);
+    if (std::fputs(text.c_str(), stdout) == EOF || std::fflush(stdout) != 0)
+        return fail(exit_system, "cannot write the map lines to standard output");
+    // Never a silent empty map: say why there is no vm line.
+    const auto spice = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped != "no SPICE graphics"; });
+    const auto lines = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped.empty(); });
+    if (spice == 0)
+        return fail(exit_config, "libvirt at " + o.connect + " has no domain with SPICE graphics (" +
+                                     std::to_string(vms.size()) + " domains without); nothing to import");
+    if (lines == 0)
+        return fail(exit_config, "none of the " + std::to_string(spice) +
+                                     " SPICE domains can be a vm line (see the warnings above); nothing to import");
+    return exit_ok;
+}
+
+}  // namespace spice_connect::admin

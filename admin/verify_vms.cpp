@@ -1,0 +1,57 @@
+// spice-connect-admin verify-vms: does the map still say what libvirt
+// says? One line per difference; exit 1 on any drift.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "libvirt_domains.hpp"
+#include "libvirt_vms.hpp"
+#include "syntax.hpp"
+#include "valid_map.hpp"
+
+namespace spice_connect::admin {
+
+const char* const verify_vms_usage =
+    "Usage: spice-connect-admin verify-vms [--connect URI] [--map FILE]\n"
+    "\n"
+    "Compare the map's VMs with the domains libvirt knows (read-only): a VM\n"
+    "whose domain is missing or has no SPICE, a TLS port or address that\n"
+    "changed, autoport (the port changes at each start), no TLS port, an open\n"
+    "plaintext port outside the guarded ports. A VM matches the domain of the\n"
+    "same name, or the one its domain= names. SPICE domains the map lacks are\n"
+    "listed as notes.\n"
+    "\n"
+    "  --connect URI  the libvirt URI (default: the map's set libvirt)\n"
+    "  --map FILE     the map (default: the installed map)\n"
+    "\n"
+    "Exit status: 0 the map matches libvirt, 1 drift, 2 usage, 3 map broken or\n"
+    "libvirt refused the credentials, 4 libvirt unreachable or system error.\n";
+
+int verify_vms_command(const Options& o) {
+    auto loaded = load_valid_map(o.map, true, "; nothing was compared");
+    if (auto* code = std::get_if<int>(&loaded)) return *code;
+    const Map& map = std::get<ValidMap>(loaded).map;
+    const std::string uri = o.connect.empty() ? map.settings.libvirt_uri : o.connect;
+    if (uri.empty())
+        return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
+    if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
+    auto read = read_libvirt_domains(uri, isatty(STDIN_FILENO) == 1);
+    if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
+    const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
+    int drift = 0;
+    for (const VmDrift& d : report) {
+        if (d.drift) ++drift;
+        std::printf("%s: %s\n", d.drift ? d.vm.c_str() : "note", d.problem.c_str());
+    }
+    if (drift)
+        std::printf("%d difference%s between %s and libvirt at %s\n", drift, drift == 1 ? "" : "s", o.map.c_str(),
+                    uri.c_str());
+    else
+        std::printf("the %zu VM%s of %s match libvirt at %s\n", map.vms.size(), map.vms.size() == 1 ? "" : "s",
+                    o.map.c_str(), uri.c_str());
+    return drift ? exit_denied : exit_ok;
+}
+
+}  // namespace spice_connect::admin

@@ -290,6 +290,29 @@ expect_rc "map is a symlink" 3
 audit --root "$R" --map /etc/real.map
 expect_rc "--map inside the tree" 0
 
+# ------------------------------------------------------------------ libvirt
+# `set libvirt URI`: the audit runs verify-vms (libvirt's test driver on the
+# office node of tests/libvirt). vm a is no domain there: drift.
+NODE_URI=test://$(readlink -f "$here/../libvirt/office-node.xml")
+make_tree libvirt-drift
+write_map "$R" "set libvirt $NODE_URI"
+audit --root "$R" --json
+expect_rc "libvirt: a VM libvirt does not have" 1
+expect_finding "libvirt: a VM libvirt does not have" libvirt-drift
+json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]" | grep -q "a: missing: libvirt has no domain named 'a'" &&
+    pass "libvirt: the finding names the VM and the drift" || fail "libvirt: the finding lacks the drift" "$OUT"
+make_tree libvirt-match
+printf 'set group spicegrp\nset libvirt %s\nvm debianx host=192.0.2.10 tls-port=20002\nallow alice debianx\n' "$NODE_URI" \
+    >"$R/etc/spice-connect.map"
+chown 0:"$GID" "$R/etc/spice-connect.map"; chmod 0640 "$R/etc/spice-connect.map"
+audit --root "$R" --json
+expect_rc "libvirt: the map matches libvirt" 0
+expect_no_finding "libvirt: the map matches libvirt" libvirt-drift
+make_tree libvirt-unreachable
+write_map "$R" "set libvirt test://$work/no-such-node.xml"
+audit --root "$R" --json
+expect_finding "libvirt: libvirt cannot be reached" libvirt-unreachable
+
 # -------------------------------------------------------------------- usage
 audit --fix --from-timer
 expect_rc "--fix with --from-timer" 2

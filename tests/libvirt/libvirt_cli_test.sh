@@ -1,0 +1,129 @@
+#!/bin/bash
+# spice-connect-admin import and verify-vms against libvirt's test driver
+# (test:///FILE, read-only): office-node.xml holds one domain per case. The
+# import of the whole node is a golden file; verify-vms is run on the
+# imported map (no drift) and on a map with every kind of drift; failures
+# to reach libvirt are one line each. Usage: libvirt_cli_test.sh ADMIN
+# (any user; it touches nothing outside a temporary directory).
+set -u
+here=$(dirname "$(readlink -f "$0")")
+. "$here/../integration/assert.sh"
+ADMIN=$(readlink -f "$1")
+NODE=$here/office-node.xml
+URI=test://$NODE
+work=$(mktemp -d /tmp/spice-connect-libvirt.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+admin() { run_capture "$ADMIN" "$@"; }
+
+# ------------------------------------------------------------------ import
+admin import --connect "$URI" --host vmsrv.example.org
+expect_rc "import of the office node" 0
+# The golden file names the fixture directory @FIXTURES@.
+if diff -u "$here/office-import.golden" <(sed "s|$here|@FIXTURES@|g" <<<"$OUT") > "$work/diff"; then
+    pass "import output equals office-import.golden"
+else
+    fail "import output differs from office-import.golden" "$(cat "$work/diff")"
+fi
+expect_err "stderr: plaintext-only domain skipped" "warning: legacy skipped: no TLS port (plaintext only)"
+expect_err "stderr: wildcard listener" "warning: wild: SPICE listens on every address (0.0.0.0)"
+expect_err "stderr: loopback listener" "warning: local: SPICE listens on 127.0.0.1 only"
+expect_err "stderr: open plaintext port" "warning: leaptest: plaintext port 5904 is open"
+expect_err "stderr: UNIX socket" "warning: unixsock skipped: SPICE listens on no TCP address"
+if grep -q "printer" <<<"$ERR"; then fail "a VNC domain is a comment, not a warning" "$ERR"; else pass "a VNC domain is no warning"; fi
+printf '%s\n' "$OUT" > "$work/imported.map"
+
+admin check --map "$work/imported.map"
+expect_rc "the imported map passes check" 0
+cp "$work/imported.map" "$work/granted.map"
+echo 'allow #1000 "office-pc-7"' >> "$work/granted.map"
+sed -i 's/^allow #1000 "office-pc-7"$/allow #1000 office-pc-7/' "$work/granted.map"
+admin check --map "$work/granted.map"
+expect_rc "a grant on a renamed domain (domain=) checks" 0
+
+# Without --host, a local URI names no server: wildcard, loopback and
+# default listeners have no host clients could use.
+admin import --connect "$URI"
+expect_rc "import without --host" 0
+expect_out "no host: the wildcard listener is skipped" "# skipped wild: SPICE listens on 0.0.0.0 and neither --host nor the URI names the server: give --host NAME"
+expect_out "no host: the named address still works" "vm debianx host=192.0.2.10 tls-port=20002"
+
+admin import --connect "$URI" --domain debianx "office pc 7"
+expect_rc "import --domain" 0
+expect_out "--domain: the named domain" "vm debianx host=192.0.2.10 tls-port=20002"
+expect_out "--domain: a name with spaces becomes domain=" 'vm office-pc-7 host=192.0.2.10 tls-port=20016 domain="office pc 7"'
+expect_no_out "--domain: nothing else" "vm leaptest"
+expect_out "--domain: set ports of those only" "set ports 20002,20016"
+
+admin import --connect "$URI" --domain printer
+expect_rc "import --domain of a domain without SPICE" 3
+expect_err "one line: no SPICE" "domain 'printer' has no SPICE graphics"
+admin import --connect "$URI" --domain nosuch
+expect_rc "import --domain of a missing domain" 3
+expect_err "one line: no such domain" "has no domain 'nosuch'"
+[ -z "$OUT" ] && pass "no partial map for a missing domain" || fail "a partial map was printed" "$OUT"
+
+cat > "$work/nospice.xml" <<'X'
+<node>
+  <domain type='test'><name>web</name><memory>65536</memory><os><type>hvm</type></os>
+    <devices><graphics type='vnc' port='5900' autoport='no'/></devices></domain>
+</node>
+X
+admin import --connect "test://$work/nospice.xml"
+expect_rc "a node without SPICE domains" 3
+expect_err "never a silent empty map" "has no domain with SPICE graphics (1 domains without); nothing to import"
+
+# ------------------------------------------------------------------ errors
+admin import --connect "test://$work/missing.xml"
+expect_rc "a test node that does not exist" 4
+expect_err "one line: cannot reach" "cannot reach libvirt at test://$work/missing.xml"
+admin import --connect "qemu+unix:///system?socket=$work/no.sock"
+expect_rc "a libvirt socket nobody listens on" 4
+expect_err "one line: the socket" "Failed to connect socket to '$work/no.sock'"
+[ "$(grep -c 'spice-connect-admin' <<<"$ERR")" = 1 ] && pass "exactly one line of ours" || fail "not one line" "$ERR"
+admin import
+expect_rc "import without --connect" 2
+admin import --connect "no uri"
+expect_rc "import with a bad URI" 2
+admin import --connect "$URI" --host "bad host!"
+expect_rc "import with a bad --host" 2
+
+# -------------------------------------------------------------- verify-vms
+admin verify-vms --connect "$URI" --map "$work/imported.map"
+expect_rc "verify-vms on the imported map" 0
+expect_out "summary: all match" "the 8 VMs of $work/imported.map match libvirt at $URI"
+expect_out "note: a SPICE domain the map lacks" "note: domain legacy has a SPICE console that is not in the map"
+
+# Every kind of drift against the same node.
+cat > "$work/drift.map" <<'M'
+set ports 5910,20002-20030
+vm debianx host=192.0.2.10 tls-port=20003
+vm leaptest host=192.0.2.10 tls-port=20004
+vm secure-plain host=192.0.2.11 tls-port=20006
+vm legacy host=192.0.2.10 tls-port=5910
+vm printer host=192.0.2.10 tls-port=20014
+vm unixsock host=192.0.2.10 tls-port=20012
+vm retired host=192.0.2.10 tls-port=20030
+vm pc7 host=192.0.2.10 tls-port=20016 domain="office pc 7"
+M
+admin verify-vms --connect "$URI" --map "$work/drift.map"
+expect_rc "verify-vms with drift" 1
+if diff -u "$here/office-drift.golden" <(sed "s|$work|@WORK@|g; s|$here|@FIXTURES@|g" <<<"$OUT") > "$work/diff"; then
+    pass "the drift report equals office-drift.golden"
+else
+    fail "the drift report differs from office-drift.golden" "$(cat "$work/diff")"
+fi
+
+# set libvirt: the map names its libvirt; --connect is then optional.
+{ echo "set libvirt $URI"; cat "$work/imported.map"; } > "$work/withuri.map"
+admin verify-vms --map "$work/withuri.map"
+expect_rc "verify-vms with set libvirt" 0
+admin verify-vms --map "$work/imported.map"
+expect_rc "verify-vms without a URI anywhere" 2
+expect_err "says where a URI may come from" "give --connect URI or write \`set libvirt URI\`"
+printf 'vm a host=a.example tls-port=1 colour=red\n' > "$work/broken.map"
+admin verify-vms --connect "$URI" --map "$work/broken.map"
+expect_rc "verify-vms on a broken map" 3
+admin verify-vms --connect "test://$work/missing.xml" --map "$work/imported.map"
+expect_rc "verify-vms when libvirt cannot be reached" 4
+
+summary

@@ -119,7 +119,10 @@ expect_eq_calls() {
 }
 
 admin_cases() {
-    expect "audit check edit firewall probe show" spice-connect-admin ''
+    expect "audit check edit firewall import probe show verify-vms" spice-connect-admin ''
+    expect "--connect --domain --help --host" spice-connect-admin import -
+    expect "--domain --help --host" spice-connect-admin import --connect qemu:///system -
+    expect "--connect --help --map" spice-connect-admin verify-vms -
     expect "firewall" spice-connect-admin f
     expect "--help --version" spice-connect-admin -
     expect "apply print remove verify" spice-connect-admin firewall ''

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "exit_codes.hpp"
 
@@ -51,6 +52,21 @@ LibvirtFailure open_failure(const std::string& uri) {
                              "); check that the URI is right and that libvirt runs there"};
 }
 
+// The embedded drivers (qemu:///embed?root=DIR) run inside this process
+// and refuse to open without an event loop (QEMU's monitor is served by
+// it). Registered once, before the first open, and run by a thread until
+// the process exits.
+void start_event_loop() {
+    static const bool started = [] {
+        if (virEventRegisterDefaultImpl() < 0) return false;
+        std::thread([] {
+            for (;;) virEventRunDefaultImpl();
+        }).detach();
+        return true;
+    }();
+    (void)started;
+}
+
 // Without a terminal (timers, scripts) credentials come only from libvirt's
 // auth.conf, which libvirt reads before it asks this callback for the rest:
 // asking means none were there, so authentication fails instead of waiting.
@@ -77,6 +93,7 @@ std::variant<LibvirtDomain, LibvirtFailure> read_domain(virDomainPtr domain, con
 
 std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive) {
     virSetErrorFunc(nullptr, ignore_libvirt_error);
+    start_event_loop();
     virConnectAuthPtr auth = interactive ? virConnectAuthPtrDefault : &no_prompts;
     Connection conn(virConnectOpenAuth(uri.c_str(), auth, VIR_CONNECT_RO));
     if (!conn) return open_failure(uri);

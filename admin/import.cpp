@@ -1,8 +1,6 @@
 // spice-connect-admin import: the vm lines of a first map, read from
 // libvirt (read-only). Warnings go to stderr and, as comments, next to the
 // lines they concern; they never change the exit status.
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 
@@ -62,7 +60,7 @@ int import_command(const Options& o) {
     if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
-    auto read = read_libvirt_domains(o.connect, isatty(STDIN_FILENO) == 1);
+    auto read = read_libvirt_domains(o.connect, on_terminal());
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
     if (auto* code = std::get_if<int>(&selected)) return *code;

@@ -3,6 +3,8 @@
 // error becomes one line of ours.
 #include "libvirt_domains.hpp"
 
+#include <unistd.h>
+
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -74,12 +76,16 @@ int refuse_to_prompt(virConnectCredentialPtr, unsigned int, void*) { return -1; 
 int auth_conf_credentials[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
 virConnectAuth no_prompts{auth_conf_credentials, 2, refuse_to_prompt, nullptr};
 
-std::variant<LibvirtDomain, LibvirtFailure> read_domain(virDomainPtr domain, const std::string& uri) {
+// A domain undefined between the listing and the reading of its XML.
+struct Vanished {};
+
+std::variant<LibvirtDomain, LibvirtFailure, Vanished> read_domain(virDomainPtr domain, const std::string& uri) {
     const char* name = virDomainGetName(domain);
     const std::string domain_name = name ? name : "?";
     const int active = virDomainIsActive(domain);
     // Live XML for a running domain: it holds the ports autoport assigned.
     char* xml = virDomainGetXMLDesc(domain, 0);
+    if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) return Vanished{};
     if (!xml) return LibvirtFailure{exit_system, "cannot read domain " + domain_name + " from " + uri + ": " + last_error_text()};
     auto parsed = parse_domain_xml(xml);
     free(xml);  // NOLINT: libvirt allocates with malloc
@@ -107,11 +113,14 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
     for (const Domain& d : domains) {
         auto one = read_domain(d.get(), uri);
         if (auto* f = std::get_if<LibvirtFailure>(&one)) return *f;
+        if (std::holds_alternative<Vanished>(one)) continue;
         out.push_back(std::move(std::get<LibvirtDomain>(one)));
     }
     std::sort(out.begin(), out.end(), [](const LibvirtDomain& a, const LibvirtDomain& b) { return a.name < b.name; });
     return out;
 }
+
+bool on_terminal() { return isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1; }
 
 std::string uri_host(const std::string& uri) {
     const std::size_t sep = uri.find("://");

@@ -22,6 +22,10 @@ struct LibvirtFailure {
 
 // interactive: libvirt may ask for credentials on the terminal; otherwise
 // only those in libvirt's auth.conf are used (timers, scripts).
+// libvirt prompts on standard output, so only when both standard input and
+// standard output are a terminal (never into `import > first.map`).
+bool on_terminal();
+
 // Domains are sorted by name.
 std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive);
 

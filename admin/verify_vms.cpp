@@ -1,7 +1,5 @@
 // spice-connect-admin verify-vms: does the map still say what libvirt
 // says? One line per difference; exit 1 on any drift.
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "commands.hpp"
@@ -37,7 +35,7 @@ int verify_vms_command(const Options& o) {
     if (uri.empty())
         return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
     if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
-    auto read = read_libvirt_domains(uri, isatty(STDIN_FILENO) == 1);
+    auto read = read_libvirt_domains(uri, on_terminal());
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
     int drift = 0;

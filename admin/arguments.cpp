@@ -72,6 +72,11 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
             if (o.clients.empty()) return UsageError{"--clients needs at least one address"};
             continue;
         }
+        if (arg.rfind("--domain=", 0) == 0 && (allowed & opt_domains)) {
+            if (arg.size() == 9) return UsageError{"--domain needs a non-empty value"};
+            o.domains.emplace_back(arg.substr(9));  // the way to name a domain that starts with '-'
+            continue;
+        }
         if (arg == "--domain" && (allowed & opt_domains)) {
             const std::size_t before = o.domains.size();
             while (i + 1 < argc && argv[i + 1][0] != '-') o.domains.emplace_back(argv[++i]);

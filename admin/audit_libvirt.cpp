@@ -23,7 +23,7 @@ std::vector<AuditFinding> libvirt_findings(const Map& map) {
     int shown = 0;
     for (const VmDrift& d : compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read))) {
         if (!d.drift) continue;
-        lines += shown++ < 5 ? "\n" + d.vm + ": " + d.problem : "";
+        lines += shown++ < 5 ? "\n" + d.subject + ": " + d.problem : "";
     }
     if (shown == 0) return {};
     if (shown > 5) lines += "\n(" + std::to_string(shown - 5) + " more; see spice-connect-admin verify-vms)";

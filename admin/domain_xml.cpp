@@ -19,7 +19,9 @@ struct ParseState {
     bool in_devices = false;    // inside /domain/devices
     bool in_spice = false;      // inside /domain/devices/graphics[@type=spice]
     bool secure_default = false;
+    bool insecure_default = false;
     bool insecure_channel = false;
+    bool secure_channel = false;
     bool listen_seen = false;   // a <listen> child of this graphics was read
 };
 
@@ -49,8 +51,8 @@ void start_graphics(ParseState& s, const gchar** names, const gchar** values) {
     const char* type = attribute(names, values, "type");
     if (!type || std::strcmp(type, "spice") != 0) return;
     s.in_spice = true;
-    s.secure_default = false;
-    s.insecure_channel = false;
+    s.secure_default = s.insecure_default = false;
+    s.insecure_channel = s.secure_channel = false;
     s.listen_seen = false;
     SpiceGraphics g;
     g.port = port_value(attribute(names, values, "port"));
@@ -63,6 +65,7 @@ void start_graphics(ParseState& s, const gchar** names, const gchar** values) {
     }
     const char* mode = attribute(names, values, "defaultMode");
     s.secure_default = mode && std::strcmp(mode, "secure") == 0;
+    s.insecure_default = mode && std::strcmp(mode, "insecure") == 0;
     s.domain.spice.push_back(std::move(g));
 }
 
@@ -91,6 +94,7 @@ void on_start(GMarkupParseContext*, const gchar* element, const gchar** names, c
     else if (s.depth == 4 && s.in_spice && std::strcmp(element, "channel") == 0) {
         const char* mode = attribute(names, values, "mode");
         if (mode && std::strcmp(mode, "insecure") == 0) s.insecure_channel = true;
+        if (mode && std::strcmp(mode, "secure") == 0) s.secure_channel = true;
     }
 }
 
@@ -98,7 +102,10 @@ void on_end(GMarkupParseContext*, const gchar* element, gpointer data, GError**)
     auto& s = *static_cast<ParseState*>(data);
     if (s.depth == 2) s.in_name = s.in_devices = false;
     if (s.depth == 3 && s.in_spice && std::strcmp(element, "graphics") == 0) {
-        s.domain.spice.back().plaintext_channels = !s.secure_default || s.insecure_channel;
+        SpiceGraphics& g = s.domain.spice.back();
+        g.plaintext_channels = !s.secure_default || s.insecure_channel;
+        g.tls_channels = !s.insecure_default || s.secure_channel;
+        g.secure_default = s.secure_default;
         s.in_spice = false;
     }
     --s.depth;
@@ -136,7 +143,8 @@ bool is_wildcard_address(std::string_view address) {
     if (inet_pton(AF_INET, text.c_str(), bytes) == 1) return std::memcmp(bytes, "\0\0\0\0", 4) == 0;
     if (inet_pton(AF_INET6, text.c_str(), bytes) == 1) {
         static const unsigned char zero[16] = {};
-        return std::memcmp(bytes, zero, 16) == 0;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        return std::memcmp(bytes, zero, 16) == 0 || (std::memcmp(bytes, mapped, 12) == 0 && std::memcmp(bytes + 12, zero, 4) == 0);
     }
     return false;
 }

@@ -25,6 +25,8 @@ struct SpiceGraphics {
     ListenKind listen_kind = ListenKind::server_default;
     std::string listen;               // the address when listen_kind is address or network
     bool plaintext_channels = true;   // false: defaultMode='secure' and no channel mode='insecure'
+    bool tls_channels = true;         // false: defaultMode='insecure' and no channel mode='secure'
+    bool secure_default = false;      // defaultMode='secure' (insecure channels are then named ones)
 };
 
 struct DomainXml {
@@ -35,7 +37,7 @@ struct DomainXml {
 // Returns the message of the first XML error instead.
 std::variant<DomainXml, std::string> parse_domain_xml(std::string_view xml);
 
-// 0.0.0.0, ::, and the forms inet_pton reads the same (0, ::0...).
+// 0.0.0.0, ::, ::ffff:0.0.0.0 and the forms inet_pton reads the same (0:0::0).
 bool is_wildcard_address(std::string_view address);
 // 127.0.0.0/8, ::1, ::ffff:127.x
 bool is_loopback_address(std::string_view address);

@@ -13,7 +13,7 @@
 namespace spice_connect::admin {
 
 const char* const import_usage =
-    "Usage: spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...]\n"
+    "Usage: spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
     "\n"
     "Print map lines for the libvirt domains with SPICE consoles: one vm line per\n"
     "domain with its name, the host clients connect to and its TLS port, and a\n"
@@ -26,6 +26,8 @@ const char* const import_usage =
     "  --host NAME        the host clients use when SPICE listens on a wildcard,\n"
     "                     loopback or default address (default: the URI's host)\n"
     "  --domain DOMAIN... only these domains (each must exist and have SPICE)\n"
+    "  --timeout SECONDS  give libvirt up after SECONDS (1-300, default 60;\n"
+    "                     none when it may ask for a password on the terminal)\n"
     "\n"
     "Exit status: 0 printed (warnings included), 2 usage, 3 no vm line (a named\n"
     "domain is missing or has no SPICE, no domain can be imported) or libvirt\n"
@@ -58,27 +60,24 @@ std::variant<std::vector<LibvirtDomain>, int> select_domains(std::vector<Libvirt
 int import_command(const Options& o) {
     if (o.connect.empty()) return fail(exit_usage, "import needs --connect URI (see spice-connect-admin import --help)");
     if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
+    const std::optional<int> timeout = libvirt_timeout(o.timeout);
+    if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
-    auto read = read_libvirt_domains(o.connect, on_terminal());
+    auto read = read_libvirt_domains(o.connect, on_terminal(), *timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
     if (auto* code = std::get_if<int>(&selected)) return *code;
     const ImportOptions options{o.connect, o.host};
-    std::vector<ImportedVm> vms;
-    for (const LibvirtDomain& d : std::get<std::vector<LibvirtDomain>>(selected)) {
-        vms.push_back(import_domain(d, options));
-        const ImportedVm& vm = vms.back();
+    const std::vector<ImportedVm> vms = import_domains(std::get<std::vector<LibvirtDomain>>(selected), options);
+    for (const ImportedVm& vm : vms) {
         for (const std::string& w : vm.warnings)
             std::fprintf(stderr, "spice-connect-admin: warning: %s: %s\n", printable(vm.domain).c_str(), w.c_str());
         if (!vm.skipped.empty() && vm.skipped != "no SPICE graphics")
             std::fprintf(stderr, "spice-connect-admin: warning: %s skipped: %s\n", printable(vm.domain).c_str(),
                          vm.skipped.c_str());
     }
-    const std::string text = import_text(vms, options);
-    if (std::fputs(text.c_str(), stdout) == EOF || std::fflush(stdout) != 0)
-        return fail(exit_system, "cannot write the map lines to standard output");
-    // Never a silent empty map: say why there is no vm line.
+    // Never a silent empty map: no vm line means no map at all, and why.
     const auto spice = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped != "no SPICE graphics"; });
     const auto lines = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped.empty(); });
     if (spice == 0)
@@ -87,6 +86,9 @@ int import_command(const Options& o) {
     if (lines == 0)
         return fail(exit_config, "none of the " + std::to_string(spice) +
                                      " SPICE domains can be a vm line (see the warnings above); nothing to import");
+    const std::string text = import_text(vms, options);
+    if (std::fputs(text.c_str(), stdout) == EOF || std::fflush(stdout) != 0)
+        return fail(exit_system, "cannot write the map lines to standard output");
     return exit_ok;
 }
 

@@ -3,16 +3,26 @@
 // error becomes one line of ours.
 #include "libvirt_domains.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <thread>
 
 #include "exit_codes.hpp"
+#include "libvirt_wire.hpp"
+#include "syntax.hpp"
 
 namespace spice_connect::admin {
 namespace {
@@ -40,10 +50,16 @@ bool is_authentication_error(int code) {
     return code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE;
 }
 
-LibvirtFailure open_failure(const std::string& uri) {
+LibvirtFailure open_failure(const std::string& uri, bool interactive) {
     const virError* e = virGetLastError();
     const int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
     const std::string why = last_error_text();
+    // refuse_to_prompt was asked: auth.conf had nothing for this server.
+    if (is_authentication_error(code) && !interactive && why.find("collect auth credentials") != std::string::npos)
+        return {exit_config, "libvirt at " + uri +
+                                 " wants credentials and libvirt's auth.conf has none for it ($LIBVIRT_AUTH_FILE, "
+                                 "~/.config/libvirt/auth.conf or /etc/libvirt/auth.conf); add them there, or run "
+                                 "with standard input and output on a terminal to be asked"};
     if (is_authentication_error(code))
         return {exit_config, "libvirt at " + uri + " refused the credentials (" + why +
                                  "); give read-only credentials in libvirt's auth.conf or use a URI this user may open"};
@@ -79,10 +95,23 @@ virConnectAuth no_prompts{auth_conf_credentials, 2, refuse_to_prompt, nullptr};
 // A domain undefined between the listing and the reading of its XML.
 struct Vanished {};
 
+// The first SPICE display's TLS port in the configuration a running domain
+// gets at its next start; 0 when there is none, it is autoport or unreadable.
+int next_start_tls_port(virDomainPtr domain) {
+    if (virDomainIsPersistent(domain) != 1) return 0;
+    char* xml = virDomainGetXMLDesc(domain, VIR_DOMAIN_XML_INACTIVE);
+    if (!xml) return 0;
+    auto parsed = parse_domain_xml(xml);
+    free(xml);  // NOLINT: libvirt allocates with malloc
+    const auto* d = std::get_if<DomainXml>(&parsed);
+    if (!d || d->spice.empty() || d->spice.front().autoport) return 0;
+    return d->spice.front().tls_port;
+}
+
 std::variant<LibvirtDomain, LibvirtFailure, Vanished> read_domain(virDomainPtr domain, const std::string& uri) {
     const char* name = virDomainGetName(domain);
     const std::string domain_name = name ? name : "?";
-    const int active = virDomainIsActive(domain);
+    const bool running = virDomainIsActive(domain) == 1;
     // Live XML for a running domain: it holds the ports autoport assigned.
     char* xml = virDomainGetXMLDesc(domain, 0);
     if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) return Vanished{};
@@ -92,21 +121,21 @@ std::variant<LibvirtDomain, LibvirtFailure, Vanished> read_domain(virDomainPtr d
     if (auto* why = std::get_if<std::string>(&parsed))
         return LibvirtFailure{exit_system, "domain " + domain_name + " from " + uri + " has XML this tool cannot read: " + *why};
     DomainXml& d = std::get<DomainXml>(parsed);
-    return LibvirtDomain{domain_name, active == 1, std::move(d.spice)};
+    return LibvirtDomain{domain_name, running, std::move(d.spice), running ? next_start_tls_port(domain) : 0};
 }
 
-}  // namespace
-
-std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive) {
+// Everything libvirt is asked, in this (child) process.
+LibvirtResult read_here(const std::string& uri, bool interactive) {
     virSetErrorFunc(nullptr, ignore_libvirt_error);
     start_event_loop();
     virConnectAuthPtr auth = interactive ? virConnectAuthPtrDefault : &no_prompts;
     Connection conn(virConnectOpenAuth(uri.c_str(), auth, VIR_CONNECT_RO));
-    if (!conn) return open_failure(uri);
+    if (!conn) return open_failure(uri, interactive);
     virDomainPtr* list = nullptr;
     const int n = virConnectListAllDomains(conn.get(), &list, 0);
     if (n < 0) return LibvirtFailure{exit_system, "cannot list the domains of " + uri + ": " + last_error_text()};
     std::vector<Domain> domains;
+    domains.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) domains.emplace_back(list[i]);
     free(list);  // NOLINT: libvirt allocates with malloc
     std::vector<LibvirtDomain> out;
@@ -118,6 +147,99 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
     }
     std::sort(out.begin(), out.end(), [](const LibvirtDomain& a, const LibvirtDomain& b) { return a.name < b.name; });
     return out;
+}
+
+bool write_all(int fd, std::string_view data) {
+    while (!data.empty()) {
+        const ssize_t n = write(fd, data.data(), data.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        data.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+}
+
+// The child: libvirt's threads, event loop and leftovers stay in it; it
+// leaves with _exit, running no destructors under libvirt's threads.
+[[noreturn]] void child_reads(int fd, const std::string& uri, bool interactive) {
+    int status = 0;
+    try {
+        status = write_all(fd, encode_libvirt_result(read_here(uri, interactive))) ? 0 : 1;
+    } catch (...) {
+        status = 1;
+    }
+    _exit(status);
+}
+
+// Reads the child's answer until it closes the pipe or the deadline passes
+// (deadline_ms < 0: no deadline). False when the deadline passed.
+bool read_until_closed(int fd, std::string& out, long deadline_ms) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+    char buffer[65536];
+    for (;;) {
+        int wait_ms = -1;
+        if (deadline_ms >= 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return false;
+            wait_ms = static_cast<int>(left.count());
+        }
+        pollfd p{fd, POLLIN, 0};
+        const int ready = poll(&p, 1, wait_ms);
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready == 0) return false;
+        if (ready < 0) return true;  // nothing more to read; the decoder judges what came
+        const ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0 || out.size() > (64u << 20)) return true;
+        out.append(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace
+
+std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
+                                                                              int deadline_seconds) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return LibvirtFailure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(errno)};
+    std::fflush(nullptr);  // nothing buffered twice
+    const pid_t child = fork();
+    if (child < 0) {
+        const int err = errno;
+        close(fds[0]);
+        close(fds[1]);
+        return LibvirtFailure{exit_system, std::string("cannot start the libvirt reader: ") + std::strerror(err)};
+    }
+    if (child == 0) {
+        close(fds[0]);
+        child_reads(fds[1], uri, interactive);
+    }
+    close(fds[1]);
+    std::string answer;
+    const bool in_time = read_until_closed(fds[0], answer, interactive ? -1 : deadline_seconds * 1000L);
+    close(fds[0]);
+    if (!in_time) kill(child, SIGKILL);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!in_time)
+        return LibvirtFailure{exit_system, "libvirt at " + uri + " did not answer within " + std::to_string(deadline_seconds) +
+                                               " s; check that the server and its libvirt are up"};
+    auto decoded = decode_libvirt_result(answer);
+    if (!decoded) {
+        const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+                                                    : "ended without an answer";
+        return LibvirtFailure{exit_system, "the libvirt reader for " + uri + " " + how};
+    }
+    if (auto* f = std::get_if<LibvirtFailure>(&*decoded)) return *f;
+    return std::move(std::get<std::vector<LibvirtDomain>>(*decoded));
+}
+
+std::optional<int> libvirt_timeout(const std::string& text) {
+    if (text.empty()) return libvirt_deadline_seconds;
+    auto t = parse_decimal(text, 300);
+    if (!t || *t < 1) return std::nullopt;
+    return static_cast<int>(*t);
 }
 
 bool on_terminal() { return isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1; }

@@ -1,6 +1,7 @@
 // The domains a libvirt connection knows, with their SPICE consoles, read
 // through a read-only connection (nothing is ever changed in libvirt).
 #pragma once
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -13,6 +14,9 @@ struct LibvirtDomain {
     std::string name;
     bool running = false;  // the ports of a running domain are the live ones
     std::vector<SpiceGraphics> spice;
+    // A running persistent domain: the fixed TLS port its configuration
+    // gives at the next start (0: none, autoport, or not running).
+    int next_tls_port = 0;
 };
 
 struct LibvirtFailure {
@@ -20,14 +24,27 @@ struct LibvirtFailure {
     std::string message;  // one line: what failed, why, what to do
 };
 
-// interactive: libvirt may ask for credentials on the terminal; otherwise
-// only those in libvirt's auth.conf are used (timers, scripts).
-// libvirt prompts on standard output, so only when both standard input and
-// standard output are a terminal (never into `import > first.map`).
+// libvirt prompts for credentials on standard output, so it may ask only
+// when both standard input and standard output are a terminal (never into
+// `import > first.map`).
 bool on_terminal();
 
-// Domains are sorted by name.
-std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive);
+// How long a non-interactive read may take before it is given up (the
+// default of --timeout): a server that accepts and never answers must not
+// stop the audit.
+inline constexpr int libvirt_deadline_seconds = 60;
+
+// --timeout SECONDS of import and verify-vms: 1 to 300, empty for the
+// default; nullopt when the text is not such a number.
+std::optional<int> libvirt_timeout(const std::string& text);
+
+// Domains sorted by name. libvirt runs in a child process, which is killed
+// when it has not answered within libvirt_deadline_seconds (unless
+// interactive, when a person may be typing a password and can interrupt).
+// interactive: libvirt may ask for credentials on the terminal; otherwise
+// only those in libvirt's auth.conf are used (timers, scripts).
+std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
+                                                                              int deadline_seconds = libvirt_deadline_seconds);
 
 // The host part of a URI ("qemu+ssh://admin@vmsrv:22/system" -> "vmsrv"),
 // without brackets around IPv6; empty for a local URI such as qemu:///system.

@@ -46,8 +46,30 @@ std::string quoted(const std::string& text) {
     return out + "\"";
 }
 
+// The ports of a display a client can open: TLS, and plaintext when a
+// channel may use it; none for a UNIX socket or no listener.
+std::vector<int> open_ports(const SpiceGraphics& g) {
+    std::vector<int> ports;
+    if (g.listen_kind == ListenKind::socket || g.listen_kind == ListenKind::none) return ports;
+    if (g.tls_port && g.tls_channels) ports.push_back(g.tls_port);
+    if (g.port && g.plaintext_channels) ports.push_back(g.port);
+    return ports;
+}
+
+bool is_loopback_name(const std::string& host) {
+    std::string lower;
+    for (char c : host) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    return is_loopback_address(host) || lower == "localhost" || lower.ends_with(".localhost") ||
+           lower == "localhost.localdomain";
+}
+
+std::string plaintext_advice(const SpiceGraphics& g) {
+    return g.secure_default ? "remove mode='insecure' from the domain's SPICE <channel> elements"
+                            : "set defaultMode='secure' in the domain's SPICE graphics";
+}
+
 // Where clients reach the console: the listen address when it names one
-// machine, else --host or the URI's host.
+// machine, else --host or the URI's host (never the client itself).
 struct HostChoice {
     std::string host;
     std::string warning;
@@ -61,25 +83,40 @@ HostChoice choose_host(const SpiceGraphics& g, const ImportOptions& options) {
                                !g.listen.empty();
     std::string listens_on;
     if (named_address && is_wildcard_address(g.listen)) {
+        listens_on = g.listen;
         c.warning = "SPICE listens on every address (" + g.listen +
                     "): every network the server is on reaches the port, and only clients running the spice-connect "
                     "firewall are held to the map; listen on the address the clients use";
-        listens_on = g.listen;
     } else if (named_address && is_loopback_address(g.listen)) {
-        c.warning = "SPICE listens on " + g.listen + " only: clients cannot reach it unless the port is forwarded";
         listens_on = g.listen;
-    } else if (named_address) {
+        c.warning = "SPICE listens on " + g.listen + " only: clients cannot reach it unless the port is forwarded";
+    } else if (named_address && classify_host(g.listen)) {
         c.host = g.listen;
+        return c;
+    } else if (named_address) {
+        listens_on = "'" + visible(g.listen) + "'";
+        c.warning = "SPICE listens on " + listens_on + ", which a map cannot name; the server's name is used instead";
+    } else if (g.listen_kind == ListenKind::network) {
+        listens_on = "a libvirt network's address (known only while the domain runs)";
+        c.warning = "SPICE listens on " + listens_on + ": check that the clients can reach it";
     } else {
         listens_on = "the server's default address (qemu.conf spice_listen, 127.0.0.1 unless changed)";
         c.warning = "SPICE listens on " + listens_on + ": check that the clients can reach it";
     }
-    if (c.host.empty()) c.host = fallback;
+    c.host = fallback;
     if (c.host.empty())
         c.failure = "SPICE listens on " + listens_on + " and neither --host nor the URI names the server: give --host NAME";
     else if (!classify_host(c.host))
-        c.failure = "the address '" + c.host + "' cannot be a map host (a zone or brackets?): give --host NAME";
+        c.failure = "the server's name '" + visible(c.host) + "' cannot be a map host: give --host NAME";
+    else if (is_loopback_name(c.host))
+        c.failure = "SPICE listens on " + listens_on + " and the server's name '" + c.host +
+                    "' would send every client to itself: give --host with the name clients use";
     return c;
+}
+
+bool is_ip_literal(const std::string& s) {
+    unsigned char x[16];
+    return inet_pton(AF_INET, s.c_str(), x) == 1 || inet_pton(AF_INET6, s.c_str(), x) == 1;
 }
 
 bool same_address(const std::string& a, const std::string& b) {
@@ -90,9 +127,18 @@ bool same_address(const std::string& a, const std::string& b) {
     return a == b;
 }
 
-bool is_ip_literal(const std::string& s) {
-    unsigned char x[16];
-    return inet_pton(AF_INET, s.c_str(), x) == 1 || inet_pton(AF_INET6, s.c_str(), x) == 1;
+// A listen address that names one machine (not a wildcard, not loopback).
+bool names_one_machine(const SpiceGraphics& g) {
+    return (g.listen_kind == ListenKind::address || g.listen_kind == ListenKind::network) && !g.listen.empty() &&
+           !is_wildcard_address(g.listen) && !is_loopback_address(g.listen);
+}
+
+// Two displays of one server that a client reaches on the same port: unless
+// both listen on different specific addresses, they are one endpoint.
+bool same_endpoint(const SpiceGraphics& a, const SpiceGraphics& b) {
+    if (names_one_machine(a) && names_one_machine(b) && is_ip_literal(a.listen) && is_ip_literal(b.listen))
+        return same_address(a.listen, b.listen);
+    return true;
 }
 
 bool guarded(const Map& map, int port) {
@@ -104,8 +150,9 @@ bool guarded(const Map& map, int port) {
 
 std::string state_word(const LibvirtDomain& d) { return d.running ? "running" : "configured"; }
 
-// The drift of one map VM against its domain.
-void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, std::vector<VmDrift>& out) {
+// The drift of one map VM against its domain (and the server's other domains).
+void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std::vector<LibvirtDomain>& all,
+                std::vector<VmDrift>& out) {
     auto report = [&](std::string problem) { out.push_back(VmDrift{vm.name, std::move(problem), true}); };
     const std::string domain = vm.domain_name() == vm.name ? "" : " (domain " + visible(vm.domain_name()) + ")";
     if (d.spice.empty()) return report("the domain" + domain + " has no SPICE graphics; the map's console is gone");
@@ -115,21 +162,60 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, std::vecto
     if (g.tls_port == 0 && g.autoport && !d.running)
         report("autoport, not running: its TLS port is unknown until it starts; give the domain a fixed tlsPort");
     else if (g.tls_port == 0)
-        report(std::string(g.port ? "no TLS port (plaintext only)" : "no TLS port") + "; give the domain a tlsPort (or spice_tls = 1 in qemu.conf)");
+        report(std::string(g.port ? "no TLS port (plaintext only)" : "no TLS port") +
+               "; give the domain a tlsPort (or spice_tls = 1 in qemu.conf)");
     else if (g.tls_port != vm.tls_port)
         report("TLS port changed: the map says " + port_text(vm.tls_port) + ", libvirt says " + port_text(g.tls_port) +
                " (" + state_word(d) + "); correct tls-port= in the map");
+    if (g.tls_port != 0 && !g.tls_channels)
+        report("SPICE allows no TLS channel (defaultMode='insecure'): the console cannot open over TLS; set "
+               "defaultMode='secure' or 'any'");
     if (g.autoport && g.tls_port != 0)
         report("autoport: the TLS port (" + port_text(g.tls_port) +
                " now) changes when the domain starts again; give the domain fixed ports (autoport='no')");
+    if (d.next_tls_port != 0 && d.next_tls_port != g.tls_port)
+        report("the domain's configuration gives TLS port " + port_text(d.next_tls_port) + " at its next start (" +
+               port_text(g.tls_port) + " now): the map goes stale then");
     if (g.port != 0 && g.plaintext_channels && !guarded(map, g.port))
         report("plaintext port " + port_text(g.port) +
-               " is open and not among the map's guarded ports: a way around the firewall; add it to set ports or set "
-               "defaultMode='secure' in the domain");
-    const bool named = (g.listen_kind == ListenKind::address || g.listen_kind == ListenKind::network) &&
-                       !g.listen.empty() && !is_wildcard_address(g.listen) && !is_loopback_address(g.listen);
-    if (named && is_ip_literal(vm.host) && !same_address(vm.host, g.listen))
-        report("address changed: the map says " + vm.host + ", SPICE listens on " + g.listen + "; correct host= in the map");
+               " is open and not among the map's guarded ports: a way around the firewall; add it to set ports or " +
+               plaintext_advice(g));
+    // Addresses are compared only when both are IP addresses (a name is not
+    // resolved); loopback counts when the map names another address, since
+    // a forwarded port (the map naming the server) is the admin's choice.
+    const bool listens_on_address = (g.listen_kind == ListenKind::address || g.listen_kind == ListenKind::network) &&
+                                    is_ip_literal(g.listen) && !is_wildcard_address(g.listen);
+    if (listens_on_address && is_ip_literal(vm.host) && !same_address(vm.host, g.listen) && !is_loopback_address(vm.host))
+        report("address changed: the map says " + vm.host + ", SPICE listens on " + g.listen +
+               (is_loopback_address(g.listen) ? " only; clients cannot reach it" : "; correct host= in the map"));
+    // The map's port may now be another domain's: a grant then opens that console.
+    for (const LibvirtDomain& other : all) {
+        if (&other == &d || other.spice.empty()) continue;
+        const SpiceGraphics& o = other.spice.front();
+        const std::vector<int> ports = open_ports(o);
+        if (std::find(ports.begin(), ports.end(), vm.tls_port) != ports.end() && same_endpoint(g, o))
+            report("TLS port " + port_text(vm.tls_port) + " is domain " + visible(other.name) + "'s (" +
+                   state_word(other) + "): whoever is granted " + vm.name + " reaches that console; correct tls-port= "
+                   "or the domains' ports");
+    }
+}
+
+// A SPICE domain the map lacks: harmless only when the firewall guards
+// every port it has open.
+void compare_unmapped(const Map& map, const LibvirtDomain& d, std::vector<VmDrift>& out) {
+    const std::string subject = "domain " + visible(d.name);
+    std::vector<int> unguarded;
+    for (int port : open_ports(d.spice.front()))
+        if (!guarded(map, port)) unguarded.push_back(port);
+    if (unguarded.empty()) {
+        out.push_back(VmDrift{subject, "not in the map; its open SPICE ports are guarded, so nobody may open its console", false});
+        return;
+    }
+    out.push_back(VmDrift{subject,
+                          "SPICE port" + std::string(unguarded.size() > 1 ? "s " : " ") + port_list(unguarded) +
+                              " open and not guarded: every client user can reach this console; add the port to set "
+                              "ports (or a vm line with grants)",
+                          true});
 }
 
 }  // namespace
@@ -157,11 +243,13 @@ ImportedVm import_domain(const LibvirtDomain& d, const ImportOptions& options) {
         vm.skipped = "no SPICE graphics";
         return vm;
     }
+    const SpiceGraphics& g = d.spice.front();
+    // Every open port is guarded, also those of a domain that gets no line.
+    vm.guarded_ports = open_ports(g);
     if (d.name.size() > 200 || !is_valid_utf8_text(d.name)) {
         vm.skipped = "its name has control characters or is too long for a map line";
         return vm;
     }
-    const SpiceGraphics& g = d.spice.front();
     if (d.spice.size() > 1) vm.warnings.push_back("several SPICE displays: the first one is used");
     if (g.listen_kind == ListenKind::socket || g.listen_kind == ListenKind::none) {
         vm.skipped = "SPICE listens on no TCP address (a UNIX socket or none): clients cannot reach it";
@@ -179,6 +267,11 @@ ImportedVm import_domain(const LibvirtDomain& d, const ImportOptions& options) {
                          ": spice-connect opens only TLS consoles; give the domain a tlsPort";
         return vm;
     }
+    if (!g.tls_channels) {
+        vm.skipped = "SPICE allows no TLS channel (defaultMode='insecure'): spice-connect opens only TLS consoles; "
+                     "set defaultMode='secure'";
+        return vm;
+    }
     HostChoice host = choose_host(g, options);
     if (!host.failure.empty()) {
         vm.skipped = host.failure;
@@ -186,19 +279,39 @@ ImportedVm import_domain(const LibvirtDomain& d, const ImportOptions& options) {
     }
     vm.host = host.host;
     vm.tls_port = g.tls_port;
-    vm.guarded_ports.push_back(g.tls_port);
     if (!host.warning.empty()) vm.warnings.push_back(host.warning);
     if (g.autoport)
         vm.warnings.push_back("autoport: TLS port " + port_text(g.tls_port) +
                               " was assigned at this start and will change; give the domain fixed ports "
                               "(autoport='no' port='-1' tlsPort=...)");
-    if (g.port != 0 && g.plaintext_channels) {
-        vm.guarded_ports.push_back(g.port);
+    if (d.next_tls_port != 0 && d.next_tls_port != g.tls_port)
+        vm.warnings.push_back("its configuration gives TLS port " + port_text(d.next_tls_port) +
+                              " at the next start: this line will be stale then");
+    if (g.port != 0 && g.plaintext_channels)
         vm.warnings.push_back("plaintext port " + port_text(g.port) +
                               " is open: a way around TLS and, outside set ports, around the firewall (the set ports "
-                              "line holds it); set defaultMode='secure' in the domain");
-    }
+                              "line holds it); " + plaintext_advice(g));
     return vm;
+}
+
+std::vector<ImportedVm> import_domains(const std::vector<LibvirtDomain>& domains, const ImportOptions& options) {
+    std::vector<ImportedVm> vms;
+    std::map<std::pair<std::string, int>, std::string> endpoints;  // (host, port) -> first domain
+    for (const LibvirtDomain& d : domains) {
+        ImportedVm vm = import_domain(d, options);
+        if (vm.skipped.empty()) {
+            std::string host;
+            for (char c : vm.host) host += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+            auto [first, fresh] = endpoints.emplace(std::make_pair(host, vm.tls_port), vm.domain);
+            if (!fresh) {
+                vm.skipped = "it has the host " + vm.host + " and TLS port " + port_text(vm.tls_port) + " of domain " +
+                             visible(first->second) + " (a clone that kept its tlsPort?); give it a port of its own";
+                vm.warnings.clear();
+            }
+        }
+        vms.push_back(std::move(vm));
+    }
+    return vms;
 }
 
 std::string import_text(const std::vector<ImportedVm>& vms, const ImportOptions& options) {
@@ -246,12 +359,10 @@ std::vector<VmDrift> compare_with_libvirt(const Map& map, const std::vector<Libv
                                                "'; remove the VM from the map or correct domain=", true});
             continue;
         }
-        compare_vm(map, vm, *found->second, out);
+        compare_vm(map, vm, *found->second, domains, out);
     }
     for (const LibvirtDomain& d : domains)
-        if (!d.spice.empty() && !in_map.count(d.name))
-            out.push_back(VmDrift{"", "domain " + visible(d.name) + " has a SPICE console that is not in the map (nobody may open it)",
-                                  false});
+        if (!d.spice.empty() && !in_map.count(d.name)) compare_unmapped(map, d, out);
     return out;
 }
 

@@ -28,6 +28,11 @@ struct ImportOptions {
 
 ImportedVm import_domain(const LibvirtDomain& domain, const ImportOptions& options);
 
+// import_domain for each domain; then a line whose host and TLS port an
+// earlier line has (a clone that kept its tlsPort) is skipped, so the
+// printed map always parses.
+std::vector<ImportedVm> import_domains(const std::vector<LibvirtDomain>& domains, const ImportOptions& options);
+
 // The map text `import` prints for these domains (after import_domain).
 std::string import_text(const std::vector<ImportedVm>& vms, const ImportOptions& options);
 
@@ -36,9 +41,9 @@ std::string port_list(std::vector<int> ports);
 
 // One thing in which the map and libvirt disagree.
 struct VmDrift {
-    std::string vm;       // the map's VM (empty for a domain the map lacks)
+    std::string subject;  // the map's VM, or "domain NAME" for a domain the map lacks
     std::string problem;  // what differs and what to do
-    bool drift = true;    // false: a notice only (a SPICE domain not in the map)
+    bool drift = true;    // false: a notice only (a guarded SPICE domain not in the map)
 };
 
 std::vector<VmDrift> compare_with_libvirt(const Map& map, const std::vector<LibvirtDomain>& domains);

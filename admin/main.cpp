@@ -21,8 +21,8 @@ const char* const usage =
     "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
     "       spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
-    "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...]\n"
-    "       spice-connect-admin verify-vms [--connect URI] [--map FILE]\n"
+    "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
+    "       spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -54,8 +54,8 @@ const Subcommand subcommands[] = {
     {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
     {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root, &audit_usage, audit_command},
     {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
-    {"import", opt_connect | opt_host | opt_domains, &import_usage, import_command},
-    {"verify-vms", opt_connect | opt_map, &verify_vms_usage, verify_vms_command},
+    {"import", opt_connect | opt_host | opt_domains | opt_timeout, &import_usage, import_command},
+    {"verify-vms", opt_connect | opt_map | opt_timeout, &verify_vms_usage, verify_vms_command},
 };
 
 int usage_error(const std::string& message) {

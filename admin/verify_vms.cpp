@@ -12,22 +12,27 @@
 namespace spice_connect::admin {
 
 const char* const verify_vms_usage =
-    "Usage: spice-connect-admin verify-vms [--connect URI] [--map FILE]\n"
+    "Usage: spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
     "\n"
     "Compare the map's VMs with the domains libvirt knows (read-only): a VM\n"
     "whose domain is missing or has no SPICE, a TLS port or address that\n"
-    "changed, autoport (the port changes at each start), no TLS port, an open\n"
-    "plaintext port outside the guarded ports. A VM matches the domain of the\n"
-    "same name, or the one its domain= names. SPICE domains the map lacks are\n"
-    "listed as notes.\n"
+    "changed, a TLS port another domain holds (its console opens for the VM's\n"
+    "users), a port that changes at the next start, autoport, no TLS port, an\n"
+    "open plaintext port outside the guarded ports. A VM matches the domain of\n"
+    "the same name, or the one its domain= names. SPICE domains the map lacks\n"
+    "are notes when their open ports are guarded, drift otherwise.\n"
     "\n"
     "  --connect URI  the libvirt URI (default: the map's set libvirt)\n"
     "  --map FILE     the map (default: the installed map)\n"
+    "  --timeout SECONDS  give libvirt up after SECONDS (1-300, default 60;\n"
+    "                 none when it may ask for a password on the terminal)\n"
     "\n"
     "Exit status: 0 the map matches libvirt, 1 drift, 2 usage, 3 map broken or\n"
     "libvirt refused the credentials, 4 libvirt unreachable or system error.\n";
 
 int verify_vms_command(const Options& o) {
+    const std::optional<int> timeout = libvirt_timeout(o.timeout);
+    if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
     auto loaded = load_valid_map(o.map, true, "; nothing was compared");
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     const Map& map = std::get<ValidMap>(loaded).map;
@@ -35,13 +40,13 @@ int verify_vms_command(const Options& o) {
     if (uri.empty())
         return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
     if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
-    auto read = read_libvirt_domains(uri, on_terminal());
+    auto read = read_libvirt_domains(uri, on_terminal(), *timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
     int drift = 0;
     for (const VmDrift& d : report) {
         if (d.drift) ++drift;
-        std::printf("%s: %s\n", d.drift ? d.vm.c_str() : "note", d.problem.c_str());
+        std::printf("%s%s: %s\n", d.drift ? "" : "note: ", d.subject.c_str(), d.problem.c_str());
     }
     if (drift)
         std::printf("%d difference%s between %s and libvirt at %s\n", drift, drift == 1 ? "" : "s", o.map.c_str(),
@@ -49,6 +54,7 @@ int verify_vms_command(const Options& o) {
     else
         std::printf("the %zu VM%s of %s match libvirt at %s\n", map.vms.size(), map.vms.size() == 1 ? "" : "s",
                     o.map.c_str(), uri.c_str());
+    if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the report to standard output");
     return drift ? exit_denied : exit_ok;
 }
 

@@ -302,7 +302,8 @@ expect_finding "libvirt: a VM libvirt does not have" libvirt-drift
 json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]" | grep -q "a: missing: libvirt has no domain named 'a'" &&
     pass "libvirt: the finding names the VM and the drift" || fail "libvirt: the finding lacks the drift" "$OUT"
 make_tree libvirt-match
-printf 'set group spicegrp\nset libvirt %s\nvm debianx host=192.0.2.10 tls-port=20002\nallow alice debianx\n' "$NODE_URI" \
+# set ports: the node's other SPICE domains are guarded, so not drift.
+printf 'set group spicegrp\nset libvirt %s\nset ports 5904,5910,20002-20020\nvm debianx host=192.0.2.10 tls-port=20002\nallow alice debianx\n' "$NODE_URI" \
     >"$R/etc/spice-connect.map"
 chown 0:"$GID" "$R/etc/spice-connect.map"; chmod 0640 "$R/etc/spice-connect.map"
 audit --root "$R" --json

@@ -120,9 +120,9 @@ expect_eq_calls() {
 
 admin_cases() {
     expect "audit check edit firewall import probe show verify-vms" spice-connect-admin ''
-    expect "--connect --domain --help --host" spice-connect-admin import -
-    expect "--domain --help --host" spice-connect-admin import --connect qemu:///system -
-    expect "--connect --help --map" spice-connect-admin verify-vms -
+    expect "--connect --domain --help --host --timeout" spice-connect-admin import -
+    expect "--domain --help --host --timeout" spice-connect-admin import --connect qemu:///system -
+    expect "--connect --help --map --timeout" spice-connect-admin verify-vms -
     expect "firewall" spice-connect-admin f
     expect "--help --version" spice-connect-admin -
     expect "apply print remove verify" spice-connect-admin firewall ''

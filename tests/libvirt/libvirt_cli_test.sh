@@ -80,6 +80,29 @@ admin import --connect "qemu+unix:///system?socket=$work/no.sock"
 expect_rc "a libvirt socket nobody listens on" 4
 expect_err "one line: the socket" "Failed to connect socket to '$work/no.sock'"
 [ "$(grep -c 'spice-connect-admin' <<<"$ERR")" = 1 ] && pass "exactly one line of ours" || fail "not one line" "$ERR"
+# A server that accepts and never answers: given up after --timeout, with
+# the reader process killed (it must not hold the audit forever).
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(4)
+conns = [s.accept() for _ in range(2)]; time.sleep(60)' "$work/hang.sock" &
+hang=$!
+for _ in $(seq 50); do [ -S "$work/hang.sock" ] && break; sleep 0.1; done
+started=$(date +%s)
+run_capture "$ADMIN" import --connect "qemu+unix:///system?socket=$work/hang.sock" --timeout 2 < /dev/null
+expect_rc "import from a server that never answers" 4
+expect_err "one line: no answer in time" "did not answer within 2 s; check that the server and its libvirt are up"
+run_capture "$ADMIN" verify-vms --connect "qemu+unix:///system?socket=$work/hang.sock" --timeout 2 \
+    --map "$here/../../packaging/spice-connect.map.example" < /dev/null
+expect_rc "verify-vms from a server that never answers" 4
+elapsed=$(( $(date +%s) - started ))
+[ "$elapsed" -lt 15 ] && pass "both gave up in time (${elapsed} s)" || fail "took ${elapsed} s for two 2 s timeouts"
+kill "$hang" 2>/dev/null; wait "$hang" 2>/dev/null
+admin import --connect "$URI" --timeout 0
+expect_rc "import --timeout 0" 2
+admin import --connect "$URI" --domain=debianx
+expect_rc "import --domain=NAME" 0
+expect_out "--domain=NAME selects it" "vm debianx host=192.0.2.10 tls-port=20002"
+
 admin import
 expect_rc "import without --connect" 2
 admin import --connect "no uri"
@@ -91,7 +114,7 @@ expect_rc "import with a bad --host" 2
 admin verify-vms --connect "$URI" --map "$work/imported.map"
 expect_rc "verify-vms on the imported map" 0
 expect_out "summary: all match" "the 8 VMs of $work/imported.map match libvirt at $URI"
-expect_out "note: a SPICE domain the map lacks" "note: domain legacy has a SPICE console that is not in the map"
+expect_out "note: a guarded SPICE domain the map lacks" "note: domain legacy: not in the map; its open SPICE ports are guarded"
 
 # Every kind of drift against the same node.
 cat > "$work/drift.map" <<'M'
@@ -112,6 +135,24 @@ if diff -u "$here/office-drift.golden" <(sed "s|$work|@WORK@|g; s|$here|@FIXTURE
 else
     fail "the drift report differs from office-drift.golden" "$(cat "$work/diff")"
 fi
+
+# A clone that kept its original's TLS port: import writes one line, and
+# verify-vms says that the original's grant opens the clone's console.
+CLONES=test://$here/clone-node.xml
+admin import --connect "$CLONES" --domain orig orig-clone
+expect_rc "import of a clone with its original's port" 0
+expect_out "the original's line" "vm orig host=192.0.2.10 tls-port=20300"
+expect_out "the clone is skipped" "# skipped orig-clone: it has the host 192.0.2.10 and TLS port 20300 of domain orig"
+printf '%s\n' "$OUT" > "$work/clone.map"
+admin check --map "$work/clone.map"
+expect_rc "the map with the clone skipped passes check" 0
+printf 'set ports 20300,20302,5930\nvm orig host=192.0.2.10 tls-port=20300\n' > "$work/orig.map"
+admin verify-vms --connect "$CLONES" --map "$work/orig.map"
+expect_rc "verify-vms: the map's port is the clone's too" 1
+expect_out "names the clone" "orig: TLS port 20300 is domain orig-clone's (running): whoever is granted orig reaches that console"
+printf 'set ports 20300\nvm orig host=192.0.2.10 tls-port=20300\n' > "$work/open.map"
+admin verify-vms --connect "$CLONES" --map "$work/open.map"
+expect_out "an unmapped domain with unguarded ports is drift" "domain scratch: SPICE ports 5930,20302 open and not guarded: every client user can reach this console"
 
 # set libvirt: the map names its libvirt; --connect is then optional.
 { echo "set libvirt $URI"; cat "$work/imported.map"; } > "$work/withuri.map"

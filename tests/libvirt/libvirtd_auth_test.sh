@@ -61,12 +61,12 @@ if [ -S "$work/sock/libvirt-sock-ro" ]; then pass "libvirtd listens with SASL"; 
 
 # The daemon opens the test node for the client: test+unix://PATH?socket=...
 URI="test+unix://$here/office-node.xml?socket=$work/sock/libvirt-sock-ro"
-printf 'vm debianx host=192.0.2.10 tls-port=20002\n' > "$work/map"
+printf 'set ports 5904,5910,20002-20020\nvm debianx host=192.0.2.10 tls-port=20002\n' > "$work/map"
 
 run_capture timeout 20 "$ADMIN" import --connect "$URI" < /dev/null
 expect_rc "import without credentials" 3
-expect_err "one line: the credentials were refused" "libvirt at $URI refused the credentials (authentication failed"
-expect_err "says what to do" "give read-only credentials in libvirt's auth.conf"
+expect_err "one line: no credentials for it" "libvirt at $URI wants credentials and libvirt's auth.conf has none for it"
+expect_err "says what to do" "add them there, or run with standard input and output on a terminal to be asked"
 [ -z "$OUT" ] && pass "no map printed" || fail "a map was printed" "$OUT"
 run_capture timeout 20 "$ADMIN" verify-vms --connect "$URI" --map "$work/map" < /dev/null
 expect_rc "verify-vms without credentials" 3
@@ -74,6 +74,7 @@ expect_rc "verify-vms without credentials" 3
 printf '[credentials-office]\nauthname=auditor\npassword=wrong\n[auth-libvirt-default]\ncredentials=office\n' > "$work/wrong.conf"
 LIBVIRT_AUTH_FILE=$work/wrong.conf run_capture timeout 20 "$ADMIN" import --connect "$URI" < /dev/null
 expect_rc "import with a wrong password" 3
+expect_err "a wrong password: refused" "libvirt at $URI refused the credentials (authentication failed"
 
 printf '[credentials-office]\nauthname=auditor\npassword=office-secret\n[auth-libvirt-default]\ncredentials=office\n' > "$work/auth.conf"
 LIBVIRT_AUTH_FILE=$work/auth.conf run_capture timeout 20 "$ADMIN" import --connect "$URI" < /dev/null

@@ -81,8 +81,18 @@ TEST_CASE("domain XML: broken XML is an error, not an empty domain", "[domain_xm
 }
 
 TEST_CASE("wildcard and loopback addresses", "[domain_xml]") {
-    for (const char* w : {"0.0.0.0", "::", "0:0::0"}) CHECK(is_wildcard_address(w));
+    for (const char* w : {"0.0.0.0", "::", "0:0::0", "::ffff:0.0.0.0"}) CHECK(is_wildcard_address(w));
     for (const char* n : {"192.0.2.1", "::1", "vmsrv", ""}) CHECK_FALSE(is_wildcard_address(n));
     for (const char* l : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"}) CHECK(is_loopback_address(l));
     for (const char* n : {"192.0.2.1", "::", "localhost", "2001:db8::1"}) CHECK_FALSE(is_loopback_address(n));
+}
+
+TEST_CASE("domain XML: defaultMode insecure closes TLS unless a channel is secure", "[domain_xml]") {
+    const SpiceGraphics g = parsed(domain("<graphics type='spice' port='5900' tlsPort='5901' defaultMode='insecure'/>")).spice[0];
+    CHECK_FALSE(g.tls_channels);
+    CHECK(g.plaintext_channels);
+    CHECK_FALSE(g.secure_default);
+    CHECK(parsed(domain("<graphics type='spice' port='5900' tlsPort='5901' defaultMode='insecure'>"
+                        "<channel name='main' mode='secure'/></graphics>"))
+              .spice[0].tls_channels);
 }

@@ -28,7 +28,7 @@ Map map_of(const std::string& text) {
 
 std::vector<std::string> problems(const Map& map, const std::vector<LibvirtDomain>& domains) {
     std::vector<std::string> out;
-    for (const VmDrift& d : compare_with_libvirt(map, domains)) out.push_back((d.drift ? d.vm : "note") + ": " + d.problem);
+    for (const VmDrift& d : compare_with_libvirt(map, domains)) out.push_back((d.drift ? "" : "note: ") + d.subject + ": " + d.problem);
     return out;
 }
 
@@ -132,7 +132,7 @@ TEST_CASE("verify: every kind of drift", "[libvirt]") {
     CHECK(any_starts(p, "vnc: the domain has no SPICE graphics"));
     CHECK(any_starts(p, "open: plaintext port 5910 is open and not among the map's guarded ports"));
     CHECK(any_starts(p, "auto: autoport: the TLS port (5901 now) changes"));
-    CHECK(any_starts(p, "note: domain extra has a SPICE console that is not in the map"));
+    CHECK(any_starts(p, "domain extra: SPICE port 20012 open and not guarded: every client user can reach this console"));
     CHECK(p.size() == 9);  // plain: also its open plaintext port
 }
 
@@ -149,4 +149,74 @@ TEST_CASE("verify: a DNS host is not compared with the listen address", "[libvir
     CHECK(problems(map_of("vm a host=vmsrv.example.org tls-port=20002\n"), {spice_domain("a", 20002)}).empty());
     CHECK(problems(map_of("vm a host=2001:db8::10 tls-port=20002\n"), {spice_domain("a", 20002, 0, "2001:db8:0::10")})
               .empty());
+}
+
+TEST_CASE("verify: a guarded SPICE domain outside the map is a note, an unguarded one drift", "[libvirt]") {
+    Map map = map_of("set ports 20002,20012\nvm a host=192.0.2.10 tls-port=20002\n");
+    auto p = problems(map, {spice_domain("a", 20002), spice_domain("extra", 20012)});
+    REQUIRE(p.size() == 1);
+    CHECK(any_starts(p, "note: domain extra: not in the map; its open SPICE ports are guarded"));
+    p = problems(map, {spice_domain("a", 20002), spice_domain("extra", 20012, 5912)});
+    CHECK(any_starts(p, "domain extra: SPICE port 5912 open and not guarded"));
+}
+
+TEST_CASE("verify: the map's port held by another domain opens that console", "[libvirt]") {
+    Map map = map_of("set ports 5900-5903\nvm office-a host=vmsrv tls-port=5901\nvm office-b host=vmsrv tls-port=5903\n");
+    LibvirtDomain a = spice_domain("office-a", 5903, 5902, "127.0.0.1");
+    LibvirtDomain b = spice_domain("office-b", 5901, 5900, "127.0.0.1");
+    auto p = problems(map, {a, b});
+    INFO(Catch::Detail::stringify(p));
+    CHECK(any_starts(p, "office-a: TLS port 5901 is domain office-b's (running): whoever is granted office-a reaches that console"));
+    CHECK(any_starts(p, "office-b: TLS port 5903 is domain office-a's (running)"));
+    // Different specific addresses are different endpoints.
+    Map two = map_of("vm x host=192.0.2.10 tls-port=5901\nvm y host=192.0.2.11 tls-port=5901\n");
+    CHECK(problems(two, {spice_domain("x", 5901, 0, "192.0.2.10"), spice_domain("y", 5901, 0, "192.0.2.11")}).empty());
+}
+
+TEST_CASE("verify: insecure default mode, next-start port, loopback listener", "[libvirt]") {
+    Map map = map_of("vm a host=vmsrv tls-port=20002\n");
+    LibvirtDomain d = spice_domain("a", 20002);
+    d.spice[0].tls_channels = false;
+    CHECK(any_starts(problems(map, {d}), "a: SPICE allows no TLS channel (defaultMode='insecure')"));
+    d = spice_domain("a", 20002);
+    d.next_tls_port = 20004;
+    CHECK(any_starts(problems(map, {d}), "a: the domain's configuration gives TLS port 20004 at its next start (20002 now)"));
+    // Loopback: a forwarded port when the map names the server, drift when it names another address.
+    CHECK(problems(map, {spice_domain("a", 20002, 0, "127.0.0.1")}).empty());
+    CHECK(any_starts(problems(map_of("vm a host=192.0.2.10 tls-port=20002\n"), {spice_domain("a", 20002, 0, "127.0.0.1")}),
+                     "a: address changed: the map says 192.0.2.10, SPICE listens on 127.0.0.1 only; clients cannot reach it"));
+    // A DNS name as listen address is not compared with an address in the map.
+    CHECK(problems(map_of("vm a host=192.0.2.10 tls-port=20002\n"), {spice_domain("a", 20002, 0, "vmsrv.lan")}).empty());
+}
+
+TEST_CASE("import: the second line with one host and port is skipped", "[libvirt]") {
+    auto vms = import_domains({spice_domain("orig", 20300), spice_domain("orig-clone", 20300)}, remote);
+    CHECK(vms[0].skipped.empty());
+    CHECK(vms[1].skipped.find("has the host 192.0.2.10 and TLS port 20300 of domain orig") != std::string::npos);
+    CHECK(map_of(import_text(vms, remote)).vms.size() == 1);
+}
+
+TEST_CASE("import: never the client itself; an address a map cannot name takes the server's name", "[libvirt]") {
+    CHECK(import_domain(spice_domain("l", 20010, 0, "127.0.0.1"), ImportOptions{"qemu+ssh://localhost/system", ""})
+              .skipped.find("would send every client to itself") != std::string::npos);
+    CHECK(import_domain(spice_domain("l", 20010, 0, "0.0.0.0"), ImportOptions{"qemu:///system", "LocalHost"})
+              .skipped.find("would send every client to itself") != std::string::npos);
+    ImportedVm odd = import_domain(spice_domain("m", 20010, 0, "::ffff:192.0.2.10"), ImportOptions{"qemu:///system", "vmsrv"});
+    CHECK(odd.host == "vmsrv");
+    CHECK(odd.warnings.at(0).find("which a map cannot name") != std::string::npos);
+}
+
+TEST_CASE("import: insecure default mode is skipped; advice for an insecure channel", "[libvirt]") {
+    LibvirtDomain d = spice_domain("i", 20002, 5900);
+    d.spice[0].tls_channels = false;
+    CHECK(import_domain(d, remote).skipped.find("defaultMode='insecure'") != std::string::npos);
+    d = spice_domain("c", 20002, 5900);
+    d.spice[0].secure_default = true;
+    CHECK(import_domain(d, remote).warnings.at(0).find("remove mode='insecure'") != std::string::npos);
+}
+
+TEST_CASE("import: the open ports of skipped domains are guarded too", "[libvirt]") {
+    auto vms = import_domains({spice_domain("a", 20002), spice_domain("legacy", 0, 5910)}, remote);
+    CHECK(vms[1].skipped.find("plaintext only") != std::string::npos);
+    CHECK(import_text(vms, remote).find("set ports 5910,20002\n") != std::string::npos);
 }

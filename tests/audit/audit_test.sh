@@ -19,13 +19,8 @@ UNIT=$(readlink -f "$2")
 
 # Tools: a missing one fails the run and names its package; no silent skip.
 missing_tool=0
-for tool in setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin python3:python3 \
-            setpriv:util-linux unshare:util-linux; do
-    if ! command -v "${tool%%:*}" >/dev/null; then
-        fail "tool ${tool%%:*} is missing: apt-get install ${tool#*:}"
-        missing_tool=1
-    fi
-done
+require_tools setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin python3:python3 \
+              setpriv:util-linux unshare:util-linux || missing_tool=1
 if [ "$missing_tool" = 1 ]; then summary; exit 1; fi
 office_require_namespace
 

@@ -36,6 +36,19 @@ expect_equal() {  # name actual expected
     if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "actual:   $2" "expected: $3"; fi
 }
 
+# require_tools TOOL:PACKAGE...: a missing tool is a failure that names its
+# package (never a silent skip); returns 1 when any is missing.
+require_tools() {
+    local pair missing=0
+    for pair in "$@"; do
+        if ! command -v "${pair%%:*}" >/dev/null; then
+            fail "tool ${pair%%:*} is missing: apt-get install ${pair#*:}"
+            missing=1
+        fi
+    done
+    return "$missing"
+}
+
 summary() {
     echo "$PASSED passed, $FAILED failed"
     [ "$FAILED" = 0 ]

@@ -18,13 +18,8 @@ ADMIN=$(readlink -f "$1")
 
 # Tools: a missing one fails the run and names its package; no silent skip.
 missing_tool=0
-for tool in virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:gnutls-bin \
-            ss:iproute2 ip:iproute2 timeout:coreutils; do
-    if ! command -v "${tool%%:*}" >/dev/null; then
-        fail "tool ${tool%%:*} is missing: apt-get install ${tool#*:}"
-        missing_tool=1
-    fi
-done
+require_tools virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:gnutls-bin \
+              ss:iproute2 ip:iproute2 timeout:coreutils || missing_tool=1
 if ! compgen -G "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so" >/dev/null; then
     fail "libvirt's QEMU driver is missing: apt-get install libvirt-daemon-driver-qemu"
     missing_tool=1

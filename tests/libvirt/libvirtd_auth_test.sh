@@ -14,12 +14,7 @@ here=$(dirname "$(readlink -f "$0")")
 ADMIN=$(readlink -f "$1")
 
 missing_tool=0
-for tool in libvirtd:libvirt-daemon saslpasswd2:sasl2-bin ip:iproute2; do
-    if ! command -v "${tool%%:*}" >/dev/null; then
-        fail "tool ${tool%%:*} is missing: apt-get install ${tool#*:}"
-        missing_tool=1
-    fi
-done
+require_tools libvirtd:libvirt-daemon saslpasswd2:sasl2-bin ip:iproute2 gcc:gcc || missing_tool=1
 if [ ! -e "/usr/lib/$(gcc -dumpmachine)/sasl2/libdigestmd5.so" ]; then
     fail "the DIGEST-MD5 SASL module is missing: apt-get install libsasl2-modules"
     missing_tool=1

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,7 +15,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -42,7 +42,10 @@ void ignore_libvirt_error(void*, virErrorPtr) {}
 std::string last_error_text() {
     const virError* e = virGetLastError();
     std::string text = e && e->message ? e->message : "unknown libvirt error";
-    std::replace(text.begin(), text.end(), '\n', ' ');
+    // One line, whatever a remote end (ssh's stderr, say) put into it.
+    for (char& c : text)
+        if (c == '\n' || c == '\t') c = ' ';
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     return text;
 }
 

@@ -83,7 +83,7 @@ cookie=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 : >"$tmp/server.auth"
 : >"$tmp/client.auth"
 xauth -q -f "$tmp/server.auth" add :0 MIT-MAGIC-COOKIE-1 "$cookie"
-Xvfb -displayfd 3 -auth "$tmp/server.auth" -nolisten tcp -screen 0 1024x768x24 \
+Xvfb -displayfd 3 -noreset -auth "$tmp/server.auth" -nolisten tcp -screen 0 1024x768x24 \
     3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 100); do

@@ -170,11 +170,15 @@ e2e_start_display() {
     local u i
     : > "$OFFICE/xauth"; chmod 600 "$OFFICE/xauth"
     xauth -q -f "$OFFICE/xauth" add "$E2E_DISPLAY" . "$(mcookie)"
-    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" Xvfb "$E2E_DISPLAY" -nolock -nolisten tcp -nolisten unix -auth "$OFFICE/xauth" \
-        -screen 0 1280x1024x24 > "$OFFICE/log/xvfb.log" 2>&1 &
+    # -noreset: by default Xvfb resets when its last client leaves, and a
+    # connection made during that reset fails (seen once in CI: the probe
+    # below connected, the next client did not).
+    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" Xvfb "$E2E_DISPLAY" -nolock -noreset -nolisten tcp -nolisten unix \
+        -auth "$OFFICE/xauth" -screen 0 1280x1024x24 > "$OFFICE/log/xvfb.log" 2>&1 &
     E2E_PIDS+=($!)
-    for i in $(seq 300); do x_root xwininfo -root > /dev/null 2>&1 && break; sleep 0.1; done
-    x_root xwininfo -root > /dev/null 2>&1 || { echo "office_e2e: Xvfb did not start" >&2; cat "$OFFICE/log/xvfb.log" >&2; exit 4; }
+    local up=0
+    for i in $(seq 300); do x_root xwininfo -root > /dev/null 2>&1 && { up=1; break; }; sleep 0.1; done
+    [ "$up" = 1 ] || { echo "office_e2e: Xvfb did not start" >&2; cat "$OFFICE/log/xvfb.log" >&2; exit 4; }
     for u in $E2E_USERS; do
         : > "/home/$u/.Xauthority"
         xauth -q -f "$OFFICE/xauth" extract - "$E2E_DISPLAY" | xauth -q -f "/home/$u/.Xauthority" merge -

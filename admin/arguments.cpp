@@ -6,9 +6,20 @@
 
 namespace spice_connect::admin {
 
-std::string printable(std::string_view arg) {
+std::string printable(std::string_view arg) { return one_line(arg.substr(0, 64)); }
+
+std::string one_line(std::string_view text) {
     std::string out;
-    for (char c : arg.substr(0, 64)) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
+        if (c == 0xc2 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xe0) == 0x80) {
+            out += '?';
+            ++i;
+        } else {
+            out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
+        }
+    }
     return out;
 }
 
@@ -73,13 +84,16 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
             continue;
         }
         if (arg.rfind("--domain=", 0) == 0 && (allowed & opt_domains)) {
-            if (arg.size() == 9) return UsageError{"--domain needs a non-empty value"};
+            if (arg.size() == 9) return UsageError{"--domain= needs a domain name"};
             o.domains.emplace_back(arg.substr(9));  // the way to name a domain that starts with '-'
             continue;
         }
         if (arg == "--domain" && (allowed & opt_domains)) {
             const std::size_t before = o.domains.size();
-            while (i + 1 < argc && argv[i + 1][0] != '-') o.domains.emplace_back(argv[++i]);
+            while (i + 1 < argc && argv[i + 1][0] != '-') {
+                if (argv[i + 1][0] == '\0') return UsageError{"--domain needs domain names, not an empty word"};
+                o.domains.emplace_back(argv[++i]);
+            }
             if (o.domains.size() == before) return UsageError{"--domain needs at least one domain name"};
             continue;
         }

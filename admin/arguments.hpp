@@ -51,6 +51,10 @@ struct UsageError {
 // control characters replaced by '?'.
 std::string printable(std::string_view arg);
 
+// Text from elsewhere (libvirt names, its messages) as one line: C0 and C1
+// control characters (NEL and the like as well as newline) become '?'.
+std::string one_line(std::string_view text);
+
 // argv[0] is the subcommand's name; `allowed` is a mask of OptionSet.
 // Both "--map FILE" and "--map=FILE" are accepted.
 std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned allowed);

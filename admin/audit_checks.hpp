@@ -73,7 +73,8 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup);
 std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path);
 
 // The libvirt check (audit_libvirt.cpp): with `set libvirt URI`, the map's
-// VMs compared with that libvirt (verify-vms); nothing without it.
+// VMs compared with that libvirt (verify-vms); nothing without it. Run on
+// the running system only.
 std::vector<AuditFinding> libvirt_findings(const Map& map);
 
 struct RepairOutcome {

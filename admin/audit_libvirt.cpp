@@ -15,7 +15,7 @@ std::vector<AuditFinding> libvirt_findings(const Map& map) {
                             false, false, ""};
     };
     // Never a prompt: the audit runs from a timer.
-    auto read = read_libvirt_domains(uri, false);
+    auto read = read_libvirt_domains(uri, false, libvirt_deadline_seconds);
     if (auto* f = std::get_if<LibvirtFailure>(&read))
         return {finding("libvirt-unreachable", Severity::warning, f->message,
                         "the map's VMs cannot be compared with libvirt (set libvirt in the map)")};

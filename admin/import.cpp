@@ -26,8 +26,8 @@ const char* const import_usage =
     "  --host NAME        the host clients use when SPICE listens on a wildcard,\n"
     "                     loopback or default address (default: the URI's host)\n"
     "  --domain DOMAIN... only these domains (each must exist and have SPICE)\n"
-    "  --timeout SECONDS  give libvirt up after SECONDS (1-300, default 60;\n"
-    "                     none when it may ask for a password on the terminal)\n"
+    "  --timeout SECONDS  give libvirt up after SECONDS (1-300; default 60, or\n"
+    "                     no limit when it may ask for a password on a terminal)\n"
     "\n"
     "Exit status: 0 printed (warnings included), 2 usage, 3 no vm line (a named\n"
     "domain is missing or has no SPICE, no domain can be imported) or libvirt\n"
@@ -60,11 +60,12 @@ std::variant<std::vector<LibvirtDomain>, int> select_domains(std::vector<Libvirt
 int import_command(const Options& o) {
     if (o.connect.empty()) return fail(exit_usage, "import needs --connect URI (see spice-connect-admin import --help)");
     if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
-    const std::optional<int> timeout = libvirt_timeout(o.timeout);
+    const bool interactive = on_terminal();
+    const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
     if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
-    auto read = read_libvirt_domains(o.connect, on_terminal(), *timeout);
+    auto read = read_libvirt_domains(o.connect, interactive, *timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
     if (auto* code = std::get_if<int>(&selected)) return *code;

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <thread>
 
+#include "arguments.hpp"
 #include "exit_codes.hpp"
 #include "libvirt_wire.hpp"
 #include "syntax.hpp"
@@ -43,10 +45,9 @@ std::string last_error_text() {
     const virError* e = virGetLastError();
     std::string text = e && e->message ? e->message : "unknown libvirt error";
     // One line, whatever a remote end (ssh's stderr, say) put into it.
-    for (char& c : text)
-        if (c == '\n' || c == '\t') c = ' ';
-        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return text;
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    std::replace(text.begin(), text.end(), '\t', ' ');
+    return one_line(text);
 }
 
 bool is_authentication_error(int code) {
@@ -163,8 +164,18 @@ bool write_all(int fd, std::string_view data) {
 }
 
 // The child: libvirt's threads, event loop and leftovers stay in it; it
-// leaves with _exit, running no destructors under libvirt's threads.
-[[noreturn]] void child_reads(int fd, const std::string& uri, bool interactive) {
+// leaves with _exit, running no destructors under libvirt's threads. It
+// dies with its parent, and never outlives its deadline by much.
+[[noreturn]] void child_reads(int fd, pid_t parent, const std::string& uri, bool interactive, int deadline_seconds) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+    if (deadline_seconds > 0) alarm(static_cast<unsigned>(deadline_seconds) + 5);
+    // Without a terminal our one line is the message: libxml2 and libvirt
+    // print their own warnings to stderr, and those would be a second one.
+    if (!interactive) {
+        const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDERR_FILENO) < 0) _exit(1);
+        close(null);
+    }
     int status = 0;
     try {
         status = write_all(fd, encode_libvirt_result(read_here(uri, interactive))) ? 0 : 1;
@@ -174,26 +185,33 @@ bool write_all(int fd, std::string_view data) {
     _exit(status);
 }
 
-// Reads the child's answer until it closes the pipe or the deadline passes
-// (deadline_ms < 0: no deadline). False when the deadline passed.
-bool read_until_closed(int fd, std::string& out, long deadline_ms) {
+// A whole answer is far smaller: 64 displays of 1,000,000 domains at most.
+constexpr std::size_t max_answer_bytes = 64u << 20;
+
+enum class Reading { closed, deadline, too_large, failed };
+
+// Reads the child's answer until it closes the pipe (deadline_ms <= 0: no
+// deadline).
+Reading read_until_closed(int fd, std::string& out, long deadline_ms) {
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
     char buffer[65536];
     for (;;) {
         int wait_ms = -1;
-        if (deadline_ms >= 0) {
+        if (deadline_ms > 0) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return false;
+            if (left.count() <= 0) return Reading::deadline;
             wait_ms = static_cast<int>(left.count());
         }
         pollfd p{fd, POLLIN, 0};
         const int ready = poll(&p, 1, wait_ms);
         if (ready < 0 && errno == EINTR) continue;
-        if (ready == 0) return false;
-        if (ready < 0) return true;  // nothing more to read; the decoder judges what came
+        if (ready == 0) return Reading::deadline;
+        if (ready < 0) return Reading::failed;
         const ssize_t n = read(fd, buffer, sizeof buffer);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0 || out.size() > (64u << 20)) return true;
+        if (n < 0) return Reading::failed;
+        if (n == 0) return Reading::closed;
+        if (out.size() + static_cast<std::size_t>(n) > max_answer_bytes) return Reading::too_large;
         out.append(buffer, static_cast<std::size_t>(n));
     }
 }
@@ -206,6 +224,7 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
     if (pipe2(fds, O_CLOEXEC) != 0)
         return LibvirtFailure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(errno)};
     std::fflush(nullptr);  // nothing buffered twice
+    const pid_t parent = getpid();
     const pid_t child = fork();
     if (child < 0) {
         const int err = errno;
@@ -215,31 +234,40 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
     }
     if (child == 0) {
         close(fds[0]);
-        child_reads(fds[1], uri, interactive);
+        child_reads(fds[1], parent, uri, interactive, deadline_seconds);
     }
     close(fds[1]);
     std::string answer;
-    const bool in_time = read_until_closed(fds[0], answer, interactive ? -1 : deadline_seconds * 1000L);
+    const Reading reading = read_until_closed(fds[0], answer, deadline_seconds * 1000L);
     close(fds[0]);
-    if (!in_time) kill(child, SIGKILL);
+    // Only a child that closed its end is waited for as it is.
+    if (reading != Reading::closed) kill(child, SIGKILL);
     int status = 0;
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
-    if (!in_time)
+    switch (reading) {
+    case Reading::deadline:
         return LibvirtFailure{exit_system, "libvirt at " + uri + " did not answer within " + std::to_string(deadline_seconds) +
                                                " s; check that the server and its libvirt are up"};
+    case Reading::too_large:
+        return LibvirtFailure{exit_system, "libvirt at " + uri + " answered with more than 64 MiB of domains; not read"};
+    case Reading::failed:
+        return LibvirtFailure{exit_system, "cannot read the answer of the libvirt reader for " + uri};
+    case Reading::closed: break;
+    }
     auto decoded = decode_libvirt_result(answer);
     if (!decoded) {
         const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
-                                                    : "ended without an answer";
+                                : answer.empty()    ? "ended without an answer"
+                                                    : "gave an answer that cannot be read";
         return LibvirtFailure{exit_system, "the libvirt reader for " + uri + " " + how};
     }
     if (auto* f = std::get_if<LibvirtFailure>(&*decoded)) return *f;
     return std::move(std::get<std::vector<LibvirtDomain>>(*decoded));
 }
 
-std::optional<int> libvirt_timeout(const std::string& text) {
-    if (text.empty()) return libvirt_deadline_seconds;
+std::optional<int> libvirt_timeout(const std::string& text, bool interactive) {
+    if (text.empty()) return interactive ? 0 : libvirt_deadline_seconds;
     auto t = parse_decimal(text, 300);
     if (!t || *t < 1) return std::nullopt;
     return static_cast<int>(*t);

@@ -29,22 +29,22 @@ struct LibvirtFailure {
 // `import > first.map`).
 bool on_terminal();
 
-// How long a non-interactive read may take before it is given up (the
-// default of --timeout): a server that accepts and never answers must not
-// stop the audit.
+// How long a read may take before it is given up, when no --timeout is
+// given and nobody may be typing a password: a server that accepts and
+// never answers must not stop the audit.
 inline constexpr int libvirt_deadline_seconds = 60;
 
-// --timeout SECONDS of import and verify-vms: 1 to 300, empty for the
-// default; nullopt when the text is not such a number.
-std::optional<int> libvirt_timeout(const std::string& text);
+// --timeout SECONDS of import and verify-vms: 1 to 300; without one,
+// libvirt_deadline_seconds, or no deadline (0) when interactive. nullopt
+// when the text is not such a number.
+std::optional<int> libvirt_timeout(const std::string& text, bool interactive);
 
 // Domains sorted by name. libvirt runs in a child process, which is killed
-// when it has not answered within libvirt_deadline_seconds (unless
-// interactive, when a person may be typing a password and can interrupt).
+// when it has not answered within deadline_seconds (0: no deadline).
 // interactive: libvirt may ask for credentials on the terminal; otherwise
 // only those in libvirt's auth.conf are used (timers, scripts).
 std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
-                                                                              int deadline_seconds = libvirt_deadline_seconds);
+                                                                              int deadline_seconds);
 
 // The host part of a URI ("qemu+ssh://admin@vmsrv:22/system" -> "vmsrv"),
 // without brackets around IPv6; empty for a local URI such as qemu:///system.

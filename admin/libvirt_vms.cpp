@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "arguments.hpp"
 #include "syntax.hpp"
 
 namespace spice_connect::admin {
@@ -17,11 +18,7 @@ namespace {
 std::string port_text(int port) { return std::to_string(port); }
 
 // A name from libvirt inside a message or a comment: one line, whatever it holds.
-std::string visible(const std::string& name) {
-    std::string out;
-    for (char c : name) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-    return out;
-}
+std::string visible(const std::string& name) { return one_line(name); }
 
 // A libvirt name as a map VM name: letters, digits, '.', '_', '-', at most 64.
 std::string vm_name_for(const std::string& domain) {
@@ -180,14 +177,15 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std:
         report("plaintext port " + port_text(g.port) +
                " is open and not among the map's guarded ports: a way around the firewall; add it to set ports or " +
                plaintext_advice(g));
-    // Addresses are compared only when both are IP addresses (a name is not
-    // resolved); loopback counts when the map names another address, since
-    // a forwarded port (the map naming the server) is the admin's choice.
+    // Addresses are compared only when both are IP addresses (a name is
+    // not resolved). Loopback is drift whatever the map says: no client
+    // reaches it unless somebody forwards the port.
     const bool listens_on_address = (g.listen_kind == ListenKind::address || g.listen_kind == ListenKind::network) &&
                                     is_ip_literal(g.listen) && !is_wildcard_address(g.listen);
-    if (listens_on_address && is_ip_literal(vm.host) && !same_address(vm.host, g.listen) && !is_loopback_address(vm.host))
-        report("address changed: the map says " + vm.host + ", SPICE listens on " + g.listen +
-               (is_loopback_address(g.listen) ? " only; clients cannot reach it" : "; correct host= in the map"));
+    if (listens_on_address && is_loopback_address(g.listen))
+        report("SPICE listens on " + g.listen + " only: clients cannot reach it unless the port is forwarded");
+    else if (listens_on_address && is_ip_literal(vm.host) && !same_address(vm.host, g.listen))
+        report("address changed: the map says " + vm.host + ", SPICE listens on " + g.listen + "; correct host= in the map");
     // The map's port may now be another domain's: a grant then opens that console.
     for (const LibvirtDomain& other : all) {
         if (&other == &d || other.spice.empty()) continue;
@@ -201,21 +199,34 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std:
 }
 
 // A SPICE domain the map lacks: harmless only when the firewall guards
-// every port it has open.
+// every port it has open and no map VM's grant leads to it.
 void compare_unmapped(const Map& map, const LibvirtDomain& d, std::vector<VmDrift>& out) {
     const std::string subject = "domain " + visible(d.name);
-    std::vector<int> unguarded;
-    for (int port : open_ports(d.spice.front()))
-        if (!guarded(map, port)) unguarded.push_back(port);
-    if (unguarded.empty()) {
-        out.push_back(VmDrift{subject, "not in the map; its open SPICE ports are guarded, so nobody may open its console", false});
+    const std::vector<int> ports = open_ports(d.spice.front());
+    if (ports.empty()) {
+        out.push_back(VmDrift{subject, "not in the map; it has no open SPICE port", false});
         return;
     }
-    out.push_back(VmDrift{subject,
-                          "SPICE port" + std::string(unguarded.size() > 1 ? "s " : " ") + port_list(unguarded) +
-                              " open and not guarded: every client user can reach this console; add the port to set "
-                              "ports (or a vm line with grants)",
-                          true});
+    std::vector<int> unguarded;
+    for (int port : ports)
+        if (!guarded(map, port)) unguarded.push_back(port);
+    if (!unguarded.empty()) {
+        out.push_back(VmDrift{subject,
+                              "SPICE port" + std::string(unguarded.size() > 1 ? "s " : " ") + port_list(unguarded) +
+                                  " open and not guarded: every client user can reach this console; add the port to "
+                                  "set ports (or a vm line with grants)",
+                              true});
+        return;
+    }
+    // Reported as drift under the VM whose port it is (compare_vm).
+    for (const Vm& vm : map.vms)
+        if (std::find(ports.begin(), ports.end(), vm.tls_port) != ports.end()) {
+            out.push_back(VmDrift{subject, "not in the map, but VM " + vm.name + "'s grants reach it through port " +
+                                               port_text(vm.tls_port) + " (see " + vm.name + ")",
+                                  false});
+            return;
+        }
+    out.push_back(VmDrift{subject, "not in the map; its open SPICE ports are guarded, so nobody may open its console", false});
 }
 
 }  // namespace

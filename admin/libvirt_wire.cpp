@@ -1,9 +1,12 @@
 #include "libvirt_wire.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 namespace spice_connect::admin {
 namespace {
+
+constexpr std::size_t max_displays = 64;
 
 void put(std::string& out, std::string_view s) {
     out += std::to_string(s.size());
@@ -58,7 +61,7 @@ std::optional<SpiceGraphics> read_graphics(Reader& r) {
 std::optional<LibvirtDomain> read_domain(Reader& r) {
     LibvirtDomain d;
     auto name = r.text();
-    auto running = r.number(0, 1), next = r.number(0, 65535), count = r.number(0, 64);
+    auto running = r.number(0, 1), next = r.number(0, 65535), count = r.number(0, max_displays);
     if (!name || !running || !next || !count) return std::nullopt;
     d.name = *name;
     d.running = *running == 1;
@@ -88,8 +91,11 @@ std::string encode_libvirt_result(const LibvirtResult& result) {
         put(out, d.name);
         put(out, d.running ? 1 : 0);
         put(out, d.next_tls_port);
-        put(out, static_cast<long>(d.spice.size()));
-        for (const SpiceGraphics& g : d.spice) {
+        // Only the first display is used; a few more are told as "several".
+        const std::size_t shown = std::min<std::size_t>(d.spice.size(), max_displays);
+        put(out, static_cast<long>(shown));
+        for (std::size_t i = 0; i < shown; ++i) {
+            const SpiceGraphics& g = d.spice[i];
             put(out, g.port);
             put(out, g.tls_port);
             put(out, (g.autoport ? 1 : 0) | (g.plaintext_channels ? 2 : 0) | (g.tls_channels ? 4 : 0) |
@@ -105,7 +111,8 @@ std::optional<LibvirtResult> decode_libvirt_result(std::string_view text) {
     Reader r(text);
     auto kind = r.text();
     if (kind == "failure") {
-        auto code = r.number(0, 255);
+        // Only a failure's codes: a damaged answer never reads as success.
+        auto code = r.number(3, 4);
         auto message = r.text();
         if (!code || !message || !r.done()) return std::nullopt;
         return LibvirtResult{LibvirtFailure{static_cast<int>(*code), std::string(*message)}};

@@ -24,14 +24,15 @@ const char* const verify_vms_usage =
     "\n"
     "  --connect URI  the libvirt URI (default: the map's set libvirt)\n"
     "  --map FILE     the map (default: the installed map)\n"
-    "  --timeout SECONDS  give libvirt up after SECONDS (1-300, default 60;\n"
-    "                 none when it may ask for a password on the terminal)\n"
+    "  --timeout SECONDS  give libvirt up after SECONDS (1-300; default 60, or\n"
+    "                 no limit when it may ask for a password on a terminal)\n"
     "\n"
     "Exit status: 0 the map matches libvirt, 1 drift, 2 usage, 3 map broken or\n"
     "libvirt refused the credentials, 4 libvirt unreachable or system error.\n";
 
 int verify_vms_command(const Options& o) {
-    const std::optional<int> timeout = libvirt_timeout(o.timeout);
+    const bool interactive = on_terminal();
+    const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
     if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
     auto loaded = load_valid_map(o.map, true, "; nothing was compared");
     if (auto* code = std::get_if<int>(&loaded)) return *code;
@@ -40,7 +41,7 @@ int verify_vms_command(const Options& o) {
     if (uri.empty())
         return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
     if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
-    auto read = read_libvirt_domains(uri, on_terminal(), *timeout);
+    auto read = read_libvirt_domains(uri, interactive, *timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
     int drift = 0;

@@ -202,7 +202,11 @@ private:
         case Setting::libvirt:
             if (!is_libvirt_uri(value))
                 return error(line_no, vcol,
-                             join("bad libvirt URI '", value, "'; use a URI like qemu+ssh://user@server/system"));
+                             join("bad libvirt URI '", value,
+                                  "'; use a URI like qemu+ssh://user@server/system (no +ext transport, no command=)"));
+            // The audit opens it as root: no driver running inside the audit.
+            if (is_embedded_libvirt_uri(value))
+                return error(line_no, vcol, "set libvirt cannot name an embedded driver (/embed); use the server's URI");
             s.libvirt_uri = value;
             return;
         }

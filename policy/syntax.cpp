@@ -96,14 +96,47 @@ bool is_zone_name(std::string_view s) {
 
 bool is_libvirt_uri(std::string_view s) {
     const std::size_t sep = s.find("://");
-    if (s.size() > 1024 || sep == std::string_view::npos || sep == 0 || !is_alnum(s[0]) || is_digit(s[0])) return false;
-    for (char c : s.substr(0, sep))
-        if (!is_alnum(c) && c != '+' && c != '-' && c != '.') return false;
+    if (s.size() > 1024 || sep == std::string_view::npos) return false;
+    // driver[+transport]: only drivers with SPICE consoles (test: libvirt's
+    // test driver) and transports that run no program named in the URI.
+    // "+ext" and "command=" would run any program, as root in the audit.
+    const std::string_view scheme = s.substr(0, sep);
+    const std::size_t plus = scheme.find('+');
+    const std::string_view driver = scheme.substr(0, plus);
+    const std::string_view transport = plus == std::string_view::npos ? std::string_view() : scheme.substr(plus + 1);
+    if (driver != "qemu" && driver != "test" && driver != "xen") return false;
+    if (!transport.empty() && transport != "unix" && transport != "ssh" && transport != "libssh" &&
+        transport != "libssh2" && transport != "tls" && transport != "tcp")
+        return false;
     // The rest goes to libvirt as it is: printable ASCII only, no spaces or
     // quotes, so the URI reads the same in the map, a message and a report.
-    for (char c : s.substr(sep + 3))
+    const std::string_view rest = s.substr(sep + 3);
+    for (char c : rest)
         if (c <= ' ' || c > '~' || c == '"' || c == '\\' || c == '\'') return false;
+    // No query parameter named command (the ssh transport's client program).
+    const std::size_t query = rest.find('?');
+    if (query != std::string_view::npos) {
+        std::string_view params = rest.substr(query + 1);
+        while (!params.empty()) {
+            const std::size_t amp = params.find('&');
+            const std::string_view param = params.substr(0, amp);
+            const std::string_view name = param.substr(0, param.find('='));
+            if (name == "command") return false;
+            if (amp == std::string_view::npos) break;
+            params.remove_prefix(amp + 1);
+        }
+    }
     return true;
+}
+
+bool is_embedded_libvirt_uri(std::string_view s) {
+    const std::size_t sep = s.find("://");
+    if (sep == std::string_view::npos) return false;
+    const std::string_view rest = s.substr(sep + 3);
+    const std::size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return false;
+    const std::string_view path = rest.substr(slash, rest.find('?', slash) - slash);
+    return path == "/embed" || path == "/embed/";
 }
 
 bool is_valid_utf8_text(std::string_view s) {

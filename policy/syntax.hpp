@@ -13,7 +13,12 @@ bool is_account_name(std::string_view s);  // user or group name as NSS may know
 bool is_absolute_clean_path(std::string_view s);
 bool is_zone_name(std::string_view s);     // Europe/Berlin, UTC, America/Argentina/Salta
 bool is_valid_utf8_text(std::string_view s);  // well-formed UTF-8, no control characters
-bool is_libvirt_uri(std::string_view s);      // scheme://rest, printable ASCII, no spaces or quotes
+// driver[+transport]://rest for the drivers with SPICE (qemu, xen; test)
+// and transports that run no program from the URI (not +ext, no command=);
+// printable ASCII, no spaces or quotes.
+bool is_libvirt_uri(std::string_view s);
+// qemu:///embed?root=DIR: the QEMU driver inside the caller's process.
+bool is_embedded_libvirt_uri(std::string_view s);
 std::optional<HostKind> classify_host(std::string_view s);  // nullopt: invalid
 std::optional<unsigned long> parse_decimal(std::string_view s, unsigned long max);
 

@@ -204,9 +204,12 @@ admin verify-vms --connect "$U" --map "$MAP"
 expect_rc "verify-vms after the restart" 1
 expect_out "verify-vms names the changed port" \
     "office-a: TLS port changed: the map says $old_port, libvirt says $new_port (running); correct tls-port= in the map"
+expect_out "verify-vms: office-a's old port now opens office-b" \
+    "office-a: TLS port $old_port is domain office-b's (running): whoever is granted office-a reaches that console"
 
 # The corrected map: office-a's new port, office-b's line, both plaintext
-# ports guarded: only the autoport lines remain.
+# ports guarded: only the autoport lines remain, and the loopback ones
+# (QEMU listens on 127.0.0.1 here; clients would need a forwarded port).
 FIXED=$work/fixed.map
 sed -e "s/^vm office-a \(.*\)tls-port=$old_port/vm office-a \1tls-port=$new_port/" \
     -e "s/^set ports .*/set ports $b_plain,$b_port,$new_plain,$new_port/" "$MAP" >"$FIXED"
@@ -218,8 +221,9 @@ expect_rc "verify-vms on the corrected map: autoport stays drift" 1
 expect_out "corrected map: office-a's autoport line" "office-a: autoport: the TLS port ($new_port now) changes"
 expect_out "corrected map: office-b's autoport line" "office-b: autoport: the TLS port ($b_port now) changes"
 expect_no_out "corrected map: no changed port" "TLS port changed"
-others=$(grep -v -e ': autoport: ' -e '^[0-9]* differences between ' <<<"$OUT")
-expect_equal "corrected map: nothing but the autoport lines" "$others" ""
+expect_out "corrected map: office-a's loopback line" "office-a: SPICE listens on 127.0.0.1 only"
+others=$(grep -v -e ': autoport: ' -e ': SPICE listens on 127.0.0.1 only: ' -e '^[0-9]* differences between ' <<<"$OUT")
+expect_equal "corrected map: nothing but the autoport and loopback lines" "$others" ""
 
 # ------------------------------------------------------------ 5. teardown
 vsh "destroy office-a; destroy office-b"

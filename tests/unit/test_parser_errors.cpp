@@ -320,6 +320,8 @@ TEST_CASE("parser errors: the seed map with each line broken in turn is never ok
 }
 TEST_CASE("parser errors: set libvirt and domain=", "[parser][errors]") {
     expect_error("set libvirt qemu\n", 1, 13, "bad libvirt URI 'qemu'");
+    expect_error("set libvirt qemu+ext:///system?command=/tmp/x\n", 1, 13, "no +ext transport, no command=");
+    expect_error("set libvirt qemu:///embed?root=/tmp/x\n", 1, 13, "cannot name an embedded driver");
     expect_error("set libvirt qemu:///system\nset libvirt qemu:///system\n", 2, 5, "given twice");
     expect_error("vm a host=a.example tls-port=1 domain=\"\"\n", 1, 39, "bad domain");
     expect_error("vm a host=a.example tls-port=1 domain=x domain=y\n", 1, 41, "option 'domain' is given twice");

@@ -119,6 +119,14 @@ TEST_CASE("is_libvirt_uri", "[syntax]") {
         CHECK(is_libvirt_uri(ok));
     for (const char* bad : {"", "qemu", "qemu:/system", "://x", "1qemu:///system", "+qemu:///system",
                             "qemu:///sys tem", "qemu:///system\n", "qe_mu:///system", "qemu:///a\"b", "qemu:///a'b",
-                            "qemu:///\xc3\xa4"})
+                            "qemu:///\xc3\xa4",
+                            // programs from the URI: +ext, command=; drivers without SPICE
+                            "qemu+ext:///system?command=/tmp/evil", "qemu+ssh://h/system?command=/bin/sh",
+                            "qemu+ssh://h/system?keyfile=/k&command=/bin/sh", "lxc:///system", "foo+bar:///x",
+                            "Qemu:///system"})
         CHECK_FALSE(is_libvirt_uri(bad));
+    CHECK(is_libvirt_uri("qemu+ssh://h/system?keyfile=/etc/k&no_tty=1"));
+    CHECK(is_embedded_libvirt_uri("qemu:///embed?root=/var/lib/x"));
+    CHECK_FALSE(is_embedded_libvirt_uri("qemu:///system"));
+    CHECK_FALSE(is_embedded_libvirt_uri("qemu+ssh://embed/system"));
 }

@@ -74,16 +74,17 @@ int import_command(const Options& o) {
     for (const ImportedVm& vm : vms) {
         for (const std::string& w : vm.warnings)
             std::fprintf(stderr, "spice-connect-admin: warning: %s: %s\n", printable(vm.domain).c_str(), w.c_str());
-        if (!vm.skipped.empty() && vm.skipped != "no SPICE graphics")
+        if (!vm.skipped.empty() && vm.has_spice)
             std::fprintf(stderr, "spice-connect-admin: warning: %s skipped: %s\n", printable(vm.domain).c_str(),
                          vm.skipped.c_str());
     }
     // Never a silent empty map: no vm line means no map at all, and why.
-    const auto spice = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped != "no SPICE graphics"; });
+    const auto spice = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.has_spice; });
     const auto lines = std::count_if(vms.begin(), vms.end(), [](const ImportedVm& v) { return v.skipped.empty(); });
     if (spice == 0)
         return fail(exit_config, "libvirt at " + o.connect + " has no domain with SPICE graphics (" +
-                                     std::to_string(vms.size()) + " domains without); nothing to import");
+                                     std::to_string(vms.size()) + (vms.size() == 1 ? " domain" : " domains") +
+                                     " without); nothing to import");
     if (lines == 0)
         return fail(exit_config, "none of the " + std::to_string(spice) +
                                      " SPICE domains can be a vm line (see the warnings above); nothing to import");

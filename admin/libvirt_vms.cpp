@@ -251,6 +251,7 @@ ImportedVm import_domain(const LibvirtDomain& d, const ImportOptions& options) {
     vm.domain = d.name;
     vm.vm_name = vm_name_for(d.name);
     if (d.spice.empty()) {
+        vm.has_spice = false;
         vm.skipped = "no SPICE graphics";
         return vm;
     }

@@ -18,6 +18,7 @@ struct ImportedVm {
     int tls_port = 0;
     std::vector<int> guarded_ports;   // the ports `set ports` should hold: TLS and open plaintext ones
     std::vector<std::string> warnings;  // each also a comment above the line
+    bool has_spice = true;  // false: skipped for having no SPICE graphics
     std::string skipped;   // not empty: no vm line, because...
 };
 

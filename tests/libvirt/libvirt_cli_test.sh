@@ -70,7 +70,7 @@ cat > "$work/nospice.xml" <<'X'
 X
 admin import --connect "test://$work/nospice.xml"
 expect_rc "a node without SPICE domains" 3
-expect_err "never a silent empty map" "has no domain with SPICE graphics (1 domains without); nothing to import"
+expect_err "never a silent empty map" "has no domain with SPICE graphics (1 domain without); nothing to import"
 
 # ------------------------------------------------------------------ errors
 admin import --connect "test://$work/missing.xml"

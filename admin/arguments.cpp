@@ -3,10 +3,19 @@
 #include <string_view>
 
 #include "build_config.hpp"
+#include "syntax.hpp"
 
 namespace spice_connect::admin {
 
 std::string printable(std::string_view arg) { return one_line(arg.substr(0, 64)); }
+
+const char* const timeout_usage_error = "--timeout takes whole seconds from 1 to 300";
+
+std::optional<unsigned> timeout_seconds(const std::string& text) {
+    auto t = parse_decimal(text, 300);
+    if (!t || *t < 1) return std::nullopt;
+    return static_cast<unsigned>(*t);
+}
 
 std::string one_line(std::string_view text) {
     std::string out;

@@ -1,6 +1,7 @@
 // The options of the subcommands. Each subcommand accepts only its own
 // (a mask of OptionSet); anything else is a usage error.
 #pragma once
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,6 +55,11 @@ std::string printable(std::string_view arg);
 // Text from elsewhere (libvirt names, its messages) as one line: C0 and C1
 // control characters (NEL and the like as well as newline) become '?'.
 std::string one_line(std::string_view text);
+
+// --timeout SECONDS (probe, import, verify-vms): whole seconds from 1 to
+// 300; nullopt for anything else.
+std::optional<unsigned> timeout_seconds(const std::string& text);
+extern const char* const timeout_usage_error;  // the message for nullopt
 
 // argv[0] is the subcommand's name; `allowed` is a mask of OptionSet.
 // Both "--map FILE" and "--map=FILE" are accepted.

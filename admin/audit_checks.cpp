@@ -421,6 +421,14 @@ RepairOutcome repair_one(const TreeRoot& root, const Repair& rep, const std::fun
 
 }  // namespace
 
+std::string first_lines(const std::vector<std::string>& lines, const std::string& command) {
+    constexpr std::size_t most = 5;
+    std::string out;
+    for (std::size_t i = 0; i < lines.size() && i < most; ++i) out += "\n" + lines[i];
+    if (lines.size() > most) out += "\n(" + std::to_string(lines.size() - most) + " more; see " + command + ")";
+    return out;
+}
+
 AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     AuditResult r;
     r.map = root.host_path(setup.map_path);

@@ -72,6 +72,10 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup);
 // None for a --root tree (an image has no live rules).
 std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path);
 
+// A finding's list of differences: the first five, each on a line of its
+// own, then "(N more; see COMMAND)".
+std::string first_lines(const std::vector<std::string>& lines, const std::string& command);
+
 // The libvirt check (audit_libvirt.cpp): with `set libvirt URI`, the map's
 // VMs compared with that libvirt (verify-vms); nothing without it. Run on
 // the running system only.

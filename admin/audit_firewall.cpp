@@ -59,11 +59,10 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
                               "the loaded rules cannot be compared with the map (run the audit as root)",
                               "spice-connect-admin firewall verify"));
     } else if (!d.missing.empty() || !d.unexpected.empty() || d.reordered) {
-        std::string lines;
-        int shown = 0;
-        for (const auto& l : d.missing) lines += shown++ < 5 ? "\nmissing: " + l : "";
-        for (const auto& l : d.unexpected) lines += shown++ < 5 ? "\nunexpected: " + l : "";
-        if (shown > 5) lines += "\n(" + std::to_string(shown - 5) + " more; see spice-connect-admin firewall verify)";
+        std::vector<std::string> differences;
+        for (const auto& l : d.missing) differences.push_back("missing: " + l);
+        for (const auto& l : d.unexpected) differences.push_back("unexpected: " + l);
+        std::string lines = first_lines(differences, "spice-connect-admin firewall verify");
         if (d.reordered) lines += "\nthe rules are in another order";
         out.push_back(finding("firewall-drift", Severity::error,
                               "the loaded " + backend->name() + " rules differ from what the map makes now:" + lines,

@@ -19,15 +19,13 @@ std::vector<AuditFinding> libvirt_findings(const Map& map) {
     if (auto* f = std::get_if<LibvirtFailure>(&read))
         return {finding("libvirt-unreachable", Severity::warning, f->message,
                         "the map's VMs cannot be compared with libvirt (set libvirt in the map)")};
-    std::string lines;
-    int shown = 0;
-    for (const VmDrift& d : compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read))) {
-        if (!d.drift) continue;
-        lines += shown++ < 5 ? "\n" + d.subject + ": " + d.problem : "";
-    }
-    if (shown == 0) return {};
-    if (shown > 5) lines += "\n(" + std::to_string(shown - 5) + " more; see spice-connect-admin verify-vms)";
-    return {finding("libvirt-drift", Severity::error, "the map's VMs differ from libvirt at " + uri + ":" + lines,
+    std::vector<std::string> differences;
+    for (const VmDrift& d : compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read)))
+        if (d.drift) differences.push_back(d.subject + ": " + d.problem);
+    if (differences.empty()) return {};
+    return {finding("libvirt-drift", Severity::error,
+                    "the map's VMs differ from libvirt at " + uri + ":" +
+                        first_lines(differences, "spice-connect-admin verify-vms"),
                     "a stale port or address denies the rightful user or sends them (and the firewall's grant) to "
                     "another VM; autoport and open plaintext ports change or bypass what the map guards")};
 }

@@ -62,7 +62,7 @@ int import_command(const Options& o) {
     if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
     const bool interactive = on_terminal();
     const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
-    if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
+    if (!timeout) return fail(exit_usage, timeout_usage_error);
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
     auto read = read_libvirt_domains(o.connect, interactive, *timeout);

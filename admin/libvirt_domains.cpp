@@ -24,7 +24,6 @@
 #include "arguments.hpp"
 #include "exit_codes.hpp"
 #include "libvirt_wire.hpp"
-#include "syntax.hpp"
 
 namespace spice_connect::admin {
 namespace {
@@ -268,8 +267,8 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
 
 std::optional<int> libvirt_timeout(const std::string& text, bool interactive) {
     if (text.empty()) return interactive ? 0 : libvirt_deadline_seconds;
-    auto t = parse_decimal(text, 300);
-    if (!t || *t < 1) return std::nullopt;
+    const std::optional<unsigned> t = timeout_seconds(text);
+    if (!t) return std::nullopt;
     return static_cast<int>(*t);
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "arguments.hpp"
+#include "parser.hpp"
 #include "syntax.hpp"
 
 namespace spice_connect::admin {
@@ -17,8 +18,6 @@ namespace {
 
 std::string port_text(int port) { return std::to_string(port); }
 
-// A name from libvirt inside a message or a comment: one line, whatever it holds.
-std::string visible(const std::string& name) { return one_line(name); }
 
 // A libvirt name as a map VM name: letters, digits, '.', '_', '-', at most 64.
 std::string vm_name_for(const std::string& domain) {
@@ -54,8 +53,7 @@ std::vector<int> open_ports(const SpiceGraphics& g) {
 }
 
 bool is_loopback_name(const std::string& host) {
-    std::string lower;
-    for (char c : host) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    const std::string lower = ascii_lower(host);
     return is_loopback_address(host) || lower == "localhost" || lower.ends_with(".localhost") ||
            lower == "localhost.localdomain";
 }
@@ -91,7 +89,7 @@ HostChoice choose_host(const SpiceGraphics& g, const ImportOptions& options) {
         c.host = g.listen;
         return c;
     } else if (named_address) {
-        listens_on = "'" + visible(g.listen) + "'";
+        listens_on = "'" + one_line(g.listen) + "'";
         c.warning = "SPICE listens on " + listens_on + ", which a map cannot name; the server's name is used instead";
     } else if (g.listen_kind == ListenKind::network) {
         listens_on = "a libvirt network's address (known only while the domain runs)";
@@ -104,7 +102,7 @@ HostChoice choose_host(const SpiceGraphics& g, const ImportOptions& options) {
     if (c.host.empty())
         c.failure = "SPICE listens on " + listens_on + " and neither --host nor the URI names the server: give --host NAME";
     else if (!classify_host(c.host))
-        c.failure = "the server's name '" + visible(c.host) + "' cannot be a map host: give --host NAME";
+        c.failure = "the server's name '" + one_line(c.host) + "' cannot be a map host: give --host NAME";
     else if (is_loopback_name(c.host))
         c.failure = "SPICE listens on " + listens_on + " and the server's name '" + c.host +
                     "' would send every client to itself: give --host with the name clients use";
@@ -151,7 +149,7 @@ std::string state_word(const LibvirtDomain& d) { return d.running ? "running" : 
 void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std::vector<LibvirtDomain>& all,
                 std::vector<VmDrift>& out) {
     auto report = [&](std::string problem) { out.push_back(VmDrift{vm.name, std::move(problem), true}); };
-    const std::string domain = vm.domain_name() == vm.name ? "" : " (domain " + visible(vm.domain_name()) + ")";
+    const std::string domain = vm.domain_name() == vm.name ? "" : " (domain " + one_line(vm.domain_name()) + ")";
     if (d.spice.empty()) return report("the domain" + domain + " has no SPICE graphics; the map's console is gone");
     const SpiceGraphics& g = d.spice.front();
     if (g.listen_kind == ListenKind::socket || g.listen_kind == ListenKind::none)
@@ -192,7 +190,7 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std:
         const SpiceGraphics& o = other.spice.front();
         const std::vector<int> ports = open_ports(o);
         if (std::find(ports.begin(), ports.end(), vm.tls_port) != ports.end() && same_endpoint(g, o))
-            report("TLS port " + port_text(vm.tls_port) + " is domain " + visible(other.name) + "'s (" +
+            report("TLS port " + port_text(vm.tls_port) + " is domain " + one_line(other.name) + "'s (" +
                    state_word(other) + "): whoever is granted " + vm.name + " reaches that console; correct tls-port= "
                    "or the domains' ports");
     }
@@ -201,7 +199,7 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std:
 // A SPICE domain the map lacks: harmless only when the firewall guards
 // every port it has open and no map VM's grant leads to it.
 void compare_unmapped(const Map& map, const LibvirtDomain& d, std::vector<VmDrift>& out) {
-    const std::string subject = "domain " + visible(d.name);
+    const std::string subject = "domain " + one_line(d.name);
     const std::vector<int> ports = open_ports(d.spice.front());
     if (ports.empty()) {
         out.push_back(VmDrift{subject, "not in the map; it has no open SPICE port", false});
@@ -308,16 +306,19 @@ ImportedVm import_domain(const LibvirtDomain& d, const ImportOptions& options) {
 
 std::vector<ImportedVm> import_domains(const std::vector<LibvirtDomain>& domains, const ImportOptions& options) {
     std::vector<ImportedVm> vms;
-    std::map<std::pair<std::string, int>, std::string> endpoints;  // (host, port) -> first domain
+    std::map<std::string, std::string> endpoints;  // endpoint_key -> first domain
     for (const LibvirtDomain& d : domains) {
         ImportedVm vm = import_domain(d, options);
         if (vm.skipped.empty()) {
-            std::string host;
-            for (char c : vm.host) host += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-            auto [first, fresh] = endpoints.emplace(std::make_pair(host, vm.tls_port), vm.domain);
+            // As the parser compares them: the printed map must parse.
+            Vm line;
+            line.host = vm.host;
+            line.host_kind = classify_host(vm.host).value_or(HostKind::dns_name);
+            line.tls_port = static_cast<std::uint16_t>(vm.tls_port);
+            auto [first, fresh] = endpoints.emplace(endpoint_key(line), vm.domain);
             if (!fresh) {
                 vm.skipped = "it has the host " + vm.host + " and TLS port " + port_text(vm.tls_port) + " of domain " +
-                             visible(first->second) + " (a clone that kept its tlsPort?); give it a port of its own";
+                             one_line(first->second) + " (a clone that kept its tlsPort?); give it a port of its own";
                 vm.warnings.clear();
             }
         }
@@ -345,7 +346,7 @@ std::string import_text(const std::vector<ImportedVm>& vms, const ImportOptions&
     for (const ImportedVm& vm : vms) {
         out += "\n";
         if (!vm.skipped.empty()) {
-            out += "# skipped " + visible(vm.domain) + ": " + vm.skipped + "\n";
+            out += "# skipped " + one_line(vm.domain) + ": " + vm.skipped + "\n";
             continue;
         }
         for (const std::string& w : vm.warnings) out += "# warning: " + w + "\n";
@@ -367,7 +368,7 @@ std::vector<VmDrift> compare_with_libvirt(const Map& map, const std::vector<Libv
         in_map.insert(vm.domain_name());
         auto found = by_name.find(vm.domain_name());
         if (found == by_name.end()) {
-            out.push_back(VmDrift{vm.name, "missing: libvirt has no domain named '" + visible(vm.domain_name()) +
+            out.push_back(VmDrift{vm.name, "missing: libvirt has no domain named '" + one_line(vm.domain_name()) +
                                                "'; remove the VM from the map or correct domain=", true});
             continue;
         }

@@ -225,9 +225,9 @@ int probe_command(const Options& o) {
     if (o.positional.size() != 1) return fail(exit_usage, "probe needs exactly one VM (see spice-connect-admin probe --help)");
     unsigned timeout_s = default_timeout_s;
     if (!o.timeout.empty()) {
-        auto t = parse_decimal(o.timeout, 300);
-        if (!t || *t < 1) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
-        timeout_s = static_cast<unsigned>(*t);
+        const std::optional<unsigned> t = timeout_seconds(o.timeout);
+        if (!t) return fail(exit_usage, timeout_usage_error);
+        timeout_s = *t;
     }
     if (::geteuid() != 0) return fail(exit_config, "probe needs root (it takes the user's identity to connect)");
 

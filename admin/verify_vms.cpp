@@ -33,7 +33,7 @@ const char* const verify_vms_usage =
 int verify_vms_command(const Options& o) {
     const bool interactive = on_terminal();
     const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
-    if (!timeout) return fail(exit_usage, "--timeout takes whole seconds from 1 to 300");
+    if (!timeout) return fail(exit_usage, timeout_usage_error);
     auto loaded = load_valid_map(o.map, true, "; nothing was compared");
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     const Map& map = std::get<ValidMap>(loaded).map;

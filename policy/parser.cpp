@@ -40,7 +40,9 @@ bool zone_file_exists(const std::string& dir, std::string_view zone) {
     return n == 4 && magic[0] == 'T' && magic[1] == 'Z' && magic[2] == 'i' && magic[3] == 'f';
 }
 
-std::string host_key(const Vm& vm) {
+}  // namespace
+
+std::string endpoint_key(const Vm& vm) {
     std::string key;
     if (vm.host_kind == HostKind::ipv6) {
         unsigned char buf[16];
@@ -48,10 +50,12 @@ std::string host_key(const Vm& vm) {
         if (inet_pton(AF_INET6, vm.host.c_str(), buf) == 1 && inet_ntop(AF_INET6, buf, text, sizeof text))
             key = text;
     } else {
-        for (char c : vm.host) key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+        key = ascii_lower(vm.host);
     }
     return key + "|" + std::to_string(vm.tls_port);
 }
+
+namespace {
 
 // Lines in the text, counting a last line without a newline.
 std::size_t count_lines(std::string_view text) {
@@ -414,7 +418,7 @@ private:
             const Vm& vm = m.vms[i];
             if (vm.host.empty() || vm.tls_port == 0) continue;
             const Position& pw = tls_port_where_[i];
-            auto [it, fresh] = endpoints.emplace(host_key(vm), i);
+            auto [it, fresh] = endpoints.emplace(endpoint_key(vm), i);
             if (!fresh)
                 error(pw.line, pw.column, join("VMs '", m.vms[it->second].name, "' and '", vm.name, "' share host ", vm.host,
                                                " and port ", std::to_string(vm.tls_port)));

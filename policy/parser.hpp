@@ -27,6 +27,11 @@ struct ParseResult {
     bool ok() const { return errors.empty(); }
 };
 
+// What makes two VMs one endpoint: the host without regard to case (an
+// IPv6 address in its canonical form) and the TLS port. The parser refuses
+// two VMs with one key; `import` skips a second domain with one.
+std::string endpoint_key(const Vm& vm);
+
 ParseResult parse_map(std::string_view text, const std::string& file_name,
                       const ParseOptions& options = {});
 

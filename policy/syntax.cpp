@@ -129,6 +129,13 @@ bool is_libvirt_uri(std::string_view s) {
     return true;
 }
 
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
 bool is_embedded_libvirt_uri(std::string_view s) {
     const std::size_t sep = s.find("://");
     if (sep == std::string_view::npos) return false;

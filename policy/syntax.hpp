@@ -2,6 +2,7 @@
 // text is acceptable; they never touch the system.
 #pragma once
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "map.hpp"
@@ -19,6 +20,8 @@ bool is_valid_utf8_text(std::string_view s);  // well-formed UTF-8, no control c
 bool is_libvirt_uri(std::string_view s);
 // qemu:///embed?root=DIR: the QEMU driver inside the caller's process.
 bool is_embedded_libvirt_uri(std::string_view s);
+// A-Z to a-z, nothing else (host names compare without regard to case).
+std::string ascii_lower(std::string_view s);
 std::optional<HostKind> classify_host(std::string_view s);  // nullopt: invalid
 std::optional<unsigned long> parse_decimal(std::string_view s, unsigned long max);
 

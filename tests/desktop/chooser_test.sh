@@ -24,12 +24,9 @@ shots=$2
 here=$(cd "$(dirname "$0")" && pwd)
 stand_in=$here/recording_launcher.sh
 
-passed=0 failed=0
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
 finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
+    summary
     exit
 }
 check() {  # check DESCRIPTION COMMAND...

@@ -20,12 +20,9 @@ if [ $# -ne 3 ]; then
 fi
 comp_dir=$(readlink -f "$1") launcher=$2 admin=$3
 
-passed=0 failed=0
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
 finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
+    summary
     exit
 }
 

@@ -22,9 +22,7 @@ entry=$src/desktop/spice-connect.desktop
 menu=$src/desktop/spice-connect-menu
 page=$src/desktop/spice-connect-menu.1
 
-passed=0 failed=0
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spice-connect-desktop-test.XXXXXX") || exit 4
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
@@ -116,5 +114,4 @@ EOF
     else fail "the installed chooser differs from desktop/spice-connect-menu"; fi
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

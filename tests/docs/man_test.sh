@@ -21,9 +21,7 @@ launcher_page=$man_dir/spice-connect.1
 map_page=$man_dir/spice-connect.map.5
 admin_page=$man_dir/spice-connect-admin.8
 
-passed=0 failed=0
-pass() { echo "ok: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL: $*"; failed=$((failed + 1)); }
+. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
 
 # The mdoc source of `.Sh NAME`, up to the next .Sh.
 section() { awk -v want="$2" '/^\.Sh /{ f = (substr($0, 5) == want); next } f' "$1"; }
@@ -131,5 +129,4 @@ for cmd in $help_commands; do
         "$(subsection "$admin_page" COMMANDS "$cmd" | man_options)" "spice-connect-admin(8) COMMANDS $cmd"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

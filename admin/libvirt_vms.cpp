@@ -3,14 +3,13 @@
 // first SPICE display of a domain, the one a client reaches.
 #include "libvirt_vms.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <map>
 #include <set>
 
 #include "arguments.hpp"
 #include "parser.hpp"
+#include "plan.hpp"
 #include "syntax.hpp"
 
 namespace spice_connect::admin {
@@ -109,18 +108,7 @@ HostChoice choose_host(const SpiceGraphics& g, const ImportOptions& options) {
     return c;
 }
 
-bool is_ip_literal(const std::string& s) {
-    unsigned char x[16];
-    return inet_pton(AF_INET, s.c_str(), x) == 1 || inet_pton(AF_INET6, s.c_str(), x) == 1;
-}
-
-bool same_address(const std::string& a, const std::string& b) {
-    unsigned char x[16] = {}, y[16] = {};
-    for (int family : {AF_INET, AF_INET6})
-        if (inet_pton(family, a.c_str(), x) == 1 && inet_pton(family, b.c_str(), y) == 1)
-            return std::equal(x, x + 16, y);
-    return a == b;
-}
+bool is_ip_literal(const std::string& s) { return firewall::parse_address(s).has_value(); }
 
 // A listen address that names one machine (not a wildcard, not loopback).
 bool names_one_machine(const SpiceGraphics& g) {
@@ -131,8 +119,8 @@ bool names_one_machine(const SpiceGraphics& g) {
 // Two displays of one server that a client reaches on the same port: unless
 // both listen on different specific addresses, they are one endpoint.
 bool same_endpoint(const SpiceGraphics& a, const SpiceGraphics& b) {
-    if (names_one_machine(a) && names_one_machine(b) && is_ip_literal(a.listen) && is_ip_literal(b.listen))
-        return same_address(a.listen, b.listen);
+    const auto x = firewall::parse_address(a.listen), y = firewall::parse_address(b.listen);
+    if (names_one_machine(a) && names_one_machine(b) && x && y) return *x == *y;
     return true;
 }
 
@@ -182,7 +170,8 @@ void compare_vm(const Map& map, const Vm& vm, const LibvirtDomain& d, const std:
                                     is_ip_literal(g.listen) && !is_wildcard_address(g.listen);
     if (listens_on_address && is_loopback_address(g.listen))
         report("SPICE listens on " + g.listen + " only: clients cannot reach it unless the port is forwarded");
-    else if (listens_on_address && is_ip_literal(vm.host) && !same_address(vm.host, g.listen))
+    else if (listens_on_address && is_ip_literal(vm.host) &&
+             firewall::parse_address(vm.host) != firewall::parse_address(g.listen))
         report("address changed: the map says " + vm.host + ", SPICE listens on " + g.listen + "; correct host= in the map");
     // The map's port may now be another domain's: a grant then opens that console.
     for (const LibvirtDomain& other : all) {

@@ -1,9 +1,10 @@
-#include "arguments.hpp"
+#include "admin/arguments.hpp"
 
 #include <string_view>
 
-#include "build_config.hpp"
-#include "syntax.hpp"
+#include "policy/build_config.hpp"
+#include "policy/syntax.hpp"
+#include "policy/text.hpp"
 
 namespace spice_connect::admin {
 
@@ -15,21 +16,6 @@ std::optional<unsigned> timeout_seconds(const std::string& text) {
     auto t = parse_decimal(text, 300);
     if (!t || *t < 1) return std::nullopt;
     return static_cast<unsigned>(*t);
-}
-
-std::string one_line(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        // U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8.
-        if (c == 0xc2 && i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xe0) == 0x80) {
-            out += '?';
-            ++i;
-        } else {
-            out += c < 0x20 || c == 0x7f ? '?' : static_cast<char>(c);
-        }
-    }
-    return out;
 }
 
 namespace {

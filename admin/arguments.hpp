@@ -52,10 +52,6 @@ struct UsageError {
 // control characters replaced by '?'.
 std::string printable(std::string_view arg);
 
-// Text from elsewhere (libvirt names, its messages) as one line: C0 and C1
-// control characters (NEL and the like as well as newline) become '?'.
-std::string one_line(std::string_view text);
-
 // --timeout SECONDS (probe, import, verify-vms): whole seconds from 1 to
 // 300; nullopt for anything else.
 std::optional<unsigned> timeout_seconds(const std::string& text);

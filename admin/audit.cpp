@@ -11,17 +11,15 @@
 #include <cstdio>
 #include <cstring>
 
-#include "audit_checks.hpp"
-#include "audit_report.hpp"
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "exit_codes.hpp"
-
-#ifndef SPICE_CONNECT_LAUNCHER_PATH
-#define SPICE_CONNECT_LAUNCHER_PATH "/usr/bin/spice-connect"
-#endif
+#include "audit/audit_checks.hpp"
+#include "audit/audit_report.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
 
 namespace spice_connect::admin {
+
+using namespace spice_connect::audit;
 
 const char* const audit_usage =
     "Usage: spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
@@ -108,7 +106,7 @@ std::vector<AuditFinding> merge(const AuditResult& before, const AuditResult& af
 int audit_command(const Options& options) {
     if (options.fix && options.from_timer) return fail(exit_usage, "--fix and --from-timer exclude each other");
     AuditSetup setup;
-    setup.launcher_path = SPICE_CONNECT_LAUNCHER_PATH;
+    setup.launcher_path = build::launcher_path;
     setup.map_path = options.map;
     if (setup.map_path.front() != '/') {
         if (!options.root.empty())

@@ -4,12 +4,12 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "map_source.hpp"
-#include "parser.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "policy/map_source.hpp"
+#include "policy/parser.hpp"
 
 namespace spice_connect::admin {
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "arguments.hpp"
+#include "admin/arguments.hpp"
 
 namespace spice_connect::admin {
 

@@ -6,14 +6,14 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "editor.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "locked_copy.hpp"
-#include "map_source.hpp"
-#include "parser.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "admin/editor.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "admin/locked_copy.hpp"
+#include "policy/map_source.hpp"
+#include "policy/parser.hpp"
 
 namespace spice_connect::admin {
 

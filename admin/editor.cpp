@@ -1,4 +1,4 @@
-#include "editor.hpp"
+#include "admin/editor.hpp"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "findings.hpp"
+#include "admin/findings.hpp"
 
 #include <sys/stat.h>
 
@@ -7,8 +7,8 @@
 #include <map>
 #include <optional>
 
-#include "accounts.hpp"
-#include "tokenizer.hpp"
+#include "policy/accounts.hpp"
+#include "policy/tokenizer.hpp"
 
 namespace spice_connect::admin {
 namespace {

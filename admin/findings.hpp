@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "map.hpp"
-#include "parser.hpp"
+#include "policy/map.hpp"
+#include "policy/parser.hpp"
 
 namespace spice_connect::admin {
 

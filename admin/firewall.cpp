@@ -6,19 +6,21 @@
 #include <cstdio>
 #include <ctime>
 
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "firewall_backend.hpp"
-#include "firewall_stamp.hpp"
-#include "firewall_stamp_file.hpp"
-#include "firewall_state.hpp"
-#include "map_source.hpp"
-#include "rulesets.hpp"
-#include "valid_map.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "firewall/firewall_backend.hpp"
+#include "policy/firewall_stamp.hpp"
+#include "firewall/firewall_stamp_file.hpp"
+#include "firewall/firewall_state.hpp"
+#include "policy/map_source.hpp"
+#include "firewall/rulesets.hpp"
+#include "admin/valid_map.hpp"
 
 namespace spice_connect::admin {
+
+using namespace spice_connect::firewall;
 
 const char* const firewall_usage =
     "Usage: spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
@@ -56,12 +58,12 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
     for (const std::string& c : o.clients) {
         auto parsed = firewall::parse_client(c);
         if (!parsed) return fail(exit_usage, "'" + printable(c) + "' is not an IPv4 or IPv6 address or prefix");
-        (parsed->first == firewall::Family::ipv4 ? clients.v4 : clients.v6).push_back(parsed->second);
+        (parsed->first == Family::ipv4 ? clients.v4 : clients.v6).push_back(parsed->second);
     }
     if (nft) {
         std::fputs(firewall::nft_server_ruleset(plan.guarded, clients).c_str(), stdout);
     } else {
-        for (auto family : {firewall::Family::ipv4, firewall::Family::ipv6})
+        for (auto family : {Family::ipv4, Family::ipv6})
             std::fputs(firewall::iptables_server_ruleset(plan.guarded, clients, family).c_str(), stdout);
     }
     return exit_ok;

@@ -4,13 +4,15 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "commands.hpp"
-#include "exit_codes.hpp"
-#include "libvirt_domains.hpp"
-#include "libvirt_vms.hpp"
-#include "syntax.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
+#include "libvirt/libvirt_domains.hpp"
+#include "libvirt/libvirt_vms.hpp"
+#include "policy/syntax.hpp"
 
 namespace spice_connect::admin {
+
+using namespace spice_connect::libvirt;
 
 const char* const import_usage =
     "Usage: spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
@@ -62,11 +64,12 @@ int import_command(const Options& o) {
     if (o.connect.empty()) return fail(exit_usage, "import needs --connect URI (see spice-connect-admin import --help)");
     if (!is_libvirt_uri(o.connect)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
     const bool interactive = on_terminal();
-    const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
-    if (!timeout) return fail(exit_usage, timeout_usage_error);
+    const std::optional<unsigned> given = o.timeout.empty() ? std::nullopt : timeout_seconds(o.timeout);
+    if (!o.timeout.empty() && !given) return fail(exit_usage, timeout_usage_error);
+    const int timeout = libvirt_timeout(given, interactive);
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
-    auto read = read_libvirt_domains(o.connect, interactive, *timeout);
+    auto read = read_libvirt_domains(o.connect, interactive, timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
     if (auto* code = std::get_if<int>(&selected)) return *code;

@@ -1,4 +1,4 @@
-#include "locked_copy.hpp"
+#include "admin/locked_copy.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "exit_codes.hpp"
+#include "policy/exit_codes.hpp"
 
 namespace spice_connect::admin {
 namespace {

@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "map_source.hpp"
-#include "unique_fd.hpp"
+#include "policy/map_source.hpp"
+#include "policy/unique_fd.hpp"
 
 namespace spice_connect::admin {
 

@@ -5,9 +5,9 @@
 #include <new>
 #include <string_view>
 
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "exit_codes.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
 
 using namespace spice_connect;
 using namespace spice_connect::admin;

@@ -24,25 +24,28 @@
 #include <optional>
 #include <vector>
 
-#include "accounts.hpp"
-#include "build_config.hpp"
-#include "clock.hpp"
-#include "commands.hpp"
-#include "valid_map.hpp"
-#include "decision.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "firewall_backend.hpp"
-#include "map_source.hpp"
-#include "parser.hpp"
-#include "plan.hpp"
-#include "spice_probe.hpp"
-#include "syntax.hpp"
-#include "system_directory.hpp"
-#include "unique_fd.hpp"
-#include "viewer_command.hpp"
+#include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
+#include "policy/clock.hpp"
+#include "admin/commands.hpp"
+#include "admin/valid_map.hpp"
+#include "policy/decision.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "firewall/firewall_backend.hpp"
+#include "policy/map_source.hpp"
+#include "policy/parser.hpp"
+#include "firewall/plan.hpp"
+#include "probe/spice_probe.hpp"
+#include "policy/syntax.hpp"
+#include "firewall/system_directory.hpp"
+#include "policy/unique_fd.hpp"
+#include "policy/viewer_command.hpp"
 
 namespace spice_connect::admin {
+
+using namespace spice_connect::firewall;
+using namespace spice_connect::probe;
 
 const char* const probe_usage =
     "Usage: spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"

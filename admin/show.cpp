@@ -30,19 +30,19 @@
 #include <cstdio>
 #include <optional>
 
-#include "accounts.hpp"
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "valid_map.hpp"
-#include "decision.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "json_writer.hpp"
-#include "map_source.hpp"
-#include "parser.hpp"
-#include "schedule.hpp"
-#include "syntax.hpp"
-#include "viewer_command.hpp"
+#include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "admin/valid_map.hpp"
+#include "policy/decision.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "policy/json_writer.hpp"
+#include "policy/map_source.hpp"
+#include "policy/parser.hpp"
+#include "policy/schedule.hpp"
+#include "policy/syntax.hpp"
+#include "policy/viewer_command.hpp"
 
 namespace spice_connect::admin {
 

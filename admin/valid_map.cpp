@@ -1,13 +1,13 @@
-#include "valid_map.hpp"
+#include "admin/valid_map.hpp"
 
 #include <string_view>
 
-#include "build_config.hpp"
-#include "commands.hpp"
-#include "exit_codes.hpp"
-#include "findings.hpp"
-#include "parser.hpp"
-#include "syntax.hpp"
+#include "policy/build_config.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
+#include "admin/findings.hpp"
+#include "policy/parser.hpp"
+#include "policy/syntax.hpp"
 
 namespace spice_connect::admin {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <variant>
 
-#include "accounts.hpp"
-#include "map.hpp"
-#include "map_source.hpp"
+#include "policy/accounts.hpp"
+#include "policy/map.hpp"
+#include "policy/map_source.hpp"
 
 namespace spice_connect::admin {
 

@@ -2,14 +2,16 @@
 // says? One line per difference; exit 1 on any drift.
 #include <cstdio>
 
-#include "commands.hpp"
-#include "exit_codes.hpp"
-#include "libvirt_domains.hpp"
-#include "libvirt_vms.hpp"
-#include "syntax.hpp"
-#include "valid_map.hpp"
+#include "admin/commands.hpp"
+#include "policy/exit_codes.hpp"
+#include "libvirt/libvirt_domains.hpp"
+#include "libvirt/libvirt_vms.hpp"
+#include "policy/syntax.hpp"
+#include "admin/valid_map.hpp"
 
 namespace spice_connect::admin {
+
+using namespace spice_connect::libvirt;
 
 const char* const verify_vms_usage =
     "Usage: spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
@@ -33,8 +35,9 @@ const char* const verify_vms_usage =
 
 int verify_vms_command(const Options& o) {
     const bool interactive = on_terminal();
-    const std::optional<int> timeout = libvirt_timeout(o.timeout, interactive);
-    if (!timeout) return fail(exit_usage, timeout_usage_error);
+    const std::optional<unsigned> given = o.timeout.empty() ? std::nullopt : timeout_seconds(o.timeout);
+    if (!o.timeout.empty() && !given) return fail(exit_usage, timeout_usage_error);
+    const int timeout = libvirt_timeout(given, interactive);
     auto loaded = load_valid_map(o.map, true, "; nothing was compared");
     if (auto* code = std::get_if<int>(&loaded)) return *code;
     const Map& map = std::get<ValidMap>(loaded).map;
@@ -42,7 +45,7 @@ int verify_vms_command(const Options& o) {
     if (uri.empty())
         return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
     if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
-    auto read = read_libvirt_domains(uri, interactive, *timeout);
+    auto read = read_libvirt_domains(uri, interactive, timeout);
     if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
     const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
     int drift = 0;

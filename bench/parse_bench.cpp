@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "parser.hpp"
+#include "policy/parser.hpp"
 
 namespace {
 

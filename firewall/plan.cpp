@@ -1,4 +1,4 @@
-#include "plan.hpp"
+#include "firewall/plan.hpp"
 
 #include <arpa/inet.h>
 
@@ -8,22 +8,8 @@
 
 namespace spice_connect::firewall {
 
-bool Address::operator<(const Address& o) const {
-    return std::tie(family, text) < std::tie(o.family, o.text);
-}
-
 bool Allowance::operator<(const Allowance& o) const {
     return std::tie(address, port, uid) < std::tie(o.address, o.port, o.uid);
-}
-
-std::optional<Address> parse_address(const std::string& text) {
-    unsigned char buf[16];
-    char out[INET6_ADDRSTRLEN];
-    if (inet_pton(AF_INET, text.c_str(), buf) == 1 && inet_ntop(AF_INET, buf, out, sizeof out))
-        return Address{Family::ipv4, out};
-    if (inet_pton(AF_INET6, text.c_str(), buf) == 1 && inet_ntop(AF_INET6, buf, out, sizeof out))
-        return Address{Family::ipv6, out};
-    return std::nullopt;
 }
 
 namespace {

@@ -9,18 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "map.hpp"
+#include "policy/address.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect::firewall {
-
-enum class Family { ipv4, ipv6 };
-
-struct Address {
-    Family family = Family::ipv4;
-    std::string text;  // canonical (inet_ntop)
-    bool operator<(const Address& o) const;
-    bool operator==(const Address& o) const = default;
-};
 
 // Who is who: user names, and group members (primary and supplementary).
 class Directory {
@@ -62,7 +54,5 @@ struct PlanResult {
     std::string error;
 };
 PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
-
-std::optional<Address> parse_address(const std::string& text);  // canonicalises
 
 }  // namespace spice_connect::firewall

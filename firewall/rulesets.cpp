@@ -1,10 +1,11 @@
-#include "rulesets.hpp"
+#include "firewall/rulesets.hpp"
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <string_view>
 
-#include "syntax.hpp"
+#include "policy/syntax.hpp"
 
 namespace spice_connect::firewall {
 namespace {
@@ -90,12 +91,11 @@ std::optional<std::pair<Family, std::string>> parse_client(const std::string& te
     if (!prefix) return std::nullopt;
     // Clear the host bits: 192.0.2.7/24 means the network 192.0.2.0/24.
     int af = addr->family == Family::ipv4 ? AF_INET : AF_INET6;
-    unsigned char bytes[16] = {};
+    std::array<unsigned char, 16> bytes = addr->bytes;
     char buf[INET6_ADDRSTRLEN];
-    inet_pton(af, addr->text.c_str(), bytes);
     for (unsigned long bit = *prefix; bit < max_prefix; ++bit)
         bytes[bit / 8] = static_cast<unsigned char>(bytes[bit / 8] & ~(0x80u >> (bit % 8)));
-    if (!inet_ntop(af, bytes, buf, sizeof buf)) return std::nullopt;
+    if (!inet_ntop(af, bytes.data(), buf, sizeof buf)) return std::nullopt;
     return std::make_pair(addr->family, std::string(buf) + "/" + std::to_string(*prefix));
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "plan.hpp"
+#include "firewall/plan.hpp"
 
 namespace spice_connect::firewall {
 

@@ -1,4 +1,4 @@
-#include "system_directory.hpp"
+#include "firewall/system_directory.hpp"
 
 #include <grp.h>
 #include <netdb.h>
@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "accounts.hpp"
+#include "policy/accounts.hpp"
 
 namespace spice_connect::firewall {
 

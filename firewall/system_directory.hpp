@@ -1,6 +1,6 @@
 // The Directory and Resolver of the running system: NSS and getaddrinfo.
 #pragma once
-#include "plan.hpp"
+#include "firewall/plan.hpp"
 
 namespace spice_connect::firewall {
 

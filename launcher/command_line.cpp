@@ -1,9 +1,9 @@
-#include "command_line.hpp"
+#include "launcher/command_line.hpp"
 
 #include <string_view>
 
-#include "decision_log.hpp"
-#include "syntax.hpp"
+#include "launcher/decision_log.hpp"
+#include "policy/syntax.hpp"
 
 namespace spice_connect {
 

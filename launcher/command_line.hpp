@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "refusal.hpp"
+#include "launcher/refusal.hpp"
 
 namespace spice_connect {
 

@@ -1,4 +1,4 @@
-#include "decision_log.hpp"
+#include "launcher/decision_log.hpp"
 
 #include <syslog.h>
 

@@ -1,4 +1,4 @@
-#include "environment.hpp"
+#include "launcher/environment.hpp"
 
 #include <array>
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "accounts.hpp"
+#include "policy/accounts.hpp"
 
 namespace spice_connect {
 

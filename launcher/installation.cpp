@@ -1,11 +1,11 @@
-#include "installation.hpp"
+#include "launcher/installation.hpp"
 
 #include <cap-ng.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "unique_fd.hpp"
+#include "policy/unique_fd.hpp"
 
 namespace spice_connect {
 

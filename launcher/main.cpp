@@ -18,21 +18,21 @@
 #include <string>
 #include <vector>
 
-#include "accounts.hpp"
-#include "build_config.hpp"
-#include "clock.hpp"
-#include "command_line.hpp"
-#include "decision.hpp"
-#include "decision_log.hpp"
-#include "environment.hpp"
-#include "exit_codes.hpp"
-#include "firewall_stamp.hpp"
-#include "installation.hpp"
-#include "parser.hpp"
-#include "privileges.hpp"
-#include "process_hygiene.hpp"
-#include "trusted_files.hpp"
-#include "viewer_command.hpp"
+#include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
+#include "policy/clock.hpp"
+#include "launcher/command_line.hpp"
+#include "policy/decision.hpp"
+#include "launcher/decision_log.hpp"
+#include "launcher/environment.hpp"
+#include "policy/exit_codes.hpp"
+#include "policy/firewall_stamp.hpp"
+#include "launcher/installation.hpp"
+#include "policy/parser.hpp"
+#include "launcher/privileges.hpp"
+#include "launcher/process_hygiene.hpp"
+#include "launcher/trusted_files.hpp"
+#include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
 

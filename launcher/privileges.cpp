@@ -1,4 +1,4 @@
-#include "privileges.hpp"
+#include "launcher/privileges.hpp"
 
 #include <cap-ng.h>
 #include <sys/prctl.h>

@@ -1,4 +1,4 @@
-#include "process_hygiene.hpp"
+#include "launcher/process_hygiene.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -1,4 +1,6 @@
-#include "trusted_files.hpp"
+#include "launcher/trusted_files.hpp"
+
+#include "policy/text.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,12 +20,6 @@ Refusal open_failure(const std::string& what, const std::string& path, int err) 
     if (err == ENOENT) return {3, what + " " + path + " does not exist" + ask_admin};
     if (err == EACCES) return {3, what + " " + path + " is not readable by the launcher's group" + ask_admin};
     return {4, "cannot open " + what + " " + path + ": " + std::strerror(err)};
-}
-
-std::string mode_text(mode_t m) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%04o", static_cast<unsigned>(m & 07777));
-    return buf;
 }
 
 }  // namespace

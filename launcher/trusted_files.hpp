@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "map.hpp"
-#include "refusal.hpp"
-#include "unique_fd.hpp"
+#include "policy/map.hpp"
+#include "launcher/refusal.hpp"
+#include "policy/unique_fd.hpp"
 
 namespace spice_connect {
 

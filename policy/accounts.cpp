@@ -1,4 +1,4 @@
-#include "accounts.hpp"
+#include "policy/accounts.hpp"
 
 #include <grp.h>
 #include <cerrno>

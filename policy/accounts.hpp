@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "decision.hpp"
+#include "policy/decision.hpp"
 
 namespace spice_connect {
 

@@ -1,4 +1,4 @@
-#include "clock.hpp"
+#include "policy/clock.hpp"
 
 #include <cstdlib>
 

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "map.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect {
 

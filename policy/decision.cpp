@@ -1,4 +1,4 @@
-#include "decision.hpp"
+#include "policy/decision.hpp"
 
 #include <algorithm>
 #include <unordered_map>

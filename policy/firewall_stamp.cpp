@@ -1,6 +1,6 @@
-#include "firewall_stamp.hpp"
+#include "policy/firewall_stamp.hpp"
 
-#include "sha256.hpp"
+#include "policy/sha256.hpp"
 
 namespace spice_connect {
 namespace {

@@ -1,4 +1,6 @@
-#include "parser.hpp"
+#include "policy/parser.hpp"
+
+#include "policy/address.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -9,9 +11,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "schedule.hpp"
-#include "syntax.hpp"
-#include "tokenizer.hpp"
+#include "policy/schedule.hpp"
+#include "policy/syntax.hpp"
+#include "policy/tokenizer.hpp"
 
 namespace spice_connect {
 namespace {
@@ -45,10 +47,7 @@ bool zone_file_exists(const std::string& dir, std::string_view zone) {
 std::string endpoint_key(const Vm& vm) {
     std::string key;
     if (vm.host_kind == HostKind::ipv6) {
-        unsigned char buf[16];
-        char text[INET6_ADDRSTRLEN];
-        if (inet_pton(AF_INET6, vm.host.c_str(), buf) == 1 && inet_ntop(AF_INET6, buf, text, sizeof text))
-            key = text;
+        if (auto a = parse_address(vm.host)) key = a->text;
     } else {
         key = ascii_lower(vm.host);
     }

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "map.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect {
 

@@ -1,4 +1,4 @@
-#include "schedule.hpp"
+#include "policy/schedule.hpp"
 
 #include <array>
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <variant>
 
-#include "map.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect {
 

@@ -1,4 +1,4 @@
-#include "sha256.hpp"
+#include "policy/sha256.hpp"
 
 #include <array>
 #include <cmath>

@@ -1,9 +1,10 @@
-#include "syntax.hpp"
+#include "policy/syntax.hpp"
 
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <string>
+
+#include "policy/address.hpp"
 
 namespace spice_connect {
 namespace {
@@ -180,15 +181,13 @@ bool is_valid_utf8_text(std::string_view s) {
 
 std::optional<HostKind> classify_host(std::string_view s) {
     if (s.empty() || s.size() > 253) return std::nullopt;
-    std::string z(s);
-    unsigned char buf[16];
-    if (z.find(':') != std::string::npos) {
+    if (s.find(':') != std::string_view::npos) {
         // No zone ids (fe80::1%eth0): the interface would be the caller's choice.
-        if (inet_pton(AF_INET6, z.c_str(), buf) != 1) return std::nullopt;
+        const auto a = parse_address(s);
+        if (!a || a->family != Family::ipv6) return std::nullopt;
         // IPv4-mapped (::ffff:a.b.c.d) would be a second spelling of an IPv4
         // host: refused, write the IPv4 address.
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (std::equal(mapped, mapped + 12, buf)) return std::nullopt;
+        if (is_ipv4_mapped(*a)) return std::nullopt;
         return HostKind::ipv6;
     }
     bool dotted_digits = true;
@@ -197,7 +196,8 @@ std::optional<HostKind> classify_host(std::string_view s) {
     if (dotted_digits) {
         // inet_pton accepts only the four-part dotted quad, but it allows
         // leading zeros ("010.1.1.1"); refuse them, other tools read them as octal.
-        if (inet_pton(AF_INET, z.c_str(), buf) != 1) return std::nullopt;
+        const auto a = parse_address(s);
+        if (!a || a->family != Family::ipv4) return std::nullopt;
         std::size_t start = 0;
         while (start < s.size()) {
             std::size_t dot = s.find('.', start);

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "map.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect {
 

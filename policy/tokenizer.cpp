@@ -1,4 +1,4 @@
-#include "tokenizer.hpp"
+#include "policy/tokenizer.hpp"
 
 #include <array>
 

@@ -1,4 +1,4 @@
-#include "viewer_command.hpp"
+#include "policy/viewer_command.hpp"
 
 namespace spice_connect {
 

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "map.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect {
 

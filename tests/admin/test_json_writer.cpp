@@ -3,10 +3,10 @@
 #define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
-#include "json_writer.hpp"
+#include "policy/json_writer.hpp"
 
-using spice_connect::admin::json_quote;
-using spice_connect::admin::JsonWriter;
+using spice_connect::json_quote;
+using spice_connect::JsonWriter;
 
 TEST_CASE("json_quote escapes quotes, backslashes and control characters") {
     CHECK(json_quote("") == "\"\"");

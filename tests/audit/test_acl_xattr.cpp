@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "acl_xattr.hpp"
+#include "policy/acl_xattr.hpp"
 
-using namespace spice_connect::admin;
+using namespace spice_connect;
 
 namespace {
 

@@ -9,8 +9,10 @@
 #include <map>
 #include <sstream>
 
-#include "parser.hpp"
-#include "rulesets.hpp"
+#include "policy/parser.hpp"
+#include "firewall/rulesets.hpp"
+
+using namespace spice_connect::firewall;
 
 using namespace spice_connect;
 using namespace spice_connect::firewall;

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "parser.hpp"
-#include "viewer_command.hpp"
+#include "policy/parser.hpp"
+#include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
 

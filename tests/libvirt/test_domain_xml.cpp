@@ -2,9 +2,10 @@
 // ports, listen attribute and <listen> children, secure default mode.
 #include <catch2/catch.hpp>
 
-#include "domain_xml.hpp"
+#include "libvirt/domain_xml.hpp"
 
-using namespace spice_connect::admin;
+using namespace spice_connect::libvirt;
+
 
 namespace {
 

@@ -2,12 +2,13 @@
 // the test: every warning, skip and drift, and the port list.
 #include <catch2/catch.hpp>
 
-#include "arguments.hpp"
-#include "libvirt_vms.hpp"
-#include "parser.hpp"
+#include "policy/text.hpp"
+#include "libvirt/libvirt_vms.hpp"
+#include "policy/parser.hpp"
+
+using namespace spice_connect::libvirt;
 
 using namespace spice_connect;
-using namespace spice_connect::admin;
 
 namespace {
 

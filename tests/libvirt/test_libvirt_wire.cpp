@@ -2,9 +2,10 @@
 // field and any bytes of a name; truncated or padded input is refused.
 #include <catch2/catch.hpp>
 
-#include "libvirt_wire.hpp"
+#include "libvirt/libvirt_wire.hpp"
 
-using namespace spice_connect::admin;
+using namespace spice_connect::libvirt;
+
 
 TEST_CASE("libvirt wire: domains round trip", "[libvirt]") {
     SpiceGraphics g;

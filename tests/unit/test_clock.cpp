@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "clock.hpp"
+#include "policy/clock.hpp"
 
 using namespace spice_connect;
 

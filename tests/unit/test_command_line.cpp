@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "command_line.hpp"
-#include "exit_codes.hpp"
+#include "launcher/command_line.hpp"
+#include "policy/exit_codes.hpp"
 
 using namespace spice_connect;
 

@@ -4,9 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "decision.hpp"
-#include "parser.hpp"
-#include "test_support.hpp"
+#include "policy/decision.hpp"
+#include "policy/parser.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace spice_connect;
 using spice_connect::test::all_errors;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "environment.hpp"
+#include "launcher/environment.hpp"
 
 using namespace spice_connect;
 

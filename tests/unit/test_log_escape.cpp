@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "decision_log.hpp"
+#include "launcher/decision_log.hpp"
 
 using namespace spice_connect;
 

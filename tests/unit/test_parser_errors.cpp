@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "parser.hpp"
-#include "test_support.hpp"
+#include "policy/parser.hpp"
+#include "tests/unit/test_support.hpp"
 
 using namespace spice_connect;
 using spice_connect::test::all_errors;

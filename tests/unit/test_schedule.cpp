@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "schedule.hpp"
+#include "policy/schedule.hpp"
 
 using namespace spice_connect;
 

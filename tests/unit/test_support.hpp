@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "parser.hpp"
+#include "policy/parser.hpp"
 
 namespace spice_connect::test {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "syntax.hpp"
+#include "policy/syntax.hpp"
 
 using namespace spice_connect;
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer.hpp"
+#include "policy/tokenizer.hpp"
 
 using namespace spice_connect;
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "parser.hpp"
-#include "test_support.hpp"
-#include "viewer_command.hpp"
+#include "policy/parser.hpp"
+#include "tests/unit/test_support.hpp"
+#include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
 using spice_connect::test::all_errors;

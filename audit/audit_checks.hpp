@@ -1,0 +1,96 @@
+// The checks of `spice-connect-admin audit` and the repairs `--fix` makes.
+// Each finding says what is wrong, why it matters and the command that
+// fixes it; the checks only read, the repairs only touch the viewer, the
+// launcher and the map, through descriptors (file_walk.hpp).
+#pragma once
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/file_walk.hpp"
+#include "audit/group_members.hpp"
+#include "policy/map.hpp"
+#include "audit/other_clients.hpp"
+
+namespace spice_connect::audit {
+
+// A notice informs and never fails the audit (other SPICE clients: only the
+// firewall can stop those, so the audit has nothing to repair).
+enum class Severity { error, warning, notice };
+
+struct AuditFinding {
+    std::string id;       // stable identifier: "viewer-mode", "map-writable", ...
+    std::string subject;  // "viewer", "launcher", "map", "group", "clients" or "firewall"
+    Severity severity = Severity::error;
+    std::string path;     // the file or directory concerned, as seen from this machine; may be empty
+    std::string problem;  // what is wrong
+    std::string why;      // why it matters
+    std::string fix;      // a shell command (or the edit) that fixes it
+    bool fixable = false;     // --fix repairs it
+    bool fixed = false;       // --fix repaired it in this run
+    std::string not_fixed;    // --fix was asked but left it: why
+};
+
+// What `--fix` would do to one file: its owner, group and mode made right,
+// extra ACL entries and file capabilities removed.
+struct Repair {
+    std::string subject;  // "viewer", "launcher" or "map"
+    std::string path;     // inside the tree
+    uid_t owner = 0;
+    std::optional<gid_t> group;  // nullopt: keep (the map, or an unknown group)
+    std::optional<mode_t> mode;  // exact mode; nullopt: clear `clear_bits` only
+    mode_t clear_bits = 0;
+    bool drop_acl = false;
+    bool drop_caps = false;
+    std::string refused;  // not empty: --fix must leave the file alone, because...
+};
+
+struct AuditSetup {
+    std::string map_path;       // inside the tree
+    std::string launcher_path;  // inside the tree
+};
+
+struct AuditResult {
+    bool config_error = false;  // the map is missing, unreadable or broken
+    std::string map;            // the map as seen from this machine
+    std::string launcher;
+    std::string viewer;         // the map's viewer as seen from this machine (empty: map unread)
+    Settings settings;          // the map's (defaults when it did not parse)
+    GroupLookup group;
+    std::vector<OtherClient> clients;
+    std::vector<AuditFinding> findings;
+    std::vector<Repair> repairs;  // only for files with a fixable finding
+};
+
+AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup);
+
+// The firewall's findings (audit_firewall.cpp): on the running system, the
+// rules are loaded, the stamp names this map, the loaded rules match it.
+// None for a --root tree (an image has no live rules).
+std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path);
+
+// A finding's list of differences: the first five, each on a line of its
+// own, then "(N more; see COMMAND)".
+std::string first_lines(const std::vector<std::string>& lines, const std::string& command);
+
+// The libvirt check (audit_libvirt.cpp): with `set libvirt URI`, the map's
+// VMs compared with that libvirt (verify-vms); nothing without it. Run on
+// the running system only.
+std::vector<AuditFinding> libvirt_findings(const Map& map);
+
+struct RepairOutcome {
+    std::string subject;
+    std::string path;                  // as seen from this machine
+    std::vector<std::string> changes;  // "mode 0755 -> 0750", in order
+    std::string failure;               // not empty: stopped, because...
+};
+
+// Applies each repair on a fresh walk (the file is checked again on its
+// descriptor first). `log` gets one line per change as it is made.
+std::vector<RepairOutcome> apply_repairs(const TreeRoot& root, const std::vector<Repair>& repairs,
+                                         const std::function<void(const std::string&)>& log);
+
+}  // namespace spice_connect::audit

@@ -1,0 +1,78 @@
+// The audit's firewall checks: on the running system, the per-user rules
+// must be loaded, made from this very map (the stamp), and unchanged.
+#include "audit/audit_checks.hpp"
+#include "policy/build_config.hpp"
+#include "policy/firewall_stamp.hpp"
+#include "firewall/firewall_state.hpp"
+#include "policy/map_source.hpp"
+
+namespace spice_connect::audit {
+
+using namespace spice_connect::firewall;
+namespace {
+
+AuditFinding finding(std::string id, Severity sev, std::string problem, std::string why, std::string fix) {
+    return AuditFinding{std::move(id), "firewall", sev, build::firewall_stamp_path, std::move(problem),
+                        std::move(why), std::move(fix), false, false, ""};
+}
+
+const char* const apply_fix =
+    "spice-connect-admin firewall apply; systemctl enable --now spice-connect-firewall.service "
+    "spice-connect-firewall-refresh.timer";
+
+}  // namespace
+
+std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path) {
+    // An image or chroot has no live rules to compare.
+    if (!root.is_system()) return {};
+    auto stamp = read_map_source(build::firewall_stamp_path, false);
+    if (std::get_if<SourceFailure>(&stamp)) {
+        if (map.settings.require_firewall)
+            return {finding("firewall-off", Severity::error, "the per-user client firewall is not loaded (no stamp)",
+                            "the map says require-firewall yes, so the launcher refuses every user", apply_fix)};
+        return {finding("firewall-off", Severity::warning, "the per-user client firewall is not loaded (no stamp)",
+                        "without it the launcher's group is the only gate, and a user who may run the launcher (or "
+                        "any user with their own client) can reach every VM port",
+                        apply_fix)};
+    }
+    const std::string& stamp_text = std::get<MapSource>(stamp).text;
+    std::vector<AuditFinding> out;
+    auto map_source = read_map_source(map_path, false);
+    if (auto* m = std::get_if<MapSource>(&map_source); m && !stamp_matches_map(stamp_text, m->text))
+        out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from another version of the map",
+                              "grants added or removed since then are not enforced, and the launcher refuses under "
+                              "require-firewall",
+                              "spice-connect-admin firewall apply"));
+    auto planned = current_plan(map);
+    if (auto* why = std::get_if<std::string>(&planned)) {
+        out.push_back(finding("firewall-unverified", Severity::warning, "the expected rules cannot be made: " + *why,
+                              "the loaded rules cannot be compared with the map", "spice-connect-admin firewall print"));
+        return out;
+    }
+    auto backend = backend_of_stamp(stamp_text);
+    const Drift d = compare_with_live(*backend, std::get<firewall::Plan>(planned));
+    if (!d.loaded) {
+        out.push_back(finding("firewall-missing", Severity::error,
+                              "a stamp exists but the " + backend->name() + " rules are not loaded",
+                              "nothing stops a user's own connection to a VM port", apply_fix));
+    } else if (d.unverifiable) {
+        out.push_back(finding("firewall-unverified", Severity::warning,
+                              "the expected rules could not be built in a scratch network namespace",
+                              "the loaded rules cannot be compared with the map (run the audit as root)",
+                              "spice-connect-admin firewall verify"));
+    } else if (!d.missing.empty() || !d.unexpected.empty() || d.reordered) {
+        std::vector<std::string> differences;
+        for (const auto& l : d.missing) differences.push_back("missing: " + l);
+        for (const auto& l : d.unexpected) differences.push_back("unexpected: " + l);
+        std::string lines = first_lines(differences, "spice-connect-admin firewall verify");
+        if (d.reordered) lines += "\nthe rules are in another order";
+        out.push_back(finding("firewall-drift", Severity::error,
+                              "the loaded " + backend->name() + " rules differ from what the map makes now:" + lines,
+                              "edited rules or changed group members, time windows or DNS leave grants open or closed "
+                              "that the map does not say",
+                              "spice-connect-admin firewall apply"));
+    }
+    return out;
+}
+
+}  // namespace spice_connect::audit

@@ -1,0 +1,38 @@
+// A way to load the client rules into the kernel: nft (default) or iptables.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "firewall/plan.hpp"
+
+namespace spice_connect::firewall {
+
+struct Outcome {
+    bool ok = false;
+    std::string message;  // what failed, in the tool's words
+};
+
+// The live or expected rules as comparable lines (order kept where the
+// kernel evaluates in order; set elements sorted).
+struct RuleLines {
+    bool present = false;  // the table / chains exist
+    std::vector<std::string> lines;
+};
+
+class FirewallBackend {
+public:
+    virtual ~FirewallBackend() = default;
+    virtual std::string name() const = 0;
+    virtual std::string print(const firewall::Plan& plan) const = 0;
+    virtual Outcome apply(const firewall::Plan& plan) const = 0;  // atomic per table
+    virtual Outcome remove() const = 0;
+    virtual RuleLines live() const = 0;
+    // Loads the plan into an empty network namespace and reads it back.
+    virtual std::optional<RuleLines> expected(const firewall::Plan& plan) const = 0;
+};
+
+std::unique_ptr<FirewallBackend> make_nft_backend();
+std::unique_ptr<FirewallBackend> make_iptables_backend();
+
+}  // namespace spice_connect::firewall

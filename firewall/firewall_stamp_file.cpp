@@ -1,0 +1,38 @@
+#include "firewall/firewall_stamp_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "policy/firewall_stamp.hpp"
+#include "policy/unique_fd.hpp"
+
+namespace spice_connect::firewall {
+
+std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const std::string& backend) {
+    const std::string dir = path.substr(0, path.rfind('/'));
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return "cannot create " + dir + ": " + std::strerror(errno);
+    struct stat st{};
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+        return dir + " must be a directory owned by root and writable only by root";
+    const std::string tmp = path + ".new";
+    ::unlink(tmp.c_str());
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!fd) return "cannot create " + tmp + ": " + std::strerror(errno);
+    const std::string text = format_firewall_stamp(map_text, backend, std::time(nullptr));
+    if (::fchmod(fd.get(), 0644) != 0 || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
+        ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+        std::string why = std::strerror(errno);
+        ::unlink(tmp.c_str());
+        return "cannot write " + path + ": " + why;
+    }
+    return "";
+}
+
+void remove_firewall_stamp(const std::string& path) { ::unlink(path.c_str()); }
+
+}  // namespace spice_connect::firewall

@@ -1,0 +1,54 @@
+#include "firewall/firewall_state.hpp"
+
+#include <ctime>
+#include <map>
+
+#include "policy/clock.hpp"
+#include "firewall/system_directory.hpp"
+
+namespace spice_connect::firewall {
+namespace {
+
+// Lines in `a` not in `b`, counting duplicates.
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    std::map<std::string, int> count;
+    for (const auto& l : b) ++count[l];
+    std::vector<std::string> out;
+    for (const auto& l : a)
+        if (count[l]-- <= 0) out.push_back(l);
+    return out;
+}
+
+}  // namespace
+
+std::variant<firewall::Plan, std::string> current_plan(const Map& map) {
+    auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
+    if (!now) return std::string("cannot read the clock in the map's time zone");
+    firewall::SystemDirectory directory;
+    firewall::SystemResolver resolver;
+    firewall::PlanResult result = firewall::make_plan(map, now->local, directory, resolver);
+    if (!result.error.empty()) return result.error;
+    return result.plan;
+}
+
+Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {
+    Drift d;
+    RuleLines live = backend.live();
+    d.loaded = live.present;
+    if (!d.loaded) return d;
+    auto expected = backend.expected(plan);
+    if (!expected) {
+        d.unverifiable = true;
+        return d;
+    }
+    d.missing = minus(expected->lines, live.lines);
+    d.unexpected = minus(live.lines, expected->lines);
+    d.reordered = d.missing.empty() && d.unexpected.empty() && expected->lines != live.lines;
+    return d;
+}
+
+std::unique_ptr<FirewallBackend> backend_of_stamp(const std::string& stamp_text) {
+    return stamp_text.find("\nbackend iptables\n") != std::string::npos ? make_iptables_backend() : make_nft_backend();
+}
+
+}  // namespace spice_connect::firewall

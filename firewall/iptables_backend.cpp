@@ -1,0 +1,140 @@
+// The iptables backend, for hosts without nft: dedicated chains loaded with
+// iptables-restore --noflush (and ip6tables-restore), one jump from OUTPUT.
+// Nobody else's rules are flushed or reordered.
+#include <sstream>
+
+#include "firewall/firewall_backend.hpp"
+#include "policy/subprocess.hpp"
+#include "firewall/rulesets.hpp"
+#include "firewall/scratch_netns.hpp"
+
+namespace spice_connect::firewall {
+namespace {
+
+using firewall::iptables_chain;
+using firewall::iptables_grants_chain;
+
+struct Tools {
+    Family family;
+    const char* restore;
+    const char* save;
+    const char* cmd;
+    const char* label;
+};
+constexpr Tools families[] = {
+    {Family::ipv4, "iptables-restore", "iptables-save", "iptables", "IPv4"},
+    {Family::ipv6, "ip6tables-restore", "ip6tables-save", "ip6tables", "IPv6"},
+};
+
+bool ours(const std::string& chain) { return chain.rfind(iptables_chain, 0) == 0; }
+
+// Our chains' lines from iptables-save output, prefixed by family; chain
+// counters dropped. The jump from OUTPUT counts too.
+std::vector<std::string> our_lines(const std::string& save, const char* label, bool& present) {
+    std::vector<std::string> out;
+    std::istringstream in(save);
+    std::string line;
+    bool filter = false;
+    while (std::getline(in, line)) {
+        if (line.rfind('*', 0) == 0) filter = line == "*filter";
+        if (!filter) continue;
+        if (line.rfind(':', 0) == 0) {
+            std::string chain = line.substr(1, line.find(' ') - 1);
+            if (ours(chain)) {
+                present = true;
+                out.push_back(std::string(label) + " chain " + chain);
+            }
+        } else if (line.rfind("-A ", 0) == 0) {
+            std::string chain = line.substr(3, line.find(' ', 3) - 3);
+            if (ours(chain) || (chain == "OUTPUT" && line.find(std::string("-j ") + iptables_chain) != std::string::npos &&
+                                ours(line.substr(line.rfind(' ') + 1))))
+                out.push_back(std::string(label) + " " + line);
+        }
+    }
+    return out;
+}
+
+Outcome ensure_jump(const Tools& t) {
+    if (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0) return {true, ""};
+    ProgramResult r = run_program({t.cmd, "-w", "-I", "OUTPUT", "1", "-j", iptables_chain});
+    return {r.status == 0, r.status == 0 ? "" : std::string(t.cmd) + " could not add the jump from OUTPUT: " + r.output};
+}
+
+class IptablesBackend : public FirewallBackend {
+public:
+    std::string name() const override { return "iptables"; }
+    std::string print(const firewall::Plan& plan) const override {
+        std::string out;
+        for (const Tools& t : families)
+            out += std::string("# ") + t.restore + " --noflush, then: " + t.cmd + " -I OUTPUT 1 -j " + iptables_chain + "\n" +
+                   firewall::iptables_ruleset(plan, t.family);
+        return out;
+    }
+    Outcome apply(const firewall::Plan& plan) const override {
+        for (const Tools& t : families) {
+            ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
+            if (r.status != 0) return {false, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
+            Outcome jump = ensure_jump(t);
+            if (!jump.ok) return jump;
+        }
+        return {true, ""};
+    }
+    Outcome remove() const override {
+        for (const Tools& t : families) {
+            while (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0)
+                if (run_program({t.cmd, "-w", "-D", "OUTPUT", "-j", iptables_chain}).status != 0)
+                    return {false, std::string(t.cmd) + " could not delete the jump from OUTPUT"};
+            for (const char* chain : {iptables_chain, iptables_grants_chain}) {
+                if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
+                run_program({t.cmd, "-w", "-F", chain});
+            }
+            for (const char* chain : {iptables_chain, iptables_grants_chain}) {
+                if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
+                ProgramResult r = run_program({t.cmd, "-w", "-X", chain});
+                if (r.status != 0) return {false, std::string(t.cmd) + " could not delete chain " + chain + ": " + r.output};
+            }
+        }
+        return {true, ""};
+    }
+    RuleLines live() const override {
+        RuleLines result;
+        for (const Tools& t : families) {
+            ProgramResult r = run_program({t.save, "-t", "filter"});
+            bool present = false;
+            auto lines = our_lines(r.output, t.label, present);
+            result.present = result.present || present;
+            result.lines.insert(result.lines.end(), lines.begin(), lines.end());
+        }
+        return result;
+    }
+    std::optional<RuleLines> expected(const firewall::Plan& plan) const override {
+        auto saved = in_scratch_netns([&] {
+            std::string out;
+            for (const Tools& t : families) {
+                if (run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family)).status != 0 ||
+                    !ensure_jump(t).ok)
+                    return std::string("\x01load failed");
+                out += std::string("\x02") + t.label + "\n" + run_program({t.save, "-t", "filter"}).output;
+            }
+            return out;
+        });
+        if (!saved || (!saved->empty() && (*saved)[0] == '\x01')) return std::nullopt;
+        RuleLines result{true, {}};
+        for (const Tools& t : families) {
+            std::string marker = std::string("\x02") + t.label + "\n";
+            std::size_t at = saved->find(marker);
+            std::size_t end = saved->find('\x02', at + 1);
+            bool present = false;
+            auto lines = our_lines(saved->substr(at + marker.size(), end == std::string::npos ? std::string::npos : end - at - marker.size()),
+                                   t.label, present);
+            result.lines.insert(result.lines.end(), lines.begin(), lines.end());
+        }
+        return result;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<FirewallBackend> make_iptables_backend() { return std::make_unique<IptablesBackend>(); }
+
+}  // namespace spice_connect::firewall

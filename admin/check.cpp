@@ -4,10 +4,11 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "policy/build_config.hpp"
 #include "admin/commands.hpp"
-#include "policy/exit_codes.hpp"
 #include "admin/findings.hpp"
+#include "admin/installed_files.hpp"
+#include "policy/build_config.hpp"
+#include "policy/exit_codes.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 
@@ -20,8 +21,9 @@ const char* const check_usage =
     "Errors and warnings are printed to stderr as FILE:LINE:COLUMN: KIND: MESSAGE.\n"
     "Warnings name users, #UIDs and %groups the system (NSS) does not know, a\n"
     "`set group` it does not know, and a viewer or ca= file that does not exist.\n"
-    "For the installed map, the file itself is checked as the launcher checks it:\n"
-    "a regular file (not a symbolic link), owned by root, not group/world writable.\n"
+    "For the installed map, the files are judged as the launcher judges them: the\n"
+    "map, the viewer and the launcher (owner, group, mode, set-id bits, ACLs, file\n"
+    "capabilities, symbolic links, directories a user may write on their way).\n"
     "\n"
     "  --map FILE   check FILE instead of the installed map\n"
     "\n"
@@ -32,27 +34,27 @@ int check_command(const Options& options) {
     const std::string& path = options.map;
     const bool installed = is_installed_map(path);
     std::vector<Finding> findings;
-    const Location whole_file{path, 0, 0};
 
-    // The installed map is opened as the launcher opens it (O_NOFOLLOW). A
-    // symlink is an error, but what it points to is still worth checking.
-    auto source = read_map_source(path, !installed);
-    if (auto* f = std::get_if<SourceFailure>(&source); f && installed && f->error == ELOOP) {
-        findings.push_back(Finding{whole_file, true, "is a symbolic link, which the launcher refuses"});
-        source = read_map_source(path, true);
-    }
-    if (auto* f = std::get_if<SourceFailure>(&source)) {
-        print_findings(findings);
-        return fail(f->exit_code, f->message);
-    }
-    const MapSource& src = std::get<MapSource>(source);
-    if (installed && findings.empty())
-        for (std::string& problem : installation_problems(path, src.st))
-            findings.push_back(Finding{whole_file, true, std::move(problem)});
-
-    const ParseResult parsed = parse_map(src.text, path, ParseOptions{build::zoneinfo_dir});
+    // The text, through a symlink too: an installed map that is a symlink
+    // is an error below, but what it says is still worth checking.
+    auto source = read_map_source(path, true);
+    if (!source) return fail(source.failure().code, source.failure().message);
+    const ParseResult parsed = parse_map(source->text, path, ParseOptions{build::zoneinfo_dir});
     for (Finding& f : from_diagnostics(parsed.errors)) findings.push_back(std::move(f));
-    for (Finding& f : system_warnings(parsed.map, src.text, path)) findings.push_back(std::move(f));
+    for (Finding& f : system_warnings(parsed.map, source->text, path)) findings.push_back(std::move(f));
+
+    // The installed files as the launcher judges them (policy/trust_rules.hpp):
+    // the map, and once it names them, the viewer and the launcher.
+    if (installed) {
+        for (Finding& f : installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, true))
+            findings.push_back(std::move(f));
+        if (parsed.ok()) {
+            for (Finding& f : installed_file_findings(TrustedFile::viewer, parsed.map.settings.viewer, parsed.map.settings, true))
+                findings.push_back(std::move(f));
+            for (Finding& f : installed_file_findings(TrustedFile::launcher, build::launcher_path, parsed.map.settings, true))
+                findings.push_back(std::move(f));
+        }
+    }
 
     std::size_t errors = 0;
     for (const Finding& f : findings) errors += f.error ? 1 : 0;

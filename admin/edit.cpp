@@ -11,6 +11,7 @@
 #include "admin/editor.hpp"
 #include "policy/exit_codes.hpp"
 #include "admin/findings.hpp"
+#include "admin/installed_files.hpp"
 #include "admin/locked_copy.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
@@ -76,7 +77,7 @@ int edit_command(const Options& options) {
         return fail(exit_config, "only root may edit the installed map " + path + " (use sudo)");
 
     LockedCopy copy(path + ".tmp");
-    if (auto f = copy.acquire(path)) return fail(f->exit_code, f->message);
+    if (auto f = copy.acquire(path)) return fail(f->code, f->message);
 
     // Read the map only once we hold the lock: a concurrent edit that just
     // finished is then part of what we start from.
@@ -84,17 +85,17 @@ int edit_command(const Options& options) {
     bool is_new = false;
     struct stat old_st {};
     auto source = read_map_source(path, false);
-    if (auto* f = std::get_if<SourceFailure>(&source)) {
-        if (f->error == ELOOP)
-            return fail(exit_config, path + " is a symbolic link; edit the file it points to with --map");
-        if (f->error != ENOENT) return fail(f->exit_code, f->message);
+    if (!source) {
+        const Failure& f = source.failure();
+        if (f.error == ELOOP) return fail(exit_config, path + " is a symbolic link; edit the file it points to with --map");
+        if (f.error != ENOENT) return fail(f.code, f.message);
         is_new = true;
         original = new_map_template;
     } else {
-        original = std::get<MapSource>(source).text;
-        old_st = std::get<MapSource>(source).st;
+        original = source->text;
+        old_st = source->st;
     }
-    if (auto f = copy.write(original)) return fail(f->exit_code, f->message);
+    if (auto f = copy.write(original)) return fail(f->code, f->message);
 
     const std::vector<std::string> editor = editor_command();
     std::string edited;
@@ -104,8 +105,8 @@ int edit_command(const Options& options) {
         if (run.outcome == EditorOutcome::not_started) return fail(exit_config, run.message);
         if (run.outcome == EditorOutcome::failed) return fail(exit_denied, run.message + "; " + path + " is unchanged");
         auto text = copy.read_back();
-        if (auto* f = std::get_if<SourceFailure>(&text)) return fail(f->exit_code, f->message + "; " + path + " is unchanged");
-        edited = std::move(std::get<std::string>(text));
+        if (!text) return fail(text.failure().code, text.failure().message + "; " + path + " is unchanged");
+        edited = std::move(text).value();
         if (edited == original) {
             std::printf("%s: no changes%s\n", path.c_str(), is_new ? "; not created" : "");
             return exit_ok;
@@ -125,10 +126,8 @@ int edit_command(const Options& options) {
     mode_t mode = is_new ? 0644 : old_st.st_mode & 07777;
     // Only root can give a file away; anyone else keeps what they create.
     const bool set_owner = ::geteuid() == 0 || !is_new;
-    if (installed && !is_new)
-        for (const std::string& problem : installation_problems(path, old_st))
-            std::fprintf(stderr, "%s: warning: %s\n", path.c_str(), problem.c_str());
-    if (auto f = copy.commit(path, uid, gid, mode, set_owner)) return fail(f->exit_code, f->message);
+    if (installed && !is_new) print_findings(installed_file_findings(TrustedFile::map, path, parsed.map.settings, false));
+    if (auto f = copy.commit(path, uid, gid, mode, set_owner)) return fail(f->code, f->message);
     std::printf("%s: saved\n", path.c_str());
     return exit_ok;
 }

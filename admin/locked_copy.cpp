@@ -40,7 +40,7 @@ std::string parent_directory(const std::string& path) {
     return path.substr(0, slash);
 }
 
-SourceFailure system_failure(const std::string& what) { return {exit_system, what + ": " + std::strerror(errno), errno}; }
+Failure system_failure(const std::string& what) { return {exit_system, what + ": " + std::strerror(errno), errno}; }
 
 }  // namespace
 
@@ -58,21 +58,21 @@ bool LockedCopy::still_ours() const {
     return fd_ && ::fstat(fd_.get(), &mine) == 0 && ::lstat(path_.c_str(), &there) == 0 && same_file(mine, there);
 }
 
-std::optional<SourceFailure> LockedCopy::acquire(const std::string& map_path) {
+Status LockedCopy::acquire(const std::string& map_path) {
     // A few tries: between our open and our lock, the previous holder may
     // have removed or renamed the file we opened.
     for (int attempt = 0; attempt < 5; ++attempt) {
         UniqueFd fd(::open(path_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600));
         if (!fd) {
             int err = errno;
-            if (err == ELOOP) return SourceFailure{exit_config, path_ + " is a symbolic link; remove it", err};
+            if (err == ELOOP) return Failure{exit_config, path_ + " is a symbolic link; remove it", err};
             if (err == EACCES || err == ENOENT || err == EROFS || err == EPERM)
-                return SourceFailure{exit_config, "cannot create " + path_ + ": " + std::strerror(err), err};
-            return SourceFailure{exit_system, "cannot create " + path_ + ": " + std::strerror(err), err};
+                return Failure{exit_config, "cannot create " + path_ + ": " + std::strerror(err), err};
+            return Failure{exit_system, "cannot create " + path_ + ": " + std::strerror(err), err};
         }
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK)
-                return SourceFailure{exit_denied, map_path + " is being edited by someone else (" + path_ +
+                return Failure{exit_denied, map_path + " is being edited by someone else (" + path_ +
                                                       " is locked); try again later"};
             return system_failure("cannot lock " + path_);
         }
@@ -80,7 +80,7 @@ std::optional<SourceFailure> LockedCopy::acquire(const std::string& map_path) {
         if (::fstat(fd.get(), &mine) != 0) return system_failure("cannot inspect " + path_);
         if (::lstat(path_.c_str(), &there) != 0 || !same_file(mine, there)) continue;
         if (!S_ISREG(mine.st_mode) || mine.st_nlink != 1 || mine.st_uid != ::geteuid())
-            return SourceFailure{exit_config, path_ + " exists and is not a plain file of ours (type, owner or links); "
+            return Failure{exit_config, path_ + " exists and is not a plain file of ours (type, owner or links); "
                                               "remove it if no edit is running"};
         fd_ = std::move(fd);
         acquired_ = true;
@@ -89,10 +89,10 @@ std::optional<SourceFailure> LockedCopy::acquire(const std::string& map_path) {
         if (::ftruncate(fd_.get(), 0) != 0) return system_failure("cannot empty " + path_);
         return std::nullopt;
     }
-    return SourceFailure{exit_system, "cannot lock " + path_ + ": it keeps changing"};
+    return Failure{exit_system, "cannot lock " + path_ + ": it keeps changing"};
 }
 
-std::optional<SourceFailure> LockedCopy::write(const std::string& text) {
+Status LockedCopy::write(const std::string& text) {
     if (::ftruncate(fd_.get(), 0) != 0 || ::lseek(fd_.get(), 0, SEEK_SET) != 0)
         return system_failure("cannot write " + path_);
     std::size_t done = 0;
@@ -105,27 +105,27 @@ std::optional<SourceFailure> LockedCopy::write(const std::string& text) {
     return std::nullopt;
 }
 
-OrFailure<std::string> LockedCopy::read_back() {
+Result<std::string> LockedCopy::read_back() {
     UniqueFd now(::open(path_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!now) {
         int err = errno;
-        return SourceFailure{exit_denied, "the edited copy " + path_ + " cannot be opened: " + std::strerror(err), err};
+        return Failure{exit_denied, "the edited copy " + path_ + " cannot be opened: " + std::strerror(err), err};
     }
     struct stat there {}, mine {};
     if (::fstat(now.get(), &there) != 0 || ::fstat(fd_.get(), &mine) != 0)
         return system_failure("cannot inspect " + path_);
-    if (!S_ISREG(there.st_mode)) return SourceFailure{exit_denied, "the edited copy " + path_ + " is not a regular file"};
+    if (!S_ISREG(there.st_mode)) return Failure{exit_denied, "the edited copy " + path_ + " is not a regular file"};
     if (!same_file(there, mine)) {
         // The editor replaced the file: the lock must move to the new one.
         if (::flock(now.get(), LOCK_EX | LOCK_NB) != 0)
-            return SourceFailure{exit_denied, "lost the lock on " + path_ + " to another edit; nothing saved"};
+            return Failure{exit_denied, "lost the lock on " + path_ + " to another edit; nothing saved"};
         fd_ = std::move(now);
     }
     if (::lseek(fd_.get(), 0, SEEK_SET) != 0) return system_failure("cannot read " + path_);
     return read_whole_file(fd_.get(), path_);
 }
 
-std::optional<SourceFailure> LockedCopy::commit(const std::string& target, uid_t uid, gid_t gid, mode_t mode,
+Status LockedCopy::commit(const std::string& target, uid_t uid, gid_t gid, mode_t mode,
                                                 bool set_owner) {
     struct stat st {};
     if (::fstat(fd_.get(), &st) != 0) return system_failure("cannot inspect " + path_);
@@ -134,7 +134,7 @@ std::optional<SourceFailure> LockedCopy::commit(const std::string& target, uid_t
         return system_failure("cannot set the owner of " + path_);
     if (::fchmod(fd_.get(), mode & 07777) != 0) return system_failure("cannot set the mode of " + path_);
     if (::fsync(fd_.get()) != 0) return system_failure("cannot write " + path_ + " to disk");
-    if (!still_ours()) return SourceFailure{exit_denied, path_ + " was replaced while saving; nothing saved"};
+    if (!still_ours()) return Failure{exit_denied, path_ + " was replaced while saving; nothing saved"};
     if (::rename(path_.c_str(), target.c_str()) != 0) return system_failure("cannot rename " + path_ + " to " + target);
     // Renamed: the copy is the map now and must not be removed.
     acquired_ = false;

@@ -25,19 +25,19 @@ public:
 
     // Opens the copy (O_CREAT|O_NOFOLLOW|O_CLOEXEC, mode 0600), takes the
     // lock without waiting and empties it. Held by someone else: exit_denied.
-    std::optional<SourceFailure> acquire(const std::string& map_path);
+    Status acquire(const std::string& map_path);
 
     // Replaces the content (before the editor runs).
-    std::optional<SourceFailure> write(const std::string& text);
+    Status write(const std::string& text);
 
     // The content after the editor ran. Editors such as vim save by writing
     // a new file and renaming it over the old one, so the file now at the
     // path is opened again and, if it is a new one, locked in turn.
-    OrFailure<std::string> read_back();
+    Result<std::string> read_back();
 
     // Gives the copy the map's owner and mode, syncs it, renames it over
     // `target` and syncs the directory. After success nothing is removed.
-    std::optional<SourceFailure> commit(const std::string& target, uid_t uid, gid_t gid, mode_t mode, bool set_owner);
+    Status commit(const std::string& target, uid_t uid, gid_t gid, mode_t mode, bool set_owner);
 
 private:
     bool still_ours() const;  // the path still names the locked file

@@ -13,8 +13,8 @@ namespace spice_connect::admin {
 
 std::variant<ValidMap, int> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence) {
     auto source = read_map_source(path, follow_symlinks);
-    if (auto* f = std::get_if<SourceFailure>(&source)) return fail(f->exit_code, f->message);
-    ValidMap valid{std::move(std::get<MapSource>(source)), {}};
+    if (!source) return fail(source.failure().code, source.failure().message);
+    ValidMap valid{std::move(source).value(), {}};
     ParseResult parsed = parse_map(valid.source.text, valid.source.path, ParseOptions{build::zoneinfo_dir});
     if (!parsed.ok()) {
         print_findings(from_diagnostics(parsed.errors));

@@ -11,13 +11,12 @@
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 #include "policy/text.hpp"
+#include "policy/trust_rules.hpp"
+#include "audit/trust_findings.hpp"
 
 namespace spice_connect::audit {
 namespace {
 
-constexpr mode_t viewer_mode = 0750;     // root:GROUP: only the launcher's group may run it
-constexpr mode_t launcher_mode = 02755;  // root:GROUP, setgid, never setuid
-constexpr const char* caps_xattr = "security.capability";
 
 struct Auditor {
     const TreeRoot& root;
@@ -38,173 +37,56 @@ struct Auditor {
         return r.findings.back();
     }
 
-    // Findings for a walk that did not reach a file; true when it did.
-    bool reached(const WalkedFile& w, const char* subject, const std::string& what, const std::string& missing_why,
-                 const std::string& missing_fix, Severity missing_sev) {
-        const std::string id = std::string(subject);
-        switch (w.outcome) {
-        case WalkOutcome::found: return true;
-        case WalkOutcome::missing:
-            add(id + "-missing", subject, missing_sev, host(w.path),
-                what + " " + host(w.path) + " does not exist" +
-                    (w.stopped_at != w.path ? " (" + host(w.stopped_at) + " is missing)" : ""),
-                missing_why, missing_fix);
-            return false;
-        case WalkOutcome::symlink:
-            add(id + "-symlink", subject, Severity::error, host(w.stopped_at),
-                (w.stopped_at == w.path ? what + " " + host(w.path) + " is a symbolic link"
-                                        : host(w.stopped_at) + ", on the way to " + what + " " + host(w.path) +
-                                              ", is a symbolic link"),
-                "a symbolic link can be re-pointed, so the launcher refuses a symlinked file and the audit never "
-                "follows one",
-                "name the real file instead of the link (readlink -f " + shell_quote(host(w.path)) + ")");
-            return false;
-        case WalkOutcome::not_dir:
-            add(id + "-missing", subject, Severity::error, host(w.path),
-                host(w.stopped_at) + ", on the way to " + what + " " + host(w.path) + ", is not a directory",
-                missing_why, missing_fix);
-            return false;
-        case WalkOutcome::bad_path:
-            add(id + "-path", subject, Severity::error, w.path,
-                what + " path '" + w.path + "' is not absolute or has '.' or '..' parts",
-                "only a plain absolute path can be walked safely", "write the absolute path without '.' or '..'");
-            return false;
-        case WalkOutcome::error: break;
-        }
-        add(id + "-unreadable", subject, Severity::error, host(w.stopped_at.empty() ? w.path : w.stopped_at),
-            "cannot inspect " + host(w.stopped_at.empty() ? w.path : w.stopped_at) + ": " + std::strerror(w.error),
-            "the audit cannot tell whether " + what + " is safe", "run the audit as root");
-        return false;
-    }
-
-    // One finding per directory on the way that a user other than root may write.
-    void parents(const WalkedFile& w, const char* subject, const std::string& what) {
-        for (const UnsafeDir& d : w.unsafe_parents) {
-            std::string how = d.uid != 0 ? "is owned by uid " + std::to_string(d.uid) + ", not root"
-                                         : "is writable by its group or by others (mode " + mode_text(d.perm) + ")";
-            if (d.uid != 0 && (d.perm & (S_IWGRP | S_IWOTH))) how += " and writable by group or others (mode " + mode_text(d.perm) + ")";
-            add(std::string(subject) + "-parent", subject, Severity::error, host(d.path),
-                "directory " + host(d.path) + ", on the way to " + what + " " + host(w.path) + ", " + how,
-                "whoever can write it can put another file in place of " + host(w.path) +
-                    "; --fix does not touch files below such a directory",
-                "chown root:root " + shell_quote(host(d.path)) + " && chmod go-w " + shell_quote(host(d.path)));
-        }
-    }
-
-    std::string refusal(const WalkedFile& w) const {
-        if (w.unsafe_parents.empty()) return "";
-        return "directory " + host(w.unsafe_parents.front().path) +
-               " is writable by a user other than root; fix the directory first";
-    }
-
-    // The owner, the group, ACL entries with `acl_perms` and capabilities.
-    void owner_group_acl_caps(const WalkedFile& w, const char* subject, const std::string& what,
-                              std::uint16_t acl_perms, const std::string& acl_why, const std::string& caps_why,
-                              Repair& rep) {
-        const std::string p = host(w.path);
-        const std::string s = subject;
-        if (w.st.uid() != 0) {
-            add(s + "-owner", subject, Severity::error, p, what + " " + p + " is owned by uid " + std::to_string(w.st.uid()) + ", not root",
-                "its owner can change or replace the program, and the launcher refuses it",
-                "chown " + owner_spec() + " " + shell_quote(p), true);
-        }
-        if (r.group.found && w.st.gid() != r.group.gid) {
-            add(s + "-group", subject, Severity::error, p,
-                what + " " + p + " belongs to gid " + std::to_string(w.st.gid()) + ", not to the map's group " +
-                    r.settings.group + " (gid " + std::to_string(r.group.gid) + ")",
-                s == "viewer" ? "the launcher refuses a viewer of another group, and that group's members may run it directly"
-                              : "the launcher must run with the map's group: it refuses to start otherwise",
-                "chown " + owner_spec() + " " + shell_quote(p), true);
-        }
-        int err = 0;
-        if (auto raw = read_xattr(w.fd.get(), acl_access_xattr, err)) {
-            auto entries = parse_posix_acl(*raw);
-            std::string grants;
-            if (!entries) grants = "an ACL the audit cannot parse";
-            else
-                for (const AclEntry& e : extra_grants(*entries, acl_perms)) grants += (grants.empty() ? "" : ", ") + e.text();
-            if (!grants.empty()) {
-                add(s + "-acl", subject, Severity::error, p, what + " " + p + " has ACL entries beyond its mode: " + grants,
-                    acl_why, "setfacl -b " + shell_quote(p), true);
-                rep.drop_acl = true;
-            }
-        } else if (err) {
-            add(s + "-unreadable", subject, Severity::error, p, "cannot read the ACL of " + p + ": " + std::strerror(err),
-                "the audit cannot tell who may run it", "run the audit as root");
-        }
-        if (read_xattr(w.fd.get(), caps_xattr, err)) {
-            add(s + "-caps", subject, Severity::error, p, what + " " + p + " has file capabilities", caps_why,
-                "setcap -r " + shell_quote(p), true);
-            rep.drop_caps = true;
-        } else if (err) {
-            add(s + "-unreadable", subject, Severity::error, p,
-                "cannot read the file capabilities of " + p + ": " + std::strerror(err),
-                "the audit cannot tell whether it runs with privileges", "run the audit as root");
-        }
-    }
-
-    void keep_repair(const WalkedFile& w, const char* subject, Repair rep, std::size_t findings_before) {
-        bool fixable = false;
-        for (std::size_t i = findings_before; i < r.findings.size(); ++i) fixable = fixable || r.findings[i].fixable;
-        if (!fixable) return;
-        rep.subject = subject;
-        rep.path = w.path;
-        rep.owner = 0;
-        rep.refused = refusal(w);
-        r.repairs.push_back(std::move(rep));
+    // The trust rules' findings for one file; its repair when one is fixable.
+    TrustReport judge(TrustedFile what, const Observation& seen) {
+        const GroupOfMap group{r.settings.group, r.group.found ? std::optional(r.group.gid) : std::nullopt};
+        TrustReport report = trust_findings(what, root, seen, group);
+        for (AuditFinding& f : report.findings) r.findings.push_back(std::move(f));
+        if (report.repair) r.repairs.push_back(*report.repair);
+        return report;
     }
 
     // ---------------------------------------------------------------- map
-    // Returns the parsed map, or nullopt after a configuration error.
+    // Returns the parsed map, or nullopt after a configuration error. The
+    // map's group decides whether the launcher can read it, so the file is
+    // judged once the map named its group.
     std::optional<Map> check_map(const std::string& path) {
-        WalkedFile w = walk(root, path);
-        const std::size_t before = r.findings.size();
+        const Observation seen = observe(root, path);
         const std::string p = host(path);
-        if (!reached(w, "map", "the map", "the launcher refuses to start without its map",
-                     "spice-connect-admin edit (creates it)", Severity::error)) {
+        auto config_error = [this](std::optional<Map> none = std::nullopt) {
             r.config_error = true;
-            return std::nullopt;
+            return none;
+        };
+        if (seen.walk.outcome != WalkOutcome::found || !seen.walk.st.is_regular()) {
+            judge(TrustedFile::map, seen);
+            return config_error();
         }
-        parents(w, "map", "the map");
-        if (!w.st.is_regular()) {
-            add("map-not-regular", "map", Severity::error, p, p + " is not a regular file",
-                "the launcher refuses it and grants nothing", "replace it by a regular file (spice-connect-admin edit)");
-            r.config_error = true;
-            return std::nullopt;
-        }
-        if (w.st.uid() != 0)
-            add("map-owner", "map", Severity::error, p, "the map " + p + " is owned by uid " + std::to_string(w.st.uid()) + ", not root",
-                "its owner could grant anyone any VM; the launcher refuses it and grants nothing",
-                "chown root " + shell_quote(p), true);
-        if (w.st.perm() & (S_IWGRP | S_IWOTH))
-            add("map-writable", "map", Severity::error, p,
-                "the map " + p + " is writable by its group or by others (mode " + mode_text(w.st.perm()) + ")",
-                "whoever can write it could grant themselves any VM; the launcher refuses it and grants nothing",
-                "chmod go-w " + shell_quote(p), true);
-        Repair rep;
-        rep.clear_bits = S_IWGRP | S_IWOTH;
-        keep_repair(w, "map", rep, before);
-
         // Read through the checked descriptor, never through the path again.
-        UniqueFd fd(::open(proc_fd_path(w.fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+        UniqueFd fd(::open(proc_fd_path(seen.walk.fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
         if (!fd) {
-            add("map-unreadable", "map", Severity::error, p, "cannot read the map " + p + ": " + std::strerror(errno),
+            const int err = errno;
+            judge(TrustedFile::map, seen);
+            add("map-unreadable", "map", Severity::error, p, "cannot read the map " + p + ": " + std::strerror(err),
                 "the audit cannot tell what the map allows", "run the audit as root");
-            r.config_error = true;
-            return std::nullopt;
+            return config_error();
         }
         auto text = read_whole_file(fd.get(), p);
-        if (auto* f = std::get_if<SourceFailure>(&text)) {
-            add("map-unreadable", "map", Severity::error, p, f->message, "the launcher refuses the map and grants nothing",
+        if (!text) {
+            judge(TrustedFile::map, seen);
+            add("map-unreadable", "map", Severity::error, p, text.failure().message, "the launcher refuses the map and grants nothing",
                 "spice-connect-admin edit");
-            r.config_error = true;
-            return std::nullopt;
+            return config_error();
         }
         // The tree's own zones check `set timezone`; without any, no zone is checked.
         std::string zones = host(build::zoneinfo_dir);
         struct stat zst {};
         if (::stat(zones.c_str(), &zst) != 0 || !S_ISDIR(zst.st_mode)) zones.clear();
-        ParseResult parsed = parse_map(std::get<std::string>(text), p, ParseOptions{zones});
+        ParseResult parsed = parse_map(*text, p, ParseOptions{zones});
+        if (parsed.ok()) {
+            r.settings = parsed.map.settings;
+            r.group = look_up_group(root, r.settings.group);
+        }
+        judge(TrustedFile::map, seen);
         if (!parsed.ok()) {
             std::string errors;
             for (const Diagnostic& d : parsed.errors) errors += "\n" + d.format();
@@ -212,17 +94,14 @@ struct Auditor {
                 "the map " + p + " has " + std::to_string(parsed.errors.size()) + " error(s):" + errors,
                 "the launcher refuses a map with errors and grants nothing",
                 "spice-connect-admin edit (or check --map " + shell_quote(p) + ")");
-            r.config_error = true;
-            return std::nullopt;
+            return config_error();
         }
-        r.settings = parsed.map.settings;
         return std::move(parsed.map);
     }
 
     // -------------------------------------------------------------- group
     void check_group() {
         const std::string& g = r.settings.group;
-        r.group = look_up_group(root, g);
         if (!r.group.error.empty()) {
             add("group-unreadable", "group", Severity::error, "", "cannot read the accounts: " + r.group.error,
                 "the audit cannot tell whether group " + g + " exists or who is in it", "run the audit as root");
@@ -253,82 +132,14 @@ struct Auditor {
 
     // ------------------------------------------------------------- viewer
     std::optional<FileStatus> check_viewer(const std::string& path) {
-        WalkedFile w = walk(root, path);
-        const std::size_t before = r.findings.size();
-        if (!reached(w, "viewer", "the viewer", "the launcher cannot open any console",
-                     "apt-get install virt-viewer, or name the installed viewer with `set viewer` (spice-connect-admin edit)",
-                     Severity::error))
-            return std::nullopt;
-        const std::string p = host(path);
-        parents(w, "viewer", "the viewer");
-        if (!w.st.is_regular()) {
-            add("viewer-not-regular", "viewer", Severity::error, p, "the viewer " + p + " is not a regular file",
-                "the launcher refuses it", "name the viewer program with `set viewer` (spice-connect-admin edit)");
-            return std::nullopt;
-        }
-        Repair rep;
-        rep.group = r.group.found ? std::optional(r.group.gid) : std::nullopt;
-        rep.mode = viewer_mode;
-        owner_group_acl_caps(w, "viewer", "the viewer", acl_execute | acl_write,
-                             "users and groups named in the ACL can run the viewer directly, with any URI, although the "
-                             "mode says " + mode_text(viewer_mode),
-                             "the viewer would run with privileges for everyone who can start it; it needs none", rep);
-        const mode_t m = w.st.perm();
-        if (m & (S_ISUID | S_ISGID))
-            add("viewer-setid", "viewer", Severity::error, p,
-                "the viewer " + p + " has the " + std::string(m & S_ISUID ? "setuid" : "setgid") + " bit (mode " + mode_text(m) + ")",
-                "it would run with its file's owner or group for whoever starts it; the launcher refuses it",
-                "chmod " + mode_text(viewer_mode) + " " + shell_quote(p), true);
-        if ((m & 0777) != viewer_mode) {
-            std::string why;
-            if (m & S_IXOTH) why = "every user can run it directly, with any URI: the map is bypassed";
-            else if (m & (S_IWGRP | S_IWOTH)) why = "users other than root can change the program the launcher starts";
-            else why = "the launcher's group must be able to run it, and nobody else";
-            add("viewer-mode", "viewer", Severity::error, p,
-                "the viewer " + p + " has mode " + mode_text(m) + "; expected " + mode_text(viewer_mode), why,
-                "chmod " + mode_text(viewer_mode) + " " + shell_quote(p), true);
-        }
-        keep_repair(w, "viewer", rep, before);
-        return w.st;
+        const Observation seen = observe(root, path);
+        const TrustReport report = judge(TrustedFile::viewer, seen);
+        if (!report.reached || !seen.walk.st.is_regular()) return std::nullopt;
+        return seen.walk.st;
     }
 
     // ----------------------------------------------------------- launcher
-    void check_launcher(const std::string& path) {
-        WalkedFile w = walk(root, path);
-        const std::size_t before = r.findings.size();
-        if (!reached(w, "launcher", "the launcher", "users cannot open their consoles without it",
-                     "install spice-connect", Severity::warning))
-            return;
-        const std::string p = host(path);
-        parents(w, "launcher", "the launcher");
-        if (!w.st.is_regular()) {
-            add("launcher-not-regular", "launcher", Severity::error, p, "the launcher " + p + " is not a regular file",
-                "users cannot open their consoles", "install spice-connect again");
-            return;
-        }
-        Repair rep;
-        rep.group = r.group.found ? std::optional(r.group.gid) : std::nullopt;
-        rep.mode = launcher_mode;
-        owner_group_acl_caps(w, "launcher", "the launcher", acl_write,
-                             "users and groups named in the ACL can change the program that runs with the map's group",
-                             "the launcher refuses to run with capabilities; users could not open consoles", rep);
-        const mode_t m = w.st.perm();
-        if (m & S_ISUID)
-            add("launcher-setuid", "launcher", Severity::error, p,
-                "the launcher " + p + " has the setuid bit (mode " + mode_text(m) + ")",
-                "it must never run as root: it is setgid only, and refuses to run setuid",
-                "chmod " + mode_text(launcher_mode) + " " + shell_quote(p), true);
-        if ((m & ~static_cast<mode_t>(S_ISUID)) != launcher_mode) {
-            std::string why;
-            if (m & (S_IWGRP | S_IWOTH)) why = "users other than root can change a program that runs with the map's group";
-            else if (!(m & S_ISGID)) why = "without the setgid bit the launcher cannot start the viewer: users cannot open consoles";
-            else why = "every user must be able to run it, and only root to change it";
-            add("launcher-mode", "launcher", Severity::error, p,
-                "the launcher " + p + " has mode " + mode_text(m) + "; expected " + mode_text(launcher_mode), why,
-                "chmod " + mode_text(launcher_mode) + " " + shell_quote(p), true);
-        }
-        keep_repair(w, "launcher", rep, before);
-    }
+    void check_launcher(const std::string& path) { judge(TrustedFile::launcher, observe_program(root, path)); }
 
     // ------------------------------------------------------------ clients
     void check_clients(const std::optional<FileStatus>& viewer) {
@@ -383,7 +194,7 @@ RepairOutcome repair_one(const TreeRoot& root, const Repair& rep, const std::fun
         note("removed the ACL");
     }
     if (rep.drop_caps) {
-        if (int err = remove_xattr(fd, caps_xattr)) return failed("cannot remove the file capabilities", err);
+        if (int err = remove_xattr(fd, capability_xattr)) return failed("cannot remove the file capabilities", err);
         note("removed the file capabilities");
     }
     FileStatus st;

@@ -26,7 +26,7 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     // An image or chroot has no live rules to compare.
     if (!root.is_system()) return {};
     auto stamp = read_map_source(build::firewall_stamp_path, false);
-    if (std::get_if<SourceFailure>(&stamp)) {
+    if (!stamp) {
         if (map.settings.require_firewall)
             return {finding("firewall-off", Severity::error, "the per-user client firewall is not loaded (no stamp)",
                             "the map says require-firewall yes, so the launcher refuses every user", apply_fix)};
@@ -35,10 +35,10 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
                         "any user with their own client) can reach every VM port",
                         apply_fix)};
     }
-    const std::string& stamp_text = std::get<MapSource>(stamp).text;
+    const std::string& stamp_text = stamp->text;
     std::vector<AuditFinding> out;
     auto map_source = read_map_source(map_path, false);
-    if (auto* m = std::get_if<MapSource>(&map_source); m && !stamp_matches_map(stamp_text, m->text))
+    if (map_source && !stamp_matches_map(stamp_text, map_source->text))
         out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from another version of the map",
                               "grants added or removed since then are not enforced, and the launcher refuses under "
                               "require-firewall",

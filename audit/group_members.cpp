@@ -37,8 +37,8 @@ std::variant<std::vector<std::string>, std::string> file_lines(const TreeRoot& r
     auto fd = open_in_tree(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
     if (auto* err = std::get_if<int>(&fd)) return root.host_path(path) + ": " + std::strerror(-*err);
     auto text = read_whole_file(std::get<UniqueFd>(fd).get(), root.host_path(path));
-    if (auto* f = std::get_if<SourceFailure>(&text)) return f->message;
-    std::vector<std::string> lines = split(std::get<std::string>(text), '\n');
+    if (!text) return text.failure().message;
+    std::vector<std::string> lines = split(*text, '\n');
     return lines;
 }
 

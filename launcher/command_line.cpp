@@ -26,10 +26,10 @@ const char* const launcher_usage =
     "Exit status: 0 success, 1 denied, 2 usage, 3 configuration or installation\n"
     "error, 4 system error. See spice-connect(1).\n";
 
-OrRefusal<Command> parse_command_line(int argc, const char* const* argv) {
+Result<Command> parse_command_line(int argc, const char* const* argv) {
     Command cmd;
     bool mode_given = false, vm_given = false, options_done = false;
-    auto usage = [](std::string msg) { return Refusal{2, msg + " (see spice-connect --help)"}; };
+    auto usage = [](std::string msg) { return Failure{exit_usage, msg + " (see spice-connect --help)"}; };
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (!options_done && arg == "--") {

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "launcher/refusal.hpp"
+#include "policy/failure.hpp"
 
 namespace spice_connect {
 
@@ -15,7 +15,7 @@ struct Command {
 };
 
 // argv[0] is ignored (it is the caller's choice, like everything else here).
-OrRefusal<Command> parse_command_line(int argc, const char* const* argv);
+Result<Command> parse_command_line(int argc, const char* const* argv);
 
 extern const char* const launcher_usage;
 

@@ -1,16 +1,17 @@
-// Is this launcher installed the way it must be (root:GROUP 2755, no caps)?
+// Is this launcher installed the way it must be (root:GROUP 2755, no
+// capabilities, in directories only root may change)?
 #pragma once
-#include <sys/types.h>
-
-#include <optional>
-#include <string>
+#include "policy/failure.hpp"
 
 namespace spice_connect {
 
-// A problem description for the administrator, or nullopt when sound.
-// Checks the running binary through /proc/self/exe (the inode that runs,
-// not a path) and this process's credentials.
-std::optional<std::string> setgid_installation_problem();
-std::optional<std::string> capability_problem();
+// The running process (not setuid, running with its file's group) and the
+// running file itself: /proc/self/exe, the inode that runs, judged by the
+// trust rules for the launcher with that group. Worded for the person who
+// ran it; every failure is an installation error.
+Status installation_problem();
+
+// No capabilities in this process (root, or file capabilities).
+Status capability_problem();
 
 }  // namespace spice_connect

@@ -18,20 +18,20 @@
 #include <string>
 #include <vector>
 
-#include "policy/accounts.hpp"
-#include "policy/build_config.hpp"
-#include "policy/clock.hpp"
 #include "launcher/command_line.hpp"
-#include "policy/decision.hpp"
 #include "launcher/decision_log.hpp"
 #include "launcher/environment.hpp"
-#include "policy/exit_codes.hpp"
-#include "policy/firewall_stamp.hpp"
 #include "launcher/installation.hpp"
-#include "policy/parser.hpp"
 #include "launcher/privileges.hpp"
 #include "launcher/process_hygiene.hpp"
 #include "launcher/trusted_files.hpp"
+#include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
+#include "policy/clock.hpp"
+#include "policy/decision.hpp"
+#include "policy/exit_codes.hpp"
+#include "policy/firewall_stamp.hpp"
+#include "policy/parser.hpp"
 #include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
@@ -46,7 +46,7 @@ int refuse(int code, const std::string& message) {
     return code;
 }
 
-int refuse(const Refusal& r) { return refuse(r.exit_code, r.message); }
+int refuse(const Failure& f) { return refuse(f.code, f.message); }
 
 std::vector<std::string> copy_environment(char** envp) {
     std::vector<std::string> env;
@@ -97,29 +97,29 @@ std::string summary(const std::vector<Entitlement>& list) {
 
 // The VM to open, or why none: a named VM must be granted and open now;
 // without a name exactly one granted VM must be open now.
-OrRefusal<const Entitlement*> choose_vm(const std::vector<Entitlement>& mine, const std::string& wanted,
+Result<const Entitlement*> choose_vm(const std::vector<Entitlement>& mine, const std::string& wanted,
                                         const Caller& me, const ZonedTime& now, const std::string& zone) {
     const std::string ask = "; ask your administrator if you need access";
     const std::string clock = "it is now " + now.text + (zone.empty() ? "" : " (" + zone + ")");
-    if (mine.empty()) return Refusal{1, "no SPICE console is granted to you (" + me.name + ")" + ask};
+    if (mine.empty()) return Failure{exit_denied, "no SPICE console is granted to you (" + me.name + ")" + ask};
     if (!wanted.empty()) {
         for (const Entitlement& e : mine) {
             if (e.vm->name != wanted) continue;
             if (!e.usable_now)
-                return Refusal{1, "VM '" + wanted + "' is open to you only " + e.when() + "; " + clock + ask};
+                return Failure{exit_denied, "VM '" + wanted + "' is open to you only " + e.when() + "; " + clock + ask};
             return &e;
         }
         // Same answer whether the VM exists or not: the map is not a directory.
-        return Refusal{1, "VM '" + wanted + "' is not granted to you (" + me.name + "); yours: " + summary(mine) + ask};
+        return Failure{exit_denied, "VM '" + wanted + "' is not granted to you (" + me.name + "); yours: " + summary(mine) + ask};
     }
     std::vector<const Entitlement*> open;
     for (const Entitlement& e : mine)
         if (e.usable_now) open.push_back(&e);
-    if (open.empty()) return Refusal{1, "none of your consoles is open now: " + summary(mine) + "; " + clock};
+    if (open.empty()) return Failure{exit_denied, "none of your consoles is open now: " + summary(mine) + "; " + clock};
     if (open.size() > 1) {
         std::string names;
         for (const Entitlement* e : open) names += (names.empty() ? "" : ", ") + e->vm->name;
-        return Refusal{2, "several consoles are open to you now (" + names + "); choose one: spice-connect VM"};
+        return Failure{exit_usage, "several consoles are open to you now (" + names + "); choose one: spice-connect VM"};
     }
     return open.front();
 }
@@ -140,14 +140,15 @@ int run(int argc, char** argv, char** envp) {
     // group, which every other launcher user holds: never group-readable.
     const mode_t viewer_umask = ::umask(077) | 077;
     auto parsed = parse_command_line(argc, argv);
-    if (auto* r = std::get_if<Refusal>(&parsed)) return refuse(*r);
-    const Command cmd = std::get<Command>(parsed);
+    if (!parsed) return refuse(parsed.failure());
+    const Command cmd = *parsed;
     if (cmd.mode == Mode::help) return std::fputs(launcher_usage, stdout), exit_ok;
     if (cmd.mode == Mode::version) return std::printf("spice-connect %s\n", build::version), exit_ok;
 
-    // 2. Our own installation: setgid (not setuid), root-owned, no capabilities.
-    if (auto p = setgid_installation_problem()) return refuse(exit_config, "installation error: " + *p);
-    if (auto p = capability_problem()) return refuse(exit_config, "installation error: " + *p);
+    // 2. Our own installation: setgid (not setuid), root:GROUP 2755 in
+    // directories only root may change, no capabilities.
+    if (auto f = installation_problem()) return refuse(*f);
+    if (auto f = capability_problem()) return refuse(*f);
     const gid_t launcher_gid = ::getegid();
 
     // 3. Identity from the real uid and NSS only; SUDO_UID must agree. The
@@ -161,9 +162,9 @@ int run(int argc, char** argv, char** envp) {
         return refuse(exit_denied, "started through sudo for another user (SUDO_UID differs from your uid); run spice-connect as yourself");
 
     // 4. The map: trusted file, parsed without a single error, our group.
-    auto text = read_trusted_map(build::map_path);
-    if (auto* r = std::get_if<Refusal>(&text)) return refuse(*r);
-    const ParseResult parsed_map = parse_map(std::get<std::string>(text), build::map_path, ParseOptions{build::zoneinfo_dir});
+    auto text = read_trusted_map(build::map_path, launcher_gid);
+    if (!text) return refuse(text.failure());
+    const ParseResult parsed_map = parse_map(*text, build::map_path, ParseOptions{build::zoneinfo_dir});
     if (!parsed_map.ok())
         return refuse(exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) + " error(s), so it grants nothing (first: " +
                                        parsed_map.errors.front().format() + "); ask your administrator to run spice-connect-admin check");
@@ -171,8 +172,8 @@ int run(int argc, char** argv, char** envp) {
     if (map.settings.require_firewall) {
         // The rules loaded must be those of this very map (the stamp names its digest).
         auto stamp = read_trusted_stamp(build::firewall_stamp_path);
-        if (auto* r = std::get_if<Refusal>(&stamp)) return refuse(*r);
-        if (!stamp_matches_map(std::get<std::string>(stamp), std::get<std::string>(text)))
+        if (!stamp) return refuse(stamp.failure());
+        if (!stamp_matches_map(*stamp, *text))
             return refuse(exit_config, "the console firewall enforces another version of the access map; ask your administrator "
                                        "to run spice-connect-admin firewall apply");
     }
@@ -180,6 +181,12 @@ int run(int argc, char** argv, char** envp) {
     if (!map_gid || *map_gid != launcher_gid)
         return refuse(exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +
                                        ") is not the map's group '" + map.settings.group + "'; ask your administrator");
+
+    // The viewer, checked on the descriptor that will be executed. Before
+    // deciding, so that --list reports a broken installation like a start.
+    auto viewer = open_trusted_viewer(map.settings.viewer, launcher_gid);
+    if (!viewer) return refuse(viewer.failure());
+    const UniqueFd& viewer_fd = *viewer;
 
     // 5. Decide, in the map's zone (never the caller's TZ: it was cleared).
     // Of the caller's groups only those the map's %group grants name can
@@ -191,40 +198,36 @@ int run(int argc, char** argv, char** envp) {
     const std::vector<Entitlement> mine = entitlements(map, me, now->local);
     if (cmd.mode == Mode::list) return print_list(mine, me, *now, map, cmd.porcelain), exit_ok;
     auto chosen = choose_vm(mine, cmd.vm, me, *now, map.settings.timezone);
-    if (auto* r = std::get_if<Refusal>(&chosen)) return refuse(*r);
-    const Vm& vm = *std::get<const Entitlement*>(chosen)->vm;
+    if (!chosen) return refuse(chosen.failure());
+    const Entitlement& granted = **chosen;
+    const Vm& vm = *granted.vm;
     const std::vector<std::string> viewer_args = viewer_argv(map.settings, vm);
 
-    // 6. The viewer, checked on the descriptor that will be executed.
-    auto viewer = open_trusted_viewer(map.settings.viewer, launcher_gid);
-    if (auto* r = std::get_if<Refusal>(&viewer)) return refuse(*r);
-    const UniqueFd& viewer_fd = std::get<UniqueFd>(viewer);
-
-    // 7. The viewer's environment, rebuilt from empty.
+    // 6. The viewer's environment, rebuilt from empty.
     const std::vector<std::string> viewer_env = build_viewer_environment(inherited, *account);
     if (cmd.mode == Mode::dry_run) {
         std::printf("granted: VM '%s' to %s, window: %s\nviewer: %s\nargv:", vm.name.c_str(), who.c_str(),
-                    std::get<const Entitlement*>(chosen)->when().c_str(), map.settings.viewer.c_str());
+                    granted.when().c_str(), map.settings.viewer.c_str());
         for (const std::string& a : viewer_args) std::printf(" %s", quote_for_display(a).c_str());
         std::printf("\n");
         return exit_ok;
     }
 
-    // 8. No capabilities; no new privileges unless USB redirection needs its setuid helper.
+    // 7. No capabilities; no new privileges unless USB redirection needs its setuid helper.
     if (auto p = drop_all_capabilities()) return refuse(exit_system, *p);
     if (!vm.usbredir)
         if (auto p = forbid_new_privileges()) return refuse(exit_system, *p);
 
-    // 9. All three group ids become the launcher's group; the uid stays ours.
+    // 8. All three group ids become the launcher's group; the uid stays ours.
     if (auto p = become_group_entirely(launcher_gid)) return refuse(exit_system, *p);
 
-    // 10. Still in the window (a caller can stop and resume us: the firewall
+    // 9. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the
     // checked file with the fixed argv and nothing else open.
     const auto exec_time = time_in_zone(std::time(nullptr), map.settings.timezone);
-    if (!exec_time || !std::get<const Entitlement*>(chosen)->open_at(exec_time->local))
+    if (!exec_time || !granted.open_at(exec_time->local))
         return refuse(exit_denied, "VM '" + vm.name + "' closed for you while starting; it is open to you only " +
-                                       std::get<const Entitlement*>(chosen)->when());
+                                       granted.when());
     std::vector<char*> c_argv, c_env;
     for (const std::string& a : viewer_args) c_argv.push_back(const_cast<char*>(a.c_str()));
     c_argv.push_back(nullptr);

@@ -1,101 +1,119 @@
 #include "launcher/trusted_files.hpp"
 
-#include "policy/text.hpp"
-
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
+
+#include "policy/map_source.hpp"
+#include "policy/text.hpp"
 
 namespace spice_connect {
 namespace {
 
 const char* const ask_admin = "; ask your administrator to fix it (spice-connect-admin check)";
 
-Refusal open_failure(const std::string& what, const std::string& path, int err) {
-    if (err == ELOOP) return {3, what + " " + path + " is a symbolic link, which is not trusted" + ask_admin};
-    if (err == ENOENT) return {3, what + " " + path + " does not exist" + ask_admin};
-    if (err == EACCES) return {3, what + " " + path + " is not readable by the launcher's group" + ask_admin};
-    return {4, "cannot open " + what + " " + path + ": " + std::strerror(err)};
+// The system's root, opened once per call: every walk starts there.
+Result<TreeRoot> system_root() {
+    auto root = TreeRoot::open("");
+    if (auto* message = std::get_if<std::string>(&root)) return Failure{exit_system, *message};
+    return std::move(std::get<TreeRoot>(root));
 }
 
-}  // namespace
+// The first defect refuses; none: the file may be used.
+Status judge(TrustedFile kind, const std::string& what, const std::string& path, const Observation& seen,
+             std::optional<gid_t> group, const std::string& expected) {
+    const std::vector<FileDefect> found = defects(kind, seen, group);
+    if (found.empty()) return std::nullopt;
+    return refusal_for(what, path, seen, found.front(), expected);
+}
 
-namespace {
-
-// A root-owned file nobody else can write, read whole (up to max_bytes).
-// `if_missing`, when given, is the refusal for a file that does not exist.
-OrRefusal<std::string> read_root_owned_file(const std::string& what, const char* path, std::size_t max_bytes,
-                                            const char* expected_modes, const char* if_missing = nullptr) {
-    UniqueFd fd(::open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
-    if (!fd && errno == ENOENT && if_missing) return Refusal{3, if_missing};
-    if (!fd) return open_failure(what, path, errno);
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0) return Refusal{4, "cannot inspect " + what + ": " + std::strerror(errno)};
-    if (!S_ISREG(st.st_mode)) return Refusal{3, what + " " + path + " is not a regular file" + ask_admin};
-    if (st.st_uid != 0)
-        return Refusal{3, what + " " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not root" + ask_admin};
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return Refusal{3, what + " " + path + " is writable by group or others (mode " + mode_text(st.st_mode) +
-                              "); expected " + expected_modes + ask_admin};
-    if (static_cast<std::size_t>(st.st_size) > max_bytes)
-        return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes" + ask_admin};
-    std::string text;
-    text.resize(static_cast<std::size_t>(st.st_size) + 1);
-    std::size_t got = 0;
-    while (true) {
-        if (got == text.size()) {
-            // Grew while we read; read on up to the cap.
-            if (text.size() > max_bytes)
-                return Refusal{3, what + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes" + ask_admin};
-            text.resize(text.size() * 2 + 1);
-        }
-        ssize_t n = ::read(fd.get(), text.data() + got, text.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Refusal{4, "cannot read " + what + ": " + std::strerror(errno)};
-        if (n == 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    text.resize(got);
+// Reads the file behind an O_PATH descriptor through /proc/self/fd: the
+// inode that was judged, never the path again.
+Result<std::string> read_judged(const std::string& what, const std::string& path, const Observation& seen,
+                                std::size_t max_bytes) {
+    UniqueFd fd(::open(proc_fd_path(seen.walk.fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd && errno == EACCES)
+        return Failure{exit_config, what + " " + path + " is not readable by the launcher's group" + ask_admin, EACCES};
+    if (!fd) return Failure{exit_system, "cannot open " + what + " " + path + ": " + std::strerror(errno), errno};
+    auto text = read_whole_file(fd.get(), what + " " + path, max_bytes);
+    if (!text && text.failure().code == exit_config)
+        return Failure{exit_config, what + " " + path + " is larger than " + std::to_string(max_bytes) + " bytes" + ask_admin};
     return text;
 }
 
 }  // namespace
 
-OrRefusal<std::string> read_trusted_map(const char* path) {
-    return read_root_owned_file("the access map", path, max_map_bytes, "0640 root:GROUP or 0644 root:root");
+Failure refusal_for(const std::string& what, const std::string& path, const Observation& seen,
+                    const FileDefect& d, const std::string& expected) {
+    const std::string it = what + " " + path;
+    const mode_t m = seen.walk.st.perm();
+    auto config = [&](const std::string& why) { return Failure{exit_config, why + ask_admin}; };
+    switch (d.defect) {
+    case Defect::missing:
+        return config(it + " does not exist" + (d.where != path ? " (" + d.where + " is missing)" : ""));
+    case Defect::symlink:
+        return config(d.where == path ? it + " is a symbolic link, which is not trusted"
+                                      : d.where + ", on the way to " + it + ", is a symbolic link, which is not trusted");
+    case Defect::not_directory: return config(d.where + ", on the way to " + it + ", is not a directory");
+    case Defect::bad_path: return config(what + " path '" + one_line(path) + "' is not absolute or has '.' or '..' parts");
+    case Defect::uninspectable:
+        if (d.error == EACCES) return config(it + " cannot be reached by the launcher's group (" + d.where + ")");
+        return Failure{exit_system, "cannot inspect " + it + ": " + std::strerror(d.error), d.error};
+    case Defect::not_regular: return config(it + " is not a regular file");
+    case Defect::unsafe_parent:
+        return config("directory " + d.dir.path + ", on the way to " + it + ", can be changed by a user other than root (uid " +
+                      std::to_string(d.dir.uid) + ", mode " + mode_text(d.dir.perm) + ")");
+    case Defect::owner: return config(it + " is owned by uid " + std::to_string(seen.walk.st.uid()) + ", not root");
+    case Defect::group:
+        return config(it + " does not belong to the launcher's group (gid " + std::to_string(seen.walk.st.gid()) +
+                      "); expected " + expected);
+    case Defect::group_is_root: return config(it + " belongs to group root; it must be a dedicated group such as spicegrp");
+    case Defect::acl: return config(it + " has ACL entries that let others change or run it (" + d.acl_grants + ")");
+    case Defect::capabilities: return config(it + " has file capabilities; it must run without privileges");
+    case Defect::writable:
+        return config(it + " is writable by group or others (mode " + mode_text(m) + "); expected " + expected);
+    case Defect::unreadable:
+        return config(it + " is not readable by the launcher's group (mode " + mode_text(m) + ", gid " +
+                      std::to_string(seen.walk.st.gid()) + "); expected " + expected);
+    case Defect::setuid:
+    case Defect::setgid:
+        return config(it + " has a setuid or setgid bit (mode " + mode_text(m) + "); expected " + expected);
+    case Defect::mode: return config(it + " has mode " + mode_text(m) + "; expected " + expected);
+    }
+    return config(it + " is not trusted");
 }
 
-OrRefusal<std::string> read_trusted_stamp(const char* path) {
-    const std::string missing = std::string("the console firewall is not active on this workstation (no ") + path +
-                                "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply";
-    return read_root_owned_file("the firewall stamp", path, 4096, "0644 root:root", missing.c_str());
+Result<std::string> read_trusted_map(const char* path, gid_t group) {
+    const std::string what = "the access map";
+    auto root = system_root();
+    if (!root) return root.failure();
+    const Observation seen = observe(*root, path);
+    if (auto refused = judge(TrustedFile::map, what, path, seen, group, "0640 root:GROUP or 0644 root:root")) return *refused;
+    return read_judged(what, path, seen, max_map_bytes);
 }
 
-OrRefusal<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group) {
-    const std::string what = "the viewer";
-    UniqueFd fd(::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) return open_failure(what, path, errno);
-    struct stat st{};
-    if (::fstat(fd.get(), &st) != 0) return Refusal{4, "cannot inspect " + what + ": " + std::strerror(errno)};
-    // O_PATH|O_NOFOLLOW opens a symlink itself instead of failing.
-    if (S_ISLNK(st.st_mode)) return open_failure(what, path, ELOOP);
-    if (!S_ISREG(st.st_mode)) return Refusal{3, what + " " + path + " is not a regular file" + ask_admin};
-    if (st.st_uid != 0)
-        return Refusal{3, what + " " + path + " is owned by uid " + std::to_string(st.st_uid) + ", not root" + ask_admin};
-    if (st.st_gid != group)
-        return Refusal{3, what + " " + path + " does not belong to the launcher's group (gid " + std::to_string(st.st_gid) +
-                              ", expected " + std::to_string(group) + "); expected root:GROUP 0750" + ask_admin};
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
-        return Refusal{3, what + " " + path + " is writable by group or others (mode " + mode_text(st.st_mode) +
-                              "); expected 0750" + ask_admin};
-    if (st.st_mode & (S_ISUID | S_ISGID))
-        return Refusal{3, what + " " + path + " has a setuid or setgid bit (mode " + mode_text(st.st_mode) +
-                              "); expected 0750" + ask_admin};
-    return fd;
+Result<std::string> read_trusted_stamp(const char* path) {
+    const std::string what = "the firewall stamp";
+    auto root = system_root();
+    if (!root) return root.failure();
+    const Observation seen = observe(*root, path);
+    if (seen.walk.outcome == WalkOutcome::missing)
+        return Failure{exit_config, std::string("the console firewall is not active on this workstation (no ") + path +
+                                        "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply",
+                       ENOENT};
+    // The map's rules; anyone may read the stamp, so no group is asked about.
+    if (auto refused = judge(TrustedFile::map, what, path, seen, std::nullopt, "0644 root:root")) return *refused;
+    return read_judged(what, path, seen, 4096);
+}
+
+Result<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group) {
+    auto root = system_root();
+    if (!root) return root.failure();
+    Observation seen = observe(*root, path);
+    if (auto refused = judge(TrustedFile::viewer, "the viewer", path, seen, group, "root:GROUP 0750")) return *refused;
+    return std::move(seen.walk.fd);
 }
 
 }  // namespace spice_connect

@@ -1,27 +1,34 @@
-// Opening the map and the viewer so that what is checked is what is used:
-// every check is made on the open descriptor, never on the path again.
+// Opening the map, the firewall stamp and the viewer so that what is checked
+// is what is used: each is reached by an O_PATH walk from "/" that follows
+// no symlink, judged by the project's trust rules (policy/trust_rules.hpp)
+// on that descriptor, and read or executed through it, never the path again.
 #pragma once
 #include <sys/types.h>
 
 #include <string>
 
+#include "policy/failure.hpp"
 #include "policy/map.hpp"
-#include "launcher/refusal.hpp"
+#include "policy/trust_rules.hpp"
 #include "policy/unique_fd.hpp"
 
 namespace spice_connect {
 
-// The map: a regular file, not a symlink, owned by root, not writable by
-// group or others, at most max_map_bytes.
-OrRefusal<std::string> read_trusted_map(const char* path);
+// The map, read whole (at most max_map_bytes), when it has no defect for
+// the launcher's group `group`.
+Result<std::string> read_trusted_map(const char* path, gid_t group);
 
-// The firewall stamp: the same rules as the map (root-owned, not writable by
-// others, no symlink), at most 4 KiB.
-OrRefusal<std::string> read_trusted_stamp(const char* path);
+// The firewall stamp: the map's rules without the group's read rule, at
+// most 4 KiB. A missing stamp says the firewall is not active.
+Result<std::string> read_trusted_stamp(const char* path);
 
-// The viewer: a regular file, not a symlink, owned by root, group `group`,
-// not writable by group or others, no setuid/setgid bit. The descriptor is
-// what gets executed (execveat), so the checked file is the one that runs.
-OrRefusal<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group);
+// The viewer, when it has no defect for `group`. The descriptor is what
+// gets executed (execveat), so the checked file is the one that runs.
+Result<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group);
+
+// The refusal for the first defect of a file, worded for the person who ran
+// the launcher: what is wrong and that the administrator can fix it.
+Failure refusal_for(const std::string& what, const std::string& path, const Observation& seen,
+                    const FileDefect& defect, const std::string& expected);
 
 }  // namespace spice_connect

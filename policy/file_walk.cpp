@@ -30,6 +30,12 @@ std::optional<std::vector<std::string>> components(const std::string& path) {
 
 bool writable_by_others(const FileStatus& st) { return st.uid() != 0 || (st.perm() & (S_IWGRP | S_IWOTH)); }
 
+// In a root-owned sticky directory (/tmp) only root may rename or remove an
+// entry that root owns: writable by everyone, yet safe on the way to it.
+bool sticky_keeps(const FileStatus& dir, const FileStatus& entry) {
+    return dir.uid() == 0 && (dir.perm() & S_ISVTX) && entry.uid() == 0;
+}
+
 }  // namespace
 
 std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
@@ -72,11 +78,11 @@ WalkedFile walk(const TreeRoot& root, const std::string& path) {
             w.stopped_at = so_far.empty() ? "/" : so_far;
             return w;
         }
-        if (writable_by_others(dst))
-            w.unsafe_parents.push_back(UnsafeDir{so_far.empty() ? "/" : so_far, dst.uid(), dst.gid(), dst.perm()});
+        const UnsafeDir parent{so_far.empty() ? "/" : so_far, dst.uid(), dst.gid(), dst.perm()};
         so_far += "/" + (*parts)[i];
         UniqueFd next(::openat(dir.get(), (*parts)[i].c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (!next) {
+            if (writable_by_others(dst)) w.unsafe_parents.push_back(parent);
             w.error = errno;
             w.outcome = errno == ENOENT ? WalkOutcome::missing : WalkOutcome::error;
             w.stopped_at = so_far;
@@ -88,6 +94,7 @@ WalkedFile walk(const TreeRoot& root, const std::string& path) {
             w.stopped_at = so_far;
             return w;
         }
+        if (writable_by_others(dst) && !sticky_keeps(dst, st)) w.unsafe_parents.push_back(parent);
         const bool last = i + 1 == parts->size();
         if (st.is_symlink()) {
             // O_PATH|O_NOFOLLOW opened the link itself: never go through it.

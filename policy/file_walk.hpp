@@ -56,6 +56,8 @@ private:
 
 // A directory on the way to a file that someone other than root may write:
 // owned by a user other than root, or writable by its group or by others.
+// A root-owned sticky directory (/tmp) is not, when the entry on the way is
+// root's: nobody else may rename or remove that entry.
 struct UnsafeDir {
     std::string path;  // inside the tree
     uid_t uid = 0;

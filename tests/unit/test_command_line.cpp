@@ -12,7 +12,7 @@ using namespace spice_connect;
 
 namespace {
 
-OrRefusal<Command> run(std::initializer_list<const char*> args) {
+Result<Command> run(std::initializer_list<const char*> args) {
     std::vector<const char*> argv{"spice-connect"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.push_back(nullptr);
@@ -21,14 +21,14 @@ OrRefusal<Command> run(std::initializer_list<const char*> args) {
 
 Command ok(std::initializer_list<const char*> args) {
     auto r = run(args);
-    if (auto* refusal = std::get_if<Refusal>(&r)) FAIL("refused: " << refusal->message);
-    return std::get<Command>(r);
+    if (!r) FAIL("refused: " << r.failure().message);
+    return *r;
 }
 
-Refusal refused(std::initializer_list<const char*> args) {
+Failure refused(std::initializer_list<const char*> args) {
     auto r = run(args);
-    REQUIRE(std::holds_alternative<Refusal>(r));
-    return std::get<Refusal>(r);
+    REQUIRE(!r.ok());
+    return r.failure();
 }
 
 }  // namespace
@@ -42,10 +42,10 @@ TEST_CASE("command line: no arguments connects to the one open VM", "[command_li
 TEST_CASE("command line: argv[0] is ignored", "[command_line]") {
     const char* argv[] = {"--list", nullptr};
     auto r = parse_command_line(1, argv);
-    REQUIRE(std::holds_alternative<Command>(r));
-    CHECK(std::get<Command>(r).mode == Mode::connect);
+    REQUIRE(r.ok());
+    CHECK(r->mode == Mode::connect);
     auto none = parse_command_line(0, argv);
-    REQUIRE(std::holds_alternative<Command>(none));
+    REQUIRE(none.ok());
 }
 
 TEST_CASE("command line: modes", "[command_line]") {
@@ -74,44 +74,44 @@ TEST_CASE("command line: '--' ends the options", "[command_line]") {
     CHECK(d.vm == "analysis");
     CHECK(ok({"--"}).vm.empty());
     // After '--' an option-looking word is a VM name, and not a valid one.
-    CHECK(refused({"--", "--list"}).exit_code == exit_usage);
-    CHECK(refused({"--", "--"}).exit_code == exit_usage);
+    CHECK(refused({"--", "--list"}).code == exit_usage);
+    CHECK(refused({"--", "--"}).code == exit_usage);
 }
 
 TEST_CASE("command line: unknown options are usage errors", "[command_line]") {
     for (const char* arg : {"--lst", "-l", "-", "--list=1", "--help=x", "---list", "--dry_run", "-hv", "--HELP"}) {
         INFO(arg);
-        Refusal r = refused({arg});
-        CHECK(r.exit_code == 2);
-        CHECK(r.exit_code == exit_usage);
+        Failure r = refused({arg});
+        CHECK(r.code == 2);
+        CHECK(r.code == exit_usage);
         CHECK_THAT(r.message, Catch::Contains("spice-connect --help"));
     }
     CHECK_THAT(refused({"--lst"}).message, Catch::Contains("unknown option '--lst'"));
 }
 
 TEST_CASE("command line: two modes, two VMs, a VM with the wrong mode", "[command_line]") {
-    CHECK(refused({"--list", "--dry-run"}).exit_code == exit_usage);
-    CHECK(refused({"--list", "--list"}).exit_code == exit_usage);
-    CHECK(refused({"--help", "--version"}).exit_code == exit_usage);
-    Refusal two = refused({"debianx", "leaptest"});
-    CHECK(two.exit_code == exit_usage);
+    CHECK(refused({"--list", "--dry-run"}).code == exit_usage);
+    CHECK(refused({"--list", "--list"}).code == exit_usage);
+    CHECK(refused({"--help", "--version"}).code == exit_usage);
+    Failure two = refused({"debianx", "leaptest"});
+    CHECK(two.code == exit_usage);
     CHECK_THAT(two.message, Catch::Contains("at most one VM"));
-    CHECK(refused({"--dry-run", "a", "b"}).exit_code == exit_usage);
-    CHECK(refused({"--", "a", "b"}).exit_code == exit_usage);
-    CHECK(refused({"--list", "debianx"}).exit_code == exit_usage);
-    CHECK(refused({"debianx", "--list"}).exit_code == exit_usage);
-    CHECK(refused({"--help", "debianx"}).exit_code == exit_usage);
-    CHECK(refused({"--version", "debianx"}).exit_code == exit_usage);
+    CHECK(refused({"--dry-run", "a", "b"}).code == exit_usage);
+    CHECK(refused({"--", "a", "b"}).code == exit_usage);
+    CHECK(refused({"--list", "debianx"}).code == exit_usage);
+    CHECK(refused({"debianx", "--list"}).code == exit_usage);
+    CHECK(refused({"--help", "debianx"}).code == exit_usage);
+    CHECK(refused({"--version", "debianx"}).code == exit_usage);
 }
 
 TEST_CASE("command line: VM names that smuggle a URI or an option are refused", "[command_line]") {
     for (const char* vm : {"spice://evil?tls-port=1", "--spice-ca-file=/x", "a b", "../x", "", "a/b", "-x", ".hidden",
                            "vm;rm", "a\nb", "a=b", "debianx?tls-port=1", "[::1]", "x:5900"}) {
         INFO("VM argument: '" << vm << "'");
-        Refusal r = refused({vm});
-        CHECK(r.exit_code == exit_usage);
-        CHECK(refused({"--dry-run", vm}).exit_code == exit_usage);
-        CHECK(refused({"--", vm}).exit_code == exit_usage);
+        Failure r = refused({vm});
+        CHECK(r.code == exit_usage);
+        CHECK(refused({"--dry-run", vm}).code == exit_usage);
+        CHECK(refused({"--", vm}).code == exit_usage);
     }
     CHECK_THAT(refused({"spice://evil?tls-port=1"}).message, Catch::Contains("is not a VM name"));
 }
@@ -120,7 +120,7 @@ TEST_CASE("command line: a VM name of 64 characters is the longest", "[command_l
     std::string longest(64, 'v');
     std::string too_long(65, 'v');
     CHECK(ok({longest.c_str()}).vm == longest);
-    CHECK(refused({too_long.c_str()}).exit_code == exit_usage);
+    CHECK(refused({too_long.c_str()}).code == exit_usage);
 }
 
 TEST_CASE("command line: usage text names every mode", "[command_line]") {
@@ -133,9 +133,9 @@ TEST_CASE("command line: usage text names every mode", "[command_line]") {
 // it stays one line and sends no terminal escapes.
 TEST_CASE("command line: refusal messages stay one line without control characters", "[command_line]") {
     for (const char* arg : {"a\nb", "--x\x1b[2J", "vm\rspice-connect: granted", "\t"}) {
-        Refusal r = refused({arg});
+        Failure r = refused({arg});
         INFO("argument: " << arg);
-        CHECK(r.exit_code == exit_usage);
+        CHECK(r.code == exit_usage);
         bool clean = true;
         for (unsigned char c : r.message)
             if (c < 0x20 || c == 0x7f) clean = false;

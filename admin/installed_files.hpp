@@ -1,0 +1,19 @@
+// The installed map, viewer and launcher judged by the trust rules, as
+// `check` and `edit` report them: the audit's findings (one wording for the
+// administrator, audit/trust_findings.hpp) printed as FILE: error: ...
+#pragma once
+#include <string>
+#include <vector>
+
+#include "admin/findings.hpp"
+#include "policy/map.hpp"
+#include "policy/trust_rules.hpp"
+
+namespace spice_connect::admin {
+
+// The findings for the file at `path` on the running system, with the
+// launcher's group named by `settings`. `errors`: an error finding counts
+// as an error (check); otherwise everything is a warning (edit, after saving).
+std::vector<Finding> installed_file_findings(TrustedFile what, const std::string& path, const Settings& settings, bool errors);
+
+}  // namespace spice_connect::admin

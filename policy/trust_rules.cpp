@@ -1,0 +1,119 @@
+#include "policy/trust_rules.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <variant>
+
+namespace spice_connect {
+namespace {
+
+// The walk stopped before the file: one defect says where and why.
+std::optional<FileDefect> unreached(const WalkedFile& w) {
+    switch (w.outcome) {
+    case WalkOutcome::found: return std::nullopt;
+    case WalkOutcome::missing: return FileDefect{Defect::missing, {}, {}, w.error, w.stopped_at};
+    case WalkOutcome::symlink: return FileDefect{Defect::symlink, {}, {}, 0, w.stopped_at};
+    case WalkOutcome::not_dir: return FileDefect{Defect::not_directory, {}, {}, 0, w.stopped_at};
+    case WalkOutcome::bad_path: return FileDefect{Defect::bad_path, {}, {}, 0, w.path};
+    case WalkOutcome::error: break;
+    }
+    return FileDefect{Defect::uninspectable, {}, {}, w.error, w.stopped_at.empty() ? w.path : w.stopped_at};
+}
+
+bool group_can_read(const FileStatus& st, gid_t group) {
+    return (st.gid() == group && (st.perm() & S_IRGRP)) || (st.perm() & S_IROTH);
+}
+
+}  // namespace
+
+Observation observe(const TreeRoot& root, const std::string& path) {
+    Observation o;
+    o.walk = walk(root, path);
+    if (o.walk.outcome == WalkOutcome::found) observe_xattrs(o);
+    return o;
+}
+
+Observation observe_program(const TreeRoot& root, const std::string& path) {
+    Observation o = observe(root, path);
+    if (o.walk.outcome != WalkOutcome::symlink) return o;
+    auto fd = open_in_tree(root, path, O_PATH);
+    if (!std::holds_alternative<UniqueFd>(fd)) return o;
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink(proc_fd_path(std::get<UniqueFd>(fd).get()).c_str(), buf, sizeof buf - 1);
+    if (n <= 0) return o;
+    std::string target(buf, static_cast<std::size_t>(n));
+    const std::string prefix = root.is_system() ? "" : root.host_path("/");
+    if (!prefix.empty()) {
+        if (target.compare(0, prefix.size() + 1, prefix + "/") != 0) return o;
+        target.erase(0, prefix.size());
+    }
+    return observe(root, target);
+}
+
+void observe_xattrs(Observation& o) {
+    int err = 0;
+    if (auto raw = read_xattr(o.walk.fd.get(), acl_access_xattr, err)) {
+        o.has_acl = true;
+        o.acl = parse_posix_acl(*raw);
+    } else if (err) {
+        o.xattr_error = err;
+        o.xattr_failed = acl_access_xattr;
+        return;
+    }
+    o.has_capabilities = read_xattr(o.walk.fd.get(), capability_xattr, err).has_value();
+    if (err) {
+        o.xattr_error = err;
+        o.xattr_failed = capability_xattr;
+    }
+}
+
+std::uint16_t acl_bits_that_matter(TrustedFile what) {
+    return what == TrustedFile::viewer ? acl_execute | acl_write : acl_write;
+}
+
+std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group) {
+    std::vector<FileDefect> out;
+    auto add = [&out](Defect d) -> FileDefect& { return out.emplace_back(FileDefect{d, {}, {}, 0, {}}); };
+    const WalkedFile& w = seen.walk;
+    if (auto d = unreached(w)) {
+        out.push_back(*d);
+        return out;
+    }
+    // Whoever can write a directory on the way decides what the file is.
+    for (const UnsafeDir& d : w.unsafe_parents) add(Defect::unsafe_parent).dir = d;
+    const FileStatus& st = w.st;
+    if (!st.is_regular()) {
+        add(Defect::not_regular);
+        return out;
+    }
+    const mode_t m = st.perm();
+    if (st.uid() != 0) add(Defect::owner);
+    if (what != TrustedFile::map && group && st.gid() != *group) add(Defect::group);
+    if (what == TrustedFile::launcher && st.gid() == 0) add(Defect::group_is_root);
+    if (seen.xattr_error) {
+        FileDefect& d = add(Defect::uninspectable);
+        d.error = seen.xattr_error;
+        d.where = w.path;
+    }
+    if (seen.has_acl) {
+        std::string grants;
+        if (!seen.acl) grants = "an ACL that cannot be parsed";
+        else
+            for (const AclEntry& e : extra_grants(*seen.acl, acl_bits_that_matter(what)))
+                grants += (grants.empty() ? "" : ", ") + e.text();
+        if (!grants.empty()) add(Defect::acl).acl_grants = grants;
+    }
+    if (seen.has_capabilities) add(Defect::capabilities);
+    if (m & (S_IWGRP | S_IWOTH)) add(Defect::writable);
+    if (what == TrustedFile::map && group && !group_can_read(st, *group)) add(Defect::unreadable);
+    if (m & S_ISUID) add(Defect::setuid);
+    if (what != TrustedFile::launcher && (m & S_ISGID)) add(Defect::setgid);
+    if (what == TrustedFile::viewer && (m & 0777) != viewer_mode) add(Defect::mode);
+    if (what == TrustedFile::launcher && (m & ~static_cast<mode_t>(S_ISUID)) != launcher_mode) add(Defect::mode);
+    return out;
+}
+
+}  // namespace spice_connect

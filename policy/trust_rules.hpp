@@ -1,0 +1,86 @@
+// Which files the scheme trusts: the map, the viewer and the launcher. One
+// set of rules for every reader: the launcher refuses on any defect, `check`
+// and the audit report the same defects in an administrator's words. The
+// rules take what was observed on a descriptor (observe()), never a path.
+#pragma once
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/acl_xattr.hpp"
+#include "policy/file_walk.hpp"
+
+namespace spice_connect {
+
+enum class TrustedFile { map, viewer, launcher };
+
+// The modes the rules accept: the viewer and the launcher exactly these,
+// with the map's group; the map any mode that root alone may write and the
+// launcher's group may read (0640 root:GROUP, 0644 root:root).
+inline constexpr mode_t viewer_mode = 0750;
+inline constexpr mode_t launcher_mode = 02755;
+
+// What was seen of one file: the walk that reached it (no symlink followed,
+// every directory on the way), and its extended attributes.
+struct Observation {
+    WalkedFile walk;
+    bool has_acl = false;
+    std::optional<std::vector<AclEntry>> acl;  // parsed; nullopt with has_acl: malformed
+    bool has_capabilities = false;
+    int xattr_error = 0;  // errno of an xattr that could not be read
+    const char* xattr_failed = "";  // which one: acl_access_xattr or capability_xattr
+};
+
+inline constexpr const char* capability_xattr = "security.capability";
+
+// Walks `path` in `root` and reads the file's ACL and capability xattrs.
+Observation observe(const TreeRoot& root, const std::string& path);
+// The xattrs of the file a walk found.
+void observe_xattrs(Observation& o);
+
+// The launcher is the file that runs when a user starts it: exec follows a
+// symlink at its path, so this does too (inside the tree) and observes the
+// file reached, with the directories on its own way. The running launcher
+// sees the same file through /proc/self/exe.
+Observation observe_program(const TreeRoot& root, const std::string& path);
+
+enum class Defect {
+    missing,           // the file, or a directory on its way, does not exist
+    symlink,           // the file, or a directory on its way, is a symbolic link
+    not_directory,     // something on its way is not a directory
+    bad_path,          // not absolute, or has "." or ".." parts
+    uninspectable,     // a walk step or an xattr could not be read (error)
+    not_regular,       // a directory, a FIFO, a device ...
+    unsafe_parent,     // a directory on its way can be changed by a user other than root (dir)
+    owner,             // not owned by root
+    group,             // viewer, launcher: not the launcher's group
+    group_is_root,     // launcher: its group is root's, so setgid would gain nothing safe
+    writable,          // writable by its group or by others
+    unreadable,        // map: the launcher's group cannot read it
+    setuid,            // the set-user-ID bit
+    setgid,            // the set-group-ID bit (the launcher must have it: see mode)
+    mode,              // viewer, launcher: not exactly viewer_mode / launcher_mode
+    acl,               // ACL entries beyond the mode grant `acl_grants`
+    capabilities,      // file capabilities
+};
+
+struct FileDefect {
+    Defect defect;
+    UnsafeDir dir{};            // unsafe_parent: the directory
+    std::string acl_grants;     // acl: the entries, "user:1000:r-x, mask::r-x"
+    int error = 0;              // uninspectable: errno
+    std::string where;          // missing, symlink, not_directory, uninspectable: the path concerned
+};
+
+// Every defect of `what`, in a fixed order. `group` is the launcher's group
+// (the map's `set group`); nullopt when unknown, which skips the group rules
+// (the caller reports the unknown group itself).
+std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group);
+
+// The ACL permission bits that matter for each file: write everywhere, and
+// execute for the viewer (who may run it without the launcher).
+std::uint16_t acl_bits_that_matter(TrustedFile what);
+
+}  // namespace spice_connect

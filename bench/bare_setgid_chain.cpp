@@ -1,7 +1,7 @@
 // A minimal setgid exec chain: installed root:GROUP 2755, it makes the
 // real, effective and saved gids the file's group (as `sudo -g` and the
 // launcher do, so GTK accepts them) and execs the program named in argv[1]
-// with the remaining arguments. It mirrors the essential work of the seed's
+// with the remaining arguments. It mirrors the essential work of a plain setgid
 // recipe with no checks at all: a benchmark baseline, never to be
 // installed outside a throw-away namespace.
 //

@@ -55,7 +55,7 @@ std::vector<std::string> copy_environment(char** envp) {
 }
 
 // SUDO_UID names the user who ran sudo; a launcher started for someone else
-// through sudo is refused (the seed's rule). A malformed value is a mismatch.
+// through sudo is refused: a person runs it as themselves. A malformed value is a mismatch.
 bool sudo_uid_matches(const std::vector<std::string>& env, uid_t uid) {
     const std::string* entry = find_variable(env, "SUDO_UID");
     if (!entry) return true;

@@ -51,19 +51,15 @@ std::optional<std::vector<AclEntry>> parse_posix_acl(std::string_view raw) {
 }
 
 std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::uint16_t perms) {
-    // A named entry gives only what the mask lets through; without a mask
-    // (not well-formed with named entries) its own bits count.
-    std::uint16_t mask = 07;
-    const AclEntry* mask_entry = nullptr;
-    for (const AclEntry& e : entries)
-        if (e.tag == acl_mask) {
-            mask = e.perm;
-            mask_entry = &e;
-        }
+    // A named entry counts with its own bits, even those the mask holds back
+    // today: a later chmod of the group bits would let them through.
     std::vector<AclEntry> out;
-    for (const AclEntry& e : entries)
-        if ((e.tag == acl_user || e.tag == acl_group) && (e.perm & mask & perms)) out.push_back(e);
-    if (!out.empty() && mask_entry) out.push_back(*mask_entry);
+    const AclEntry* mask = nullptr;
+    for (const AclEntry& e : entries) {
+        if ((e.tag == acl_user || e.tag == acl_group) && (e.perm & perms)) out.push_back(e);
+        if (e.tag == acl_mask) mask = &e;
+    }
+    if (!out.empty() && mask) out.push_back(*mask);
     return out;
 }
 

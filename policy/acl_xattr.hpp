@@ -39,11 +39,11 @@ struct AclEntry {
 // multiple of the entry size, unknown tag).
 std::optional<std::vector<AclEntry>> parse_posix_acl(std::string_view raw);
 
-// The named users and groups that the ACL gives any of the `perms` bits (as
-// far as the mask lets them through), followed by the mask when there are
-// any. An ACL of only the three base entries grants nothing the mode does
-// not show, and neither does a named entry the mask or its own bits hold
-// back (u:alice:r on a program lets Alice read what anyone may read).
+// The named users and groups whose entries hold any of the `perms` bits
+// (the mask does not excuse them: a later chmod would let them through),
+// followed by the mask when there are any. An ACL of only the three base
+// entries grants nothing the mode does not show, and the mask alone grants
+// nothing either (u:alice:r on a program lets Alice read what anyone may).
 std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::uint16_t perms);
 
 }  // namespace spice_connect

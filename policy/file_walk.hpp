@@ -20,6 +20,8 @@ namespace spice_connect {
 // The status of an open descriptor (fstat), with the questions the audit asks.
 class FileStatus {
 public:
+    FileStatus() = default;
+    explicit FileStatus(const struct stat& st) : st_(st) {}  // what a test or another call observed
     bool load(int fd) { return ::fstat(fd, &st_) == 0; }
     const struct stat& raw() const { return st_; }
     bool is_regular() const { return S_ISREG(st_.st_mode); }

@@ -1,4 +1,4 @@
-// Golden files for the generated rules: the seed's office with fixed NSS
+// Golden files for the generated rules: the example office with fixed NSS
 // answers, fixed DNS answers and a fixed moment. A change in the generators
 // shows up as a diff of these files; regenerate on purpose with
 //   SPICE_CONNECT_UPDATE_GOLDEN=1 ./firewall_golden_tests
@@ -42,7 +42,7 @@ public:
     }
 };
 
-const char* const seed_map = R"(set group spicegrp
+const char* const example_map = R"(set group spicegrp
 set timezone Europe/Berlin
 set ports 20001-20010
 vm debianx  host=mysrv.example.org tls-port=20002
@@ -58,7 +58,7 @@ allow ghost   spare
 )";
 
 Plan plan_for(const std::string& extra, LocalTime now) {
-    ParseResult r = parse_map(std::string(seed_map) + extra, "seed.map");
+    ParseResult r = parse_map(std::string(example_map) + extra, "example.map");
     REQUIRE(r.ok());
     PlanResult p = make_plan(r.map, now, FakeDirectory{}, FakeResolver{});
     REQUIRE(p.error.empty());
@@ -151,7 +151,7 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
             return user == "1030" ? std::optional<uid_t>(4242) : FakeDirectory::uid_of(user);
         }
     };
-    r = parse_map(seed_map, "m");
+    r = parse_map(example_map, "m");
     REQUIRE(r.ok());
     pr = make_plan(r.map, tuesday_evening, NumericNameDirectory{}, FakeResolver{});
     CHECK(pr.error.find("a user is named '1030' but has uid 4242") != std::string::npos);

@@ -11,7 +11,7 @@
 using namespace spice_connect;
 using spice_connect::test::all_errors;
 using spice_connect::test::parse;
-using spice_connect::test::seed_map;
+using spice_connect::test::example_map;
 
 namespace {
 
@@ -79,8 +79,8 @@ TEST_CASE("grant_applies: an empty caller matches nothing by name", "[decision]"
     CHECK(grant_applies(Who{WhoKind::uid, "", 65534}, nobody));
 }
 
-TEST_CASE("entitlements: each seed user gets exactly their VMs", "[decision]") {
-    Map m = map_of(seed_map);
+TEST_CASE("entitlements: each user of the example office gets exactly their VMs", "[decision]") {
+    Map m = map_of(example_map);
     LocalTime mon_noon = at(mon, 12, 0);
 
     auto myself = entitlements(m, caller("myself", 1000, {"myself"}), mon_noon);
@@ -109,7 +109,7 @@ TEST_CASE("entitlements: each seed user gets exactly their VMs", "[decision]") {
 }
 
 TEST_CASE("entitlements: %boss gets debianx in the evening only", "[decision]") {
-    Map m = map_of(seed_map);
+    Map m = map_of(example_map);
     Caller carl = caller("carl", 1050, {"carl", "boss"});
     auto noon = entitlements(m, carl, at(tue, 12, 0));
     REQUIRE(names(noon) == V{"debianx"});
@@ -121,7 +121,7 @@ TEST_CASE("entitlements: %boss gets debianx in the evening only", "[decision]") 
 }
 
 TEST_CASE("entitlements: default deny", "[decision]") {
-    Map m = map_of(seed_map);
+    Map m = map_of(example_map);
     CHECK(entitlements(m, caller("eve", 1099, {"eve", "users"}), at(mon, 12, 0)).empty());
     CHECK(entitlements(m, caller("root", 0, {"root"}), at(mon, 12, 0)).empty());
     // Named "boss" but not in group boss.

@@ -1,4 +1,4 @@
-// parse_map on valid maps: the seed example, defaults, every VM option, grants.
+// parse_map on valid maps: the example office, defaults, every VM option, grants.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -9,7 +9,7 @@
 using namespace spice_connect;
 using spice_connect::test::all_errors;
 using spice_connect::test::parse;
-using spice_connect::test::seed_map;
+using spice_connect::test::example_map;
 
 namespace {
 
@@ -24,21 +24,21 @@ int days_of(const Grant& g) { return g.when.days; }
 
 }  // namespace
 
-TEST_CASE("parser: the seed map parses without errors", "[parser]") {
-    ParseResult r = parse(seed_map);
+TEST_CASE("parser: the example office map parses without errors", "[parser]") {
+    ParseResult r = parse(example_map);
     INFO(all_errors(r));
     CHECK(r.ok());
     CHECK(r.errors.empty());
 }
 
-TEST_CASE("parser: the seed map parses with the zone check against /usr/share/zoneinfo", "[parser]") {
-    ParseResult r = parse(seed_map, ParseOptions{"/usr/share/zoneinfo"});
+TEST_CASE("parser: the example office map parses with the zone check against /usr/share/zoneinfo", "[parser]") {
+    ParseResult r = parse(example_map, ParseOptions{"/usr/share/zoneinfo"});
     INFO(all_errors(r));
     CHECK(r.ok());
 }
 
-TEST_CASE("parser: seed map settings", "[parser]") {
-    const Settings& s = parse_ok(seed_map).map.settings;
+TEST_CASE("parser: example office map settings", "[parser]") {
+    const Settings& s = parse_ok(example_map).map.settings;
     CHECK(s.viewer == "/usr/bin/remote-viewer");
     CHECK(s.group == "spicegrp");
     CHECK(s.timezone == "Europe/Berlin");
@@ -47,8 +47,8 @@ TEST_CASE("parser: seed map settings", "[parser]") {
     CHECK(s.ports[0].last == 20010);
 }
 
-TEST_CASE("parser: seed map VMs with every option", "[parser]") {
-    ParseResult r = parse_ok(seed_map);
+TEST_CASE("parser: example office map VMs with every option", "[parser]") {
+    ParseResult r = parse_ok(example_map);
     const Map& m = r.map;
     REQUIRE(m.vms.size() == 3);
 
@@ -95,8 +95,8 @@ TEST_CASE("parser: seed map VMs with every option", "[parser]") {
     CHECK(a.where.line == 8);
 }
 
-TEST_CASE("parser: seed map grants", "[parser]") {
-    ParseResult r = parse_ok(seed_map);
+TEST_CASE("parser: example office map grants", "[parser]") {
+    ParseResult r = parse_ok(example_map);
     const auto& g = r.map.grants;
     REQUIRE(g.size() == 5);
 
@@ -134,7 +134,7 @@ TEST_CASE("parser: seed map grants", "[parser]") {
 }
 
 TEST_CASE("parser: find_vm", "[parser]") {
-    ParseResult r = parse_ok(seed_map);
+    ParseResult r = parse_ok(example_map);
     REQUIRE(r.map.find_vm("leaptest") != nullptr);
     CHECK(r.map.find_vm("leaptest")->tls_port == 20004);
     CHECK(r.map.find_vm("LEAPTEST") == nullptr);

@@ -11,7 +11,7 @@ using spice_connect::test::all_errors;
 using spice_connect::test::one_vm;
 using spice_connect::test::only_error;
 using spice_connect::test::parse;
-using spice_connect::test::seed_map;
+using spice_connect::test::example_map;
 
 namespace {
 
@@ -295,7 +295,7 @@ TEST_CASE("parser errors: several errors are all reported, in line order", "[par
 }
 
 TEST_CASE("parser errors: one error anywhere makes the whole map not ok", "[parser][errors]") {
-    std::string map = std::string(seed_map) + "allow eve analysis days=someday\n";
+    std::string map = std::string(example_map) + "allow eve analysis days=someday\n";
     ParseResult r = parse(map);
     CHECK_FALSE(r.ok());
     REQUIRE(r.errors.size() == 1);
@@ -304,7 +304,7 @@ TEST_CASE("parser errors: one error anywhere makes the whole map not ok", "[pars
     CHECK(r.errors[0].format() == "test.map:15:25: error: bad day 'someday'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon");
 }
 
-TEST_CASE("parser errors: the seed map with each line broken in turn is never ok", "[parser][errors]") {
+TEST_CASE("parser errors: the example office map with each line broken in turn is never ok", "[parser][errors]") {
     const char* breakages[] = {
         "set viewer relative/path\n", "set group \"\"\n", "set timezone ../x\n", "set ports 0\n",
         "vm debianx host=x.example tls-port=20001\n", "vm dup host=mysrv.example.org tls-port=20002\n",
@@ -312,7 +312,7 @@ TEST_CASE("parser errors: the seed map with each line broken in turn is never ok
         "allow maggie leaptest days=mon,tue,\n", "allow #x analysis\n", "allow #1030 analysis bogus=1\n",
         "frobnicate\n"};
     for (const char* extra : breakages) {
-        ParseResult r = parse(std::string(seed_map) + extra);
+        ParseResult r = parse(std::string(example_map) + extra);
         INFO("extra line: " << extra << all_errors(r));
         CHECK_FALSE(r.ok());
         CHECK_FALSE(r.errors.empty());

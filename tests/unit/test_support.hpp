@@ -1,4 +1,4 @@
-// Shared helpers for the unit tests: the seed map and diagnostic lookups.
+// Shared helpers for the unit tests: the example office map and diagnostic lookups.
 #pragma once
 #include <catch2/catch.hpp>
 
@@ -9,8 +9,8 @@
 
 namespace spice_connect::test {
 
-// The seed map of issue 2, verbatim.
-inline const char* const seed_map =
+// The example office map of issue 2, verbatim.
+inline const char* const example_map =
     "set viewer /usr/bin/remote-viewer    # absolute path of the program to exec\n"
     "set group spicegrp                   # group owning viewer and launcher\n"
     "set timezone Europe/Berlin           # zone for days=/hours= (default: the system zone)\n"

@@ -12,14 +12,14 @@
 using namespace spice_connect;
 using spice_connect::test::all_errors;
 using spice_connect::test::parse;
-using spice_connect::test::seed_map;
+using spice_connect::test::example_map;
 
 namespace {
 
 using V = std::vector<std::string>;
 
-Map seed() {
-    ParseResult r = parse(seed_map);
+Map example_office() {
+    ParseResult r = parse(example_map);
     INFO(all_errors(r));
     REQUIRE(r.ok());
     return r.map;
@@ -42,21 +42,21 @@ Vm plain(std::string host, HostKind kind, std::uint16_t port) {
 
 }  // namespace
 
-TEST_CASE("viewer_argv: debianx of the seed map", "[viewer]") {
-    CHECK(argv_for(seed(), "debianx") == V{"remote-viewer", "--spice-ca-file=/etc/spice-connect/ca.pem",
+TEST_CASE("viewer_argv: debianx of the example office map", "[viewer]") {
+    CHECK(argv_for(example_office(), "debianx") == V{"remote-viewer", "--spice-ca-file=/etc/spice-connect/ca.pem",
                                            "--spice-host-subject=C=DE,O=Example,CN=mysrv",
                                            "--spice-disable-usbredir", "--spice-secure-channels=all", "--",
                                            "spice://mysrv.example.org?tls-port=20002"});
 }
 
-TEST_CASE("viewer_argv: leaptest of the seed map", "[viewer]") {
-    CHECK(argv_for(seed(), "leaptest") == V{"remote-viewer", "--title=Web test server", "--spice-disable-usbredir",
+TEST_CASE("viewer_argv: leaptest of the example office map", "[viewer]") {
+    CHECK(argv_for(example_office(), "leaptest") == V{"remote-viewer", "--title=Web test server", "--spice-disable-usbredir",
                                             "--spice-secure-channels=all", "--",
                                             "spice://192.168.2.2?tls-port=20004"});
 }
 
-TEST_CASE("viewer_argv: analysis of the seed map", "[viewer]") {
-    CHECK(argv_for(seed(), "analysis") ==
+TEST_CASE("viewer_argv: analysis of the example office map", "[viewer]") {
+    CHECK(argv_for(example_office(), "analysis") ==
           V{"remote-viewer", "--kiosk", "--kiosk-quit=on-disconnect", "--full-screen", "--spice-disable-usbredir",
             "--spice-disable-audio", "--spice-secure-channels=all", "--", "spice://[2001:db8::2]?tls-port=20006"});
 }
@@ -99,7 +99,7 @@ TEST_CASE("viewer_argv: values are glued to their option, even when they look li
 }
 
 TEST_CASE("viewer_argv: '--' always comes right before the URI, which is last", "[viewer]") {
-    Map m = seed();
+    Map m = example_office();
     for (const Vm& vm : m.vms) {
         V argv = viewer_argv(m.settings, vm);
         INFO(vm.name);

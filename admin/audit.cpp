@@ -116,8 +116,8 @@ int audit_command(const Options& options) {
         setup.map_path = std::string(cwd) + "/" + setup.map_path;
     }
     auto opened = TreeRoot::open(options.root);
-    if (auto* e = std::get_if<std::string>(&opened)) return fail(exit_config, *e);
-    const TreeRoot& root = std::get<TreeRoot>(opened);
+    if (!opened) return fail(opened.failure().code, opened.failure().message);
+    const TreeRoot& root = *opened;
 
     const AuditResult before = run_audit(root, setup);
     AuditReport report;

@@ -9,9 +9,9 @@ namespace spice_connect::admin {
 
 std::vector<Finding> installed_file_findings(TrustedFile what, const std::string& path, const Settings& settings, bool errors) {
     auto root = TreeRoot::open("");
-    if (auto* message = std::get_if<std::string>(&root)) return {Finding{Location{path, 0, 0}, errors, *message}};
+    if (!root) return {Finding{Location{path, 0, 0}, errors, root.failure().message}};
     const audit::GroupOfMap group{settings.group, group_id(settings.group)};
-    const TreeRoot& tree = std::get<TreeRoot>(root);
+    const TreeRoot& tree = *root;
     const Observation seen = what == TrustedFile::launcher ? observe_program(tree, path) : observe(tree, path);
     const audit::TrustReport report = audit::trust_findings(what, tree, seen, group);
     std::vector<Finding> out;

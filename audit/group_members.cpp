@@ -33,11 +33,11 @@ std::optional<unsigned long> number(const std::string& s) {
 }
 
 // Lines of a file inside the tree, read like the map (size capped).
-std::variant<std::vector<std::string>, std::string> file_lines(const TreeRoot& root, const std::string& path) {
+Result<std::vector<std::string>> file_lines(const TreeRoot& root, const std::string& path) {
     auto fd = open_in_tree(root, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-    if (auto* err = std::get_if<int>(&fd)) return root.host_path(path) + ": " + std::strerror(-*err);
-    auto text = read_whole_file(std::get<UniqueFd>(fd).get(), root.host_path(path));
-    if (!text) return text.failure().message;
+    if (!fd) return Failure{exit_system, root.host_path(path) + ": " + std::strerror(fd.failure().error), fd.failure().error};
+    auto text = read_whole_file(fd->get(), root.host_path(path));
+    if (!text) return text.failure();
     std::vector<std::string> lines = split(*text, '\n');
     return lines;
 }
@@ -51,12 +51,12 @@ GroupLookup from_files(const TreeRoot& root, const std::string& name) {
     GroupLookup out;
     out.source = root.host_path("/etc/group") + " and " + root.host_path("/etc/passwd");
     auto groups = file_lines(root, "/etc/group");
-    if (auto* e = std::get_if<std::string>(&groups)) {
-        out.error = *e;
+    if (!groups) {
+        out.error = groups.failure().message;
         return out;
     }
     std::map<std::string, GroupMember> by_name;
-    for (const std::string& line : std::get<std::vector<std::string>>(groups)) {
+    for (const std::string& line : *groups) {
         auto f = split(line, ':');  // name:password:gid:members
         if (f.size() < 4 || f[0] != name) continue;
         auto gid = number(f[2]);
@@ -69,11 +69,11 @@ GroupLookup from_files(const TreeRoot& root, const std::string& name) {
     }
     if (!out.found) return out;
     auto users = file_lines(root, "/etc/passwd");
-    if (auto* e = std::get_if<std::string>(&users)) {
-        out.error = *e;
+    if (!users) {
+        out.error = users.failure().message;
         return out;
     }
-    for (const std::string& line : std::get<std::vector<std::string>>(users)) {
+    for (const std::string& line : *users) {
         auto f = split(line, ':');  // name:password:uid:gid:...
         if (f.size() < 4) continue;
         auto uid = number(f[2]);

@@ -37,9 +37,9 @@ std::vector<OtherClient> find_other_clients(const TreeRoot& root, const FileStat
             // Resolved inside the tree: /bin -> usr/bin finds the same files,
             // a symlink in /usr/local/bin finds its target.
             auto fd = open_in_tree(root, path, O_PATH);
-            if (!std::holds_alternative<UniqueFd>(fd)) continue;
+            if (!fd) continue;
             FileStatus st;
-            if (!st.load(std::get<UniqueFd>(fd).get())) continue;
+            if (!st.load(fd->get())) continue;
             bool dup = false;
             for (const FileStatus& s : seen) dup = dup || s.same_file(st);
             if (dup) continue;
@@ -50,7 +50,7 @@ std::vector<OtherClient> find_other_clients(const TreeRoot& root, const FileStat
     for (const char* app : flatpak_apps) {
         const std::string path = std::string("/var/lib/flatpak/app/") + app;
         auto fd = open_in_tree(root, path, O_PATH | O_DIRECTORY);
-        if (std::holds_alternative<UniqueFd>(fd)) out.push_back(OtherClient{path, "flatpak"});
+        if (fd) out.push_back(OtherClient{path, "flatpak"});
     }
     return out;
 }

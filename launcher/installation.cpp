@@ -39,9 +39,9 @@ Status installation_problem() {
     // on its way are judged too.
     const std::string path = running_path();
     auto root = TreeRoot::open("");
-    if (path.empty() || std::holds_alternative<std::string>(root))
+    if (path.empty() || !root)
         return installation_error("cannot find the running launcher's path through /proc/self/exe");
-    const Observation seen = observe(std::get<TreeRoot>(root), path);
+    const Observation seen = observe(*root, path);
     if (seen.walk.outcome == WalkOutcome::found &&
         (seen.walk.st.raw().st_dev != running.st_dev || seen.walk.st.raw().st_ino != running.st_ino))
         return installation_error("the launcher " + path + " was replaced while starting; try again");

@@ -17,8 +17,8 @@ const char* const ask_admin = "; ask your administrator to fix it (spice-connect
 // The system's root, opened once per call: every walk starts there.
 Result<TreeRoot> system_root() {
     auto root = TreeRoot::open("");
-    if (auto* message = std::get_if<std::string>(&root)) return Failure{exit_system, *message};
-    return std::move(std::get<TreeRoot>(root));
+    if (!root) return Failure{exit_system, root.failure().message, root.failure().error};
+    return root;
 }
 
 // The first defect refuses; none: the file may be used.

@@ -40,13 +40,13 @@ bool sticky_keeps(const FileStatus& dir, const FileStatus& entry) {
 
 std::string proc_fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
 
-std::variant<TreeRoot, std::string> TreeRoot::open(const std::string& dir) {
+Result<TreeRoot> TreeRoot::open(const std::string& dir) {
     TreeRoot r;
     const std::string where = dir.empty() ? "/" : dir;
     // The administrator named DIR; it may be reached through symlinks. What
     // lies inside it is never resolved through one.
     r.fd_ = UniqueFd(::open(where.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!r.fd_) return "cannot open " + where + " as the tree to audit: " + std::strerror(errno);
+    if (!r.fd_) return Failure{exit_config, "cannot open " + where + " as the tree to audit: " + std::strerror(errno), errno};
     if (!dir.empty()) {
         r.prefix_ = dir;
         while (r.prefix_.size() > 1 && r.prefix_.back() == '/') r.prefix_.pop_back();
@@ -119,7 +119,8 @@ WalkedFile walk(const TreeRoot& root, const std::string& path) {
     return w;  // not reached: parts is not empty
 }
 
-std::variant<UniqueFd, int> open_in_tree(const TreeRoot& root, const std::string& path, int flags) {
+Result<UniqueFd> open_in_tree(const TreeRoot& root, const std::string& path, int flags) {
+    auto failed = [&path](int err) { return Failure{exit_system, "cannot open " + path + ": " + std::strerror(err), err}; };
     std::string rel = path;
     while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
     if (rel.empty()) rel = ".";
@@ -128,13 +129,13 @@ std::variant<UniqueFd, int> open_in_tree(const TreeRoot& root, const std::string
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     long fd = ::syscall(SYS_openat2, root.fd(), rel.c_str(), &how, sizeof how);
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno != ENOSYS) return -errno;
+    if (errno != ENOSYS) return failed(errno);
     // A kernel before 5.6: no symlink is followed at all.
     WalkedFile w = walk(root, path);
-    if (w.outcome != WalkOutcome::found) return w.outcome == WalkOutcome::missing ? -ENOENT : -ELOOP;
+    if (w.outcome != WalkOutcome::found) return failed(w.outcome == WalkOutcome::missing ? ENOENT : ELOOP);
     if (flags & O_PATH) return std::move(w.fd);
     UniqueFd reopened(::open(proc_fd_path(w.fd.get()).c_str(), flags | O_CLOEXEC));
-    if (!reopened) return -errno;
+    if (!reopened) return failed(errno);
     return reopened;
 }
 

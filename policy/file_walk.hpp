@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "policy/failure.hpp"
 #include "policy/unique_fd.hpp"
 
 namespace spice_connect {
@@ -44,8 +45,8 @@ std::string proc_fd_path(int fd);
 // once. Paths inside it are absolute ("/usr/bin/remote-viewer").
 class TreeRoot {
 public:
-    // dir empty: the running system. Returns an error message on failure.
-    static std::variant<TreeRoot, std::string> open(const std::string& dir);
+    // dir empty: the running system.
+    static Result<TreeRoot> open(const std::string& dir);
     int fd() const { return fd_.get(); }
     bool is_system() const { return prefix_.empty(); }
     // Where the administrator finds `path` from this machine: DIR + path.
@@ -92,7 +93,7 @@ WalkedFile walk(const TreeRoot& root, const std::string& path);
 // Opens `path` for reading with symlinks resolved inside the tree, never
 // outside it (openat2 RESOLVE_IN_ROOT): for the read-only looks at
 // /etc/group, /etc/passwd and other programs. Returns -errno on failure.
-std::variant<UniqueFd, int> open_in_tree(const TreeRoot& root, const std::string& path, int flags);
+Result<UniqueFd> open_in_tree(const TreeRoot& root, const std::string& path, int flags);
 
 // An xattr of the file behind an O_PATH descriptor; nullopt when it has none
 // (or the file system has no xattrs). `error` gets the errno of a failure.

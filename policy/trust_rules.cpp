@@ -40,9 +40,9 @@ Observation observe_program(const TreeRoot& root, const std::string& path) {
     Observation o = observe(root, path);
     if (o.walk.outcome != WalkOutcome::symlink) return o;
     auto fd = open_in_tree(root, path, O_PATH);
-    if (!std::holds_alternative<UniqueFd>(fd)) return o;
+    if (!fd) return o;
     char buf[PATH_MAX];
-    const ssize_t n = ::readlink(proc_fd_path(std::get<UniqueFd>(fd).get()).c_str(), buf, sizeof buf - 1);
+    const ssize_t n = ::readlink(proc_fd_path(fd->get()).c_str(), buf, sizeof buf - 1);
     if (n <= 0) return o;
     std::string target(buf, static_cast<std::size_t>(n));
     const std::string prefix = root.is_system() ? "" : root.host_path("/");

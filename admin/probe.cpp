@@ -91,14 +91,9 @@ std::string map_verdict(const Map& map, const Account& user, const Vm& vm, const
 // gids the launcher's group. Dropping the uid last also drops every
 // capability of root. Returns what failed, or empty.
 std::string become(const Account& user, gid_t launcher_gid) {
-    std::vector<gid_t> gids(64);
-    int n = static_cast<int>(gids.size());
-    while (::getgrouplist(user.caller.name.c_str(), user.gid, gids.data(), &n) < 0) {
-        if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
-        if (n > 65536) return "too many groups";
-        gids.resize(static_cast<std::size_t>(n));
-    }
-    if (::setgroups(static_cast<std::size_t>(n), gids.data()) != 0) return std::string("setgroups: ") + std::strerror(errno);
+    const Result<std::vector<gid_t>> gids = group_ids(user.caller.name, user.gid);
+    if (!gids) return gids.failure().message;
+    if (::setgroups(gids->size(), gids->data()) != 0) return std::string("setgroups: ") + std::strerror(errno);
     if (::setresgid(launcher_gid, launcher_gid, launcher_gid) != 0) return std::string("setresgid: ") + std::strerror(errno);
     const uid_t uid = user.caller.uid;
     if (::setresuid(uid, uid, uid) != 0) return std::string("setresuid: ") + std::strerror(errno);

@@ -57,6 +57,7 @@ struct ChildRun {
 // stops reading must not kill us. A Failure (exit_system) names the call
 // that failed, "pipe: ...", "fork: ...", "poll: ...", "read: ...",
 // "waitpid: ...", and carries its errno; a child already started is killed.
+// A Program without path or argv is "exec: no program given".
 Result<ChildRun> run_child(const ChildSpec& spec);
 
 // A system program (iptables-restore, iptables-save ...) with text on its

@@ -1,14 +1,10 @@
 #include "admin/editor.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "policy/subprocess.hpp"
 
 namespace spice_connect::admin {
 
@@ -32,80 +28,33 @@ std::vector<std::string> editor_command() {
     return {"vi"};
 }
 
-namespace {
-
-// SIGINT/SIGQUIT ignored for the lifetime of the object, then restored.
-class IgnoreInterrupts {
-public:
-    IgnoreInterrupts() {
-        struct sigaction ign {};
-        ign.sa_handler = SIG_IGN;
-        sigemptyset(&ign.sa_mask);
-        ::sigaction(SIGINT, &ign, &old_int_);
-        ::sigaction(SIGQUIT, &ign, &old_quit_);
-    }
-    ~IgnoreInterrupts() {
-        ::sigaction(SIGINT, &old_int_, nullptr);
-        ::sigaction(SIGQUIT, &old_quit_, nullptr);
-    }
-    IgnoreInterrupts(const IgnoreInterrupts&) = delete;
-    IgnoreInterrupts& operator=(const IgnoreInterrupts&) = delete;
-
-private:
-    struct sigaction old_int_ {}, old_quit_ {};
-};
-
-}  // namespace
-
 EditorRun run_editor(const std::vector<std::string>& command, const std::string& file) {
-    std::vector<char*> argv;
-    for (const std::string& w : command) argv.push_back(const_cast<char*>(w.c_str()));
-    argv.push_back(const_cast<char*>(file.c_str()));
-    argv.push_back(nullptr);
-
-    // The child reports a failed exec through a close-on-exec pipe: the
-    // parent reads either the errno or end-of-file (exec succeeded).
-    int report[2];
-    if (::pipe2(report, O_CLOEXEC) != 0)
-        return {EditorOutcome::not_started, std::string("cannot create a pipe: ") + std::strerror(errno)};
-    IgnoreInterrupts ignore;
+    Program editor{command.front(), command, std::nullopt, std::nullopt, false};
+    editor.argv.push_back(file);
+    ChildSpec spec;
+    spec.run = std::move(editor);
+    spec.ignore_interrupts = true;
     std::fflush(nullptr);
-    pid_t pid = ::fork();
-    if (pid < 0) {
-        int err = errno;
-        ::close(report[0]);
-        ::close(report[1]);
-        return {EditorOutcome::not_started, std::string("cannot start the editor: ") + std::strerror(err)};
+    Result<ChildRun> run = run_child(spec);
+    if (!run) {
+        const Failure& f = run.failure();
+        const std::string why = std::strerror(f.error);
+        if (f.message.starts_with("pipe")) return {EditorOutcome::not_started, "cannot create a pipe: " + why};
+        if (f.message.starts_with("fork")) return {EditorOutcome::not_started, "cannot start the editor: " + why};
+        return {EditorOutcome::failed, "cannot wait for the editor: " + why};
     }
-    if (pid == 0) {
-        ::signal(SIGINT, SIG_DFL);
-        ::signal(SIGQUIT, SIG_DFL);
-        ::close(report[0]);
-        ::execvp(argv[0], argv.data());
-        int err = errno;
-        ssize_t ignored = ::write(report[1], &err, sizeof err);
-        (void)ignored;
-        ::_exit(127);
+    switch (run->ending) {
+    case Ending::not_started:
+        return {EditorOutcome::not_started, "cannot run the editor '" + command.front() + "': " + std::strerror(run->code) +
+                                                " (set SUDO_EDITOR, VISUAL or EDITOR)"};
+    case Ending::exited:
+        if (run->code == 0) return {EditorOutcome::finished, ""};
+        return {EditorOutcome::failed, "the editor exited with status " + std::to_string(run->code)};
+    case Ending::killed:
+    case Ending::timed_out:
+    case Ending::too_much: break;
     }
-    ::close(report[1]);
-    int exec_error = 0;
-    ssize_t n;
-    while ((n = ::read(report[0], &exec_error, sizeof exec_error)) < 0 && errno == EINTR) {
-    }
-    ::close(report[0]);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return {EditorOutcome::failed, std::string("cannot wait for the editor: ") + std::strerror(errno)};
-    }
-    if (n == static_cast<ssize_t>(sizeof exec_error))
-        return {EditorOutcome::not_started,
-                "cannot run the editor '" + command.front() + "': " + std::strerror(exec_error) +
-                    " (set SUDO_EDITOR, VISUAL or EDITOR)"};
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {EditorOutcome::finished, ""};
-    if (WIFSIGNALED(status))
-        return {EditorOutcome::failed, "the editor was killed by signal " + std::to_string(WTERMSIG(status))};
-    return {EditorOutcome::failed, "the editor exited with status " + std::to_string(WEXITSTATUS(status))};
+    return {EditorOutcome::failed, "the editor was killed by signal " + std::to_string(run->code)};
 }
 
 }  // namespace spice_connect::admin

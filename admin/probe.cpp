@@ -7,12 +7,8 @@
 // about access; it also prints what the map says for U and the VM now, and
 // when the connection is refused, whether the client firewall is loaded and
 // whether its rules let U through.
-#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,7 +35,7 @@
 #include "probe/spice_probe.hpp"
 #include "policy/syntax.hpp"
 #include "firewall/system_directory.hpp"
-#include "policy/unique_fd.hpp"
+#include "policy/subprocess.hpp"
 #include "policy/viewer_command.hpp"
 
 namespace spice_connect::admin {
@@ -91,14 +87,9 @@ std::string map_verdict(const Map& map, const Account& user, const Vm& vm, const
 // gids the launcher's group. Dropping the uid last also drops every
 // capability of root. Returns what failed, or empty.
 std::string become(const Account& user, gid_t launcher_gid) {
-    std::vector<gid_t> gids(64);
-    int n = static_cast<int>(gids.size());
-    while (::getgrouplist(user.caller.name.c_str(), user.gid, gids.data(), &n) < 0) {
-        if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
-        if (n > 65536) return "too many groups";
-        gids.resize(static_cast<std::size_t>(n));
-    }
-    if (::setgroups(static_cast<std::size_t>(n), gids.data()) != 0) return std::string("setgroups: ") + std::strerror(errno);
+    const Result<std::vector<gid_t>> gids = group_ids(user.caller.name, user.gid);
+    if (!gids) return gids.failure().message;
+    if (::setgroups(gids->size(), gids->data()) != 0) return std::string("setgroups: ") + std::strerror(errno);
     if (::setresgid(launcher_gid, launcher_gid, launcher_gid) != 0) return std::string("setresgid: ") + std::strerror(errno);
     const uid_t uid = user.caller.uid;
     if (::setresuid(uid, uid, uid) != 0) return std::string("setresuid: ") + std::strerror(errno);
@@ -112,13 +103,11 @@ std::string become(const Account& user, gid_t launcher_gid) {
     return {};
 }
 
-// The child: become U, probe, write "WORD DETAIL\n" to `out`, exit.
-[[noreturn]] void probe_child(int out, const Account& user, gid_t launcher_gid, const ProbeTarget& target) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    std::string line;
+// The child: become U, probe, answer "WORD DETAIL\n".
+int probe_child(std::string& answer, const Account& user, gid_t launcher_gid, const ProbeTarget& target) {
     std::string problem = become(user, launcher_gid);
     if (!problem.empty()) {
-        line = "setup " + problem + "\n";
+        answer = "setup " + problem + "\n";
     } else {
         // A small environment of U's own, like the launcher's: nothing of root's.
         ::clearenv();
@@ -128,64 +117,19 @@ std::string become(const Account& user, gid_t launcher_gid) {
         ::setenv("PATH", "/usr/bin:/bin", 1);
         if (::chdir("/") != 0) { /* the probe opens no relative path */ }
         ProbeResult r = run_spice_probe(target);
-        line = std::string(verdict_word(r.verdict)) + " " + r.detail + "\n";
-    }
-    const char* p = line.data();
-    std::size_t left = line.size();
-    while (left > 0) {
-        ssize_t w = ::write(out, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        p += w;
-        left -= static_cast<std::size_t>(w);
+        answer = std::string(verdict_word(r.verdict)) + " " + r.detail + "\n";
     }
     std::fflush(nullptr);
-    ::_exit(0);
+    return 0;
 }
 
-struct ChildAnswer {
-    bool ok = false;
-    std::string line;   // "WORD DETAIL"
-    std::string error;  // why there is no answer
-};
-
-// Reads the child's one line until `deadline`; kills and reaps it.
-ChildAnswer wait_for_child(pid_t pid, int in, std::chrono::steady_clock::time_point deadline) {
-    ChildAnswer answer;
-    std::string text;
-    char buf[4096];
-    while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-        if (left <= 0) {
-            answer.error = "the probing process did not answer in time";
-            break;
-        }
-        pollfd p{in, POLLIN, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(left));
-        if (rc < 0 && errno == EINTR) continue;
-        if (rc < 0) {
-            answer.error = std::string("poll: ") + std::strerror(errno);
-            break;
-        }
-        if (rc == 0) continue;
-        ssize_t n = ::read(in, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > 65536) break;
-    }
-    ::kill(pid, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (auto nl = text.find('\n'); nl != std::string::npos) {
-        answer.ok = true;
-        answer.line = text.substr(0, nl);
-    } else if (answer.error.empty()) {
-        answer.error = WIFSIGNALED(status) ? "the probing process died (signal " + std::to_string(WTERMSIG(status)) + ")"
-                                           : "the probing process ended without an answer";
-    }
-    return answer;
+// The child's one line "WORD DETAIL", or why there is none.
+Result<std::string> answer_line(const ChildRun& run) {
+    if (auto nl = run.output.find('\n'); nl != std::string::npos) return run.output.substr(0, nl);
+    if (run.ending == Ending::timed_out) return Failure{exit_system, "the probing process did not answer in time"};
+    if (run.ending == Ending::killed || run.ending == Ending::too_much)
+        return Failure{exit_system, "the probing process died (signal " + std::to_string(run.code) + ")"};
+    return Failure{exit_system, "the probing process ended without an answer"};
 }
 
 // Which client rules are loaded, and whether they, as this map generates
@@ -258,21 +202,17 @@ int probe_command(const Options& o) {
     std::fflush(stdout);
 
     ProbeTarget target{vm->host, vm->tls_port, vm->ca_file, vm->subject, timeout_s * 1000};
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0) return fail(exit_system, std::string("pipe: ") + std::strerror(errno));
-    UniqueFd read_end(fds[0]), write_end(fds[1]);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s + 5);
-    pid_t pid = ::fork();
-    if (pid < 0) return fail(exit_system, std::string("fork: ") + std::strerror(errno));
-    if (pid == 0) {
-        read_end.reset();
-        probe_child(write_end.get(), *user, *launcher_gid, target);
-    }
-    write_end.reset();
-    ChildAnswer answer = wait_for_child(pid, read_end.get(), deadline);
-    if (!answer.ok) return fail(exit_system, answer.error);
-    const std::string word = answer.line.substr(0, answer.line.find(' '));
-    const std::string detail = answer.line.find(' ') == std::string::npos ? "" : answer.line.substr(answer.line.find(' ') + 1);
+    ChildSpec spec;
+    spec.run = [&](std::string& answer) { return probe_child(answer, *user, *launcher_gid, target); };
+    spec.deadline = std::chrono::seconds(timeout_s + 5);
+    spec.output_limit = 65536;
+    spec.die_with_parent = true;
+    const Result<ChildRun> run = run_child(spec);
+    if (!run) return fail(exit_system, run.failure().message);
+    const Result<std::string> line = answer_line(*run);
+    if (!line) return fail(exit_system, line.failure().message);
+    const std::string word = line->substr(0, line->find(' '));
+    const std::string detail = line->find(' ') == std::string::npos ? "" : line->substr(line->find(' ') + 1);
     if (word == "setup") return fail(exit_system, "cannot take the identity of " + user->caller.name + ": " + detail);
     ProbeVerdict verdict;
     if (!verdict_from_word(word, verdict)) return fail(exit_system, "the probing process gave an unreadable answer");

@@ -4,17 +4,12 @@
 #include "libvirt/libvirt_domains.hpp"
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/prctl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +18,7 @@
 
 #include "policy/text.hpp"
 #include "policy/exit_codes.hpp"
+#include "policy/subprocess.hpp"
 #include "libvirt/libvirt_wire.hpp"
 
 namespace spice_connect::libvirt {
@@ -152,111 +148,58 @@ LibvirtResult read_here(const std::string& uri, bool interactive) {
     return out;
 }
 
-bool write_all(int fd, std::string_view data) {
-    while (!data.empty()) {
-        const ssize_t n = write(fd, data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-}
-
 // The child: libvirt's threads, event loop and leftovers stay in it; it
 // leaves with _exit, running no destructors under libvirt's threads. It
-// dies with its parent, and never outlives its deadline by much.
-[[noreturn]] void child_reads(int fd, pid_t parent, const std::string& uri, bool interactive, int deadline_seconds) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(1);
+// dies with its parent (run_child), and never outlives its deadline by much.
+int child_reads(std::string& answer, const std::string& uri, bool interactive, int deadline_seconds) {
     if (deadline_seconds > 0) alarm(static_cast<unsigned>(deadline_seconds) + 5);
     // Without a terminal our one line is the message: libxml2 and libvirt
     // print their own warnings to stderr, and those would be a second one.
     if (!interactive) {
         const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        if (null < 0 || dup2(null, STDERR_FILENO) < 0) _exit(1);
+        if (null < 0 || dup2(null, STDERR_FILENO) < 0) return 1;
         close(null);
     }
-    int status = 0;
-    try {
-        status = write_all(fd, encode_libvirt_result(read_here(uri, interactive))) ? 0 : 1;
-    } catch (...) {
-        status = 1;
-    }
-    _exit(status);
+    answer = encode_libvirt_result(read_here(uri, interactive));
+    return 0;
 }
 
 // A whole answer is far smaller: 64 displays of 1,000,000 domains at most.
 constexpr std::size_t max_answer_bytes = 64u << 20;
 
-enum class Reading { closed, deadline, too_large, failed };
-
-// Reads the child's answer until it closes the pipe (deadline_ms <= 0: no
-// deadline).
-Reading read_until_closed(int fd, std::string& out, long deadline_ms) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
-    char buffer[65536];
-    for (;;) {
-        int wait_ms = -1;
-        if (deadline_ms > 0) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-            if (left.count() <= 0) return Reading::deadline;
-            wait_ms = static_cast<int>(left.count());
-        }
-        pollfd p{fd, POLLIN, 0};
-        const int ready = poll(&p, 1, wait_ms);
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready == 0) return Reading::deadline;
-        if (ready < 0) return Reading::failed;
-        const ssize_t n = read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return Reading::failed;
-        if (n == 0) return Reading::closed;
-        if (out.size() + static_cast<std::size_t>(n) > max_answer_bytes) return Reading::too_large;
-        out.append(buffer, static_cast<std::size_t>(n));
-    }
-}
-
 }  // namespace
 
 std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
                                                                               int deadline_seconds) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-        return LibvirtFailure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(errno)};
     std::fflush(nullptr);  // nothing buffered twice
-    const pid_t parent = getpid();
-    const pid_t child = fork();
-    if (child < 0) {
-        const int err = errno;
-        close(fds[0]);
-        close(fds[1]);
-        return LibvirtFailure{exit_system, std::string("cannot start the libvirt reader: ") + std::strerror(err)};
+    ChildSpec spec;
+    spec.run = [&](std::string& answer) { return child_reads(answer, uri, interactive, deadline_seconds); };
+    spec.deadline = std::chrono::seconds(deadline_seconds);
+    spec.output_limit = max_answer_bytes;
+    spec.die_with_parent = true;
+    Result<ChildRun> run = run_child(spec);
+    if (!run) {
+        const Failure& f = run.failure();
+        if (f.message.starts_with("pipe"))
+            return LibvirtFailure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(f.error)};
+        if (f.message.starts_with("fork"))
+            return LibvirtFailure{exit_system, std::string("cannot start the libvirt reader: ") + std::strerror(f.error)};
+        return LibvirtFailure{exit_system, "cannot read the answer of the libvirt reader for " + uri};
     }
-    if (child == 0) {
-        close(fds[0]);
-        child_reads(fds[1], parent, uri, interactive, deadline_seconds);
-    }
-    close(fds[1]);
-    std::string answer;
-    const Reading reading = read_until_closed(fds[0], answer, deadline_seconds * 1000L);
-    close(fds[0]);
-    // Only a child that closed its end is waited for as it is.
-    if (reading != Reading::closed) kill(child, SIGKILL);
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    switch (reading) {
-    case Reading::deadline:
+    switch (run->ending) {
+    case Ending::timed_out:
         return LibvirtFailure{exit_system, "libvirt at " + uri + " did not answer within " + std::to_string(deadline_seconds) +
                                                " s; check that the server and its libvirt are up"};
-    case Reading::too_large:
+    case Ending::too_much:
         return LibvirtFailure{exit_system, "libvirt at " + uri + " answered with more than 64 MiB of domains; not read"};
-    case Reading::failed:
-        return LibvirtFailure{exit_system, "cannot read the answer of the libvirt reader for " + uri};
-    case Reading::closed: break;
+    case Ending::exited:
+    case Ending::killed:
+    case Ending::not_started: break;
     }
+    const std::string& answer = run->output;
     auto decoded = decode_libvirt_result(answer);
     if (!decoded) {
-        const std::string how = WIFSIGNALED(status) ? "was killed by signal " + std::to_string(WTERMSIG(status))
+        const std::string how = run->ending == Ending::killed ? "was killed by signal " + std::to_string(run->code)
                                 : answer.empty()    ? "ended without an answer"
                                                     : "gave an answer that cannot be read";
         return LibvirtFailure{exit_system, "the libvirt reader for " + uri + " " + how};

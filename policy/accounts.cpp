@@ -23,16 +23,10 @@ Account from_passwd(const passwd& pw) {
 // Primary and supplementary groups, from every NSS source, by name.
 // False when the account has absurdly many groups.
 bool add_every_group(Account& a) {
-    std::vector<gid_t> gids(64);
-    int n = static_cast<int>(gids.size());
-    while (::getgrouplist(a.caller.name.c_str(), a.gid, gids.data(), &n) < 0) {
-        if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
-        if (n > 65536) return false;
-        gids.resize(static_cast<std::size_t>(n));
-    }
-    gids.resize(static_cast<std::size_t>(n));
+    const Result<std::vector<gid_t>> gids = group_ids(a.caller.name, a.gid);
+    if (!gids) return false;
     std::vector<char> buf(16384);
-    for (gid_t g : gids) {
+    for (gid_t g : *gids) {
         group gr{};
         group* res = nullptr;
         int rc;
@@ -116,6 +110,19 @@ std::optional<GroupEntry> group_by_name(const std::string& name) {
     GroupEntry entry{g->gr_gid, {}};
     for (char* const* m = g->gr_mem; m && *m; ++m) entry.members.emplace_back(*m);
     return entry;
+}
+
+Result<std::vector<gid_t>> group_ids(const std::string& name, gid_t gid) {
+    std::vector<gid_t> gids(64);
+    int n = static_cast<int>(gids.size());
+    while (::getgrouplist(name.c_str(), gid, gids.data(), &n) < 0) {
+        // n now says how many; grown anyway if it does not, so that this ends.
+        if (n <= static_cast<int>(gids.size())) n = static_cast<int>(gids.size()) * 2;
+        if (n > 65536) return Failure{exit_config, "too many groups"};
+        gids.resize(static_cast<std::size_t>(n));
+    }
+    gids.resize(static_cast<std::size_t>(n));
+    return gids;
 }
 
 std::optional<gid_t> group_id(const std::string& name) {

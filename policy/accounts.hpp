@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policy/decision.hpp"
+#include "policy/failure.hpp"
 
 namespace spice_connect {
 
@@ -35,6 +36,11 @@ std::optional<Account> passwd_by_uid(uid_t uid);
 // or its member list names the account (supplementary). A group NSS does
 // not know has no members. Names come back in the order given.
 std::vector<std::string> groups_among(const Account& account, const std::vector<std::string>& group_names);
+
+// Every group id of the user `name` whose primary group is `gid`, as NSS
+// reports them (getgrouplist, its list grown until everything fits).
+// Failure "too many groups" beyond 65536.
+Result<std::vector<gid_t>> group_ids(const std::string& name, gid_t gid);
 
 std::optional<gid_t> group_id(const std::string& name);
 bool user_exists(const std::string& name);

@@ -48,7 +48,7 @@ const Valued valued[] = {
 
 }  // namespace
 
-std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned allowed) {
+Result<Options> parse_options(int argc, char** argv, unsigned allowed) {
     Options o;
     o.map = build::map_path;
     const std::string command = argv[0];
@@ -61,7 +61,7 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
         }
         if (arg.empty() || arg.front() != '-') {
             if (!(allowed & opt_positional))
-                return UsageError{"unexpected argument '" + printable(arg) + "' for " + command};
+                return Failure{exit_usage, "unexpected argument '" + printable(arg) + "' for " + command};
             o.positional.emplace_back(arg);
             continue;
         }
@@ -75,21 +75,21 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
         if (arg == "--clients" && (allowed & opt_clients)) {
             // Every following word up to the next option is an address.
             while (i + 1 < argc && argv[i + 1][0] != '-') o.clients.emplace_back(argv[++i]);
-            if (o.clients.empty()) return UsageError{"--clients needs at least one address"};
+            if (o.clients.empty()) return Failure{exit_usage, "--clients needs at least one address"};
             continue;
         }
         if (arg.rfind("--domain=", 0) == 0 && (allowed & opt_domains)) {
-            if (arg.size() == 9) return UsageError{"--domain= needs a domain name"};
+            if (arg.size() == 9) return Failure{exit_usage, "--domain= needs a domain name"};
             o.domains.emplace_back(arg.substr(9));  // the way to name a domain that starts with '-'
             continue;
         }
         if (arg == "--domain" && (allowed & opt_domains)) {
             const std::size_t before = o.domains.size();
             while (i + 1 < argc && argv[i + 1][0] != '-') {
-                if (argv[i + 1][0] == '\0') return UsageError{"--domain needs domain names, not an empty word"};
+                if (argv[i + 1][0] == '\0') return Failure{exit_usage, "--domain needs domain names, not an empty word"};
                 o.domains.emplace_back(argv[++i]);
             }
-            if (o.domains.size() == before) return UsageError{"--domain needs at least one domain name"};
+            if (o.domains.size() == before) return Failure{exit_usage, "--domain needs at least one domain name"};
             continue;
         }
         // Options with a value: "--map FILE" or "--map=FILE".
@@ -97,17 +97,17 @@ std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned 
         const Valued* match = nullptr;
         for (const Valued& v : valued)
             if (name == v.name && (allowed & v.bit)) match = &v;
-        if (!match) return UsageError{"unknown option '" + printable(arg) + "' for " + command};
+        if (!match) return Failure{exit_usage, "unknown option '" + printable(arg) + "' for " + command};
         std::string value;
         if (name.size() < arg.size()) {
             value = arg.substr(name.size() + 1);
         } else if (i + 1 < argc) {
             value = argv[++i];
         } else {
-            return UsageError{std::string(name) + " needs a value"};
+            return Failure{exit_usage, std::string(name) + " needs a value"};
         }
-        if (value.empty()) return UsageError{std::string(name) + " needs a non-empty value"};
-        if (given & match->bit) return UsageError{std::string(name) + " is given twice"};
+        if (value.empty()) return Failure{exit_usage, std::string(name) + " needs a non-empty value"};
+        if (given & match->bit) return Failure{exit_usage, std::string(name) + " is given twice"};
         given |= match->bit;
         o.*match->field = value;
     }

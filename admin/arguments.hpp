@@ -4,8 +4,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "policy/failure.hpp"
 
 namespace spice_connect::admin {
 
@@ -44,10 +45,6 @@ struct Options {
     std::vector<std::string> positional;
 };
 
-struct UsageError {
-    std::string message;
-};
-
 // An argument as it may appear in a one-line message: at most 64 bytes,
 // control characters replaced by '?'.
 std::string printable(std::string_view arg);
@@ -59,6 +56,7 @@ extern const char* const timeout_usage_error;  // the message for nullopt
 
 // argv[0] is the subcommand's name; `allowed` is a mask of OptionSet.
 // Both "--map FILE" and "--map=FILE" are accepted.
-std::variant<Options, UsageError> parse_options(int argc, char** argv, unsigned allowed);
+// A failure is a usage error (exit_usage) naming the argument.
+Result<Options> parse_options(int argc, char** argv, unsigned allowed);
 
 }  // namespace spice_connect::admin

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "admin/arguments.hpp"
+#include "policy/failure.hpp"
 
 namespace spice_connect::admin {
 
@@ -32,5 +33,8 @@ inline int fail(int code, const std::string& message) {
     std::fprintf(stderr, "spice-connect-admin: %s\n", message.c_str());
     return code;
 }
+
+// A library's failure, told the same way; returns its exit code.
+inline int fail(const Failure& f) { return fail(f.code, f.message); }
 
 }  // namespace spice_connect::admin

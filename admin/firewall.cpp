@@ -44,12 +44,11 @@ const char* const firewall_usage =
 namespace {
 
 
-std::variant<firewall::Plan, int> plan_now(const Map& map) {
+Result<firewall::Plan> plan_now(const Map& map) {
     auto planned = current_plan(map);
-    if (auto* why = std::get_if<std::string>(&planned)) return fail(exit_config, *why);
-    const firewall::Plan& plan = std::get<firewall::Plan>(planned);
-    for (const std::string& w : plan.warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
-    return plan;
+    if (!planned) return planned.failure();
+    for (const std::string& w : planned->warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
+    return planned;
 }
 
 int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
@@ -108,18 +107,17 @@ int firewall_command(const Options& o) {
 
     if (action == "remove") {
         remove_firewall_stamp(build::firewall_stamp_path);
-        Outcome out = backend->remove();
-        if (!out.ok) return fail(exit_system, out.message);
+        if (auto f = backend->remove()) return fail(*f);
         std::printf("firewall: %s rules removed\n", backend->name().c_str());
         return exit_ok;
     }
     // Read without following a symlink; a broken map never changes the rules.
     auto loaded = load_valid_map(o.map, false, "; the firewall was not changed");
-    if (auto* code = std::get_if<int>(&loaded)) return *code;
-    const ValidMap& lm = std::get<ValidMap>(loaded);
+    if (!loaded) return fail(loaded.failure());
+    const ValidMap& lm = *loaded;
     auto planned = plan_now(lm.map);
-    if (auto* code = std::get_if<int>(&planned)) return *code;
-    const firewall::Plan& plan = std::get<firewall::Plan>(planned);
+    if (!planned) return fail(planned.failure());
+    const firewall::Plan& plan = *planned;
 
     if (action == "print") {
         if (o.server) return print_server(o, plan, nft);
@@ -128,12 +126,11 @@ int firewall_command(const Options& o) {
     }
     if (action == "verify") return verify(*backend, plan, lm.source.text);
 
-    Outcome out = backend->apply(plan);
-    if (!out.ok) {
+    if (auto f = backend->apply(plan)) {
         // nft: the old rules and their stamp stay valid. iptables: one family
         // may be loaded and the other not, so nothing vouches for the rules.
         if (!nft) remove_firewall_stamp(build::firewall_stamp_path);
-        return fail(exit_system, out.message);
+        return fail(*f);
     }
     std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, lm.source.text, backend->name());
     if (!stamp_error.empty()) return fail(exit_system, "rules loaded, but " + stamp_error);

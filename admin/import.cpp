@@ -39,19 +39,18 @@ const char* const import_usage =
 namespace {
 
 // --domain: each named domain must be there, with a SPICE console.
-std::variant<std::vector<LibvirtDomain>, int> select_domains(std::vector<LibvirtDomain> all,
-                                                             const std::vector<std::string>& names,
-                                                             const std::string& uri) {
+Result<std::vector<LibvirtDomain>> select_domains(std::vector<LibvirtDomain> all, const std::vector<std::string>& names,
+                                                  const std::string& uri) {
     if (names.empty()) return all;
     std::vector<LibvirtDomain> chosen;
     for (const std::string& name : names) {
         auto found = std::find_if(all.begin(), all.end(), [&](const LibvirtDomain& d) { return d.name == name; });
         if (found == all.end())
-            return fail(exit_config, "libvirt at " + uri + " has no domain '" + printable(name) +
-                                         "'; `virsh -r -c " + uri + " list --all` lists them");
+            return Failure{exit_config, "libvirt at " + uri + " has no domain '" + printable(name) +
+                                            "'; `virsh -r -c " + uri + " list --all` lists them"};
         if (found->spice.empty())
-            return fail(exit_config, "domain '" + printable(name) +
-                                         "' has no SPICE graphics; add <graphics type='spice'> to it or leave it out");
+            return Failure{exit_config, "domain '" + printable(name) +
+                                            "' has no SPICE graphics; add <graphics type='spice'> to it or leave it out"};
         if (std::none_of(chosen.begin(), chosen.end(), [&](const LibvirtDomain& d) { return d.name == name; }))
             chosen.push_back(*found);
     }
@@ -70,11 +69,11 @@ int import_command(const Options& o) {
     if (!o.host.empty() && !classify_host(o.host))
         return fail(exit_usage, "--host '" + printable(o.host) + "' is not a DNS name or an IP address");
     auto read = read_libvirt_domains(o.connect, interactive, timeout);
-    if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
-    auto selected = select_domains(std::move(std::get<std::vector<LibvirtDomain>>(read)), o.domains, o.connect);
-    if (auto* code = std::get_if<int>(&selected)) return *code;
+    if (!read) return fail(read.failure().code, read.failure().message);
+    auto selected = select_domains(std::move(read).value(), o.domains, o.connect);
+    if (!selected) return fail(selected.failure());
     const ImportOptions options{o.connect, o.host};
-    const std::vector<ImportedVm> vms = import_domains(std::get<std::vector<LibvirtDomain>>(selected), options);
+    const std::vector<ImportedVm> vms = import_domains(*selected, options);
     for (const ImportedVm& vm : vms) {
         for (const std::string& w : vm.warnings)
             std::fprintf(stderr, "spice-connect-admin: warning: %s: %s\n", printable(vm.domain).c_str(), w.c_str());

@@ -70,8 +70,8 @@ int run(int argc, char** argv) {
     for (const Subcommand& sub : subcommands) {
         if (first != sub.name) continue;
         auto parsed = parse_options(argc - 1, argv + 1, sub.options);
-        if (auto* e = std::get_if<UsageError>(&parsed)) return usage_error(e->message);
-        const Options& options = std::get<Options>(parsed);
+        if (!parsed) return usage_error(parsed.failure().message);
+        const Options& options = *parsed;
         if (options.help) return std::fputs(*sub.usage, stdout), exit_ok;
         return sub.run(options);
     }

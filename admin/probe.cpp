@@ -146,8 +146,8 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
     if (r.loaded.empty()) return r;
     firewall::SystemDirectory directory;
     firewall::SystemResolver resolver;
-    const firewall::PlanResult plan = firewall::make_plan(map, now.local, directory, resolver);
-    if (!plan.error.empty()) return r;
+    const Result<firewall::Plan> plan = firewall::make_plan(map, now.local, directory, resolver);
+    if (!plan) return r;
     // The allowances a grant of this VM to this uid would add ...
     Map one_vm;
     one_vm.settings = map.settings;
@@ -157,10 +157,11 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
     g.who.uid = user.caller.uid;
     g.vm = vm.name;
     one_vm.grants.push_back(g);
-    const firewall::PlanResult mine = firewall::make_plan(one_vm, now.local, directory, resolver);
+    const Result<firewall::Plan> mine = firewall::make_plan(one_vm, now.local, directory, resolver);
+    if (!mine) return r;
     // ... against those the map's rules hold now.
-    for (const firewall::Allowance& a : mine.plan.allowances)
-        for (const firewall::Allowance& b : plan.plan.allowances)
+    for (const firewall::Allowance& a : mine->allowances)
+        for (const firewall::Allowance& b : plan->allowances)
             if (a == b) r.lets_through = true;
     return r;
 }
@@ -179,9 +180,9 @@ int probe_command(const Options& o) {
     if (::geteuid() != 0) return fail(exit_config, "probe needs root (it takes the user's identity to connect)");
 
     auto loaded = load_valid_map(o.map, true, "; it grants nothing and names no console to probe");
-    if (auto* code = std::get_if<int>(&loaded)) return *code;
-    const MapSource& src = std::get<ValidMap>(loaded).source;
-    const Map& map = std::get<ValidMap>(loaded).map;
+    if (!loaded) return fail(loaded.failure());
+    const MapSource& src = loaded->source;
+    const Map& map = loaded->map;
     const std::string& vm_name = o.positional.front();
     const Vm* vm = map.find_vm(vm_name);
     if (!vm) return fail(exit_config, "VM '" + printable(vm_name) + "' is not in " + src.path);

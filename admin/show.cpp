@@ -212,9 +212,9 @@ void print_text(const std::string& path, const Map& map, const Account* user, co
 
 int show_command(const Options& options) {
     auto loaded = load_valid_map(options.map, true, ", so it grants nothing; not shown");
-    if (auto* code = std::get_if<int>(&loaded)) return *code;
-    const MapSource& src = std::get<ValidMap>(loaded).source;
-    const Map& map = std::get<ValidMap>(loaded).map;
+    if (!loaded) return fail(loaded.failure());
+    const MapSource& src = loaded->source;
+    const Map& map = loaded->map;
 
     std::optional<Account> user;
     if (!options.user.empty()) {

@@ -11,15 +11,15 @@
 
 namespace spice_connect::admin {
 
-std::variant<ValidMap, int> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence) {
+Result<ValidMap> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence) {
     auto source = read_map_source(path, follow_symlinks);
-    if (!source) return fail(source.failure().code, source.failure().message);
+    if (!source) return source.failure();
     ValidMap valid{std::move(source).value(), {}};
     ParseResult parsed = parse_map(valid.source.text, valid.source.path, ParseOptions{build::zoneinfo_dir});
     if (!parsed.ok()) {
         print_findings(from_diagnostics(parsed.errors));
-        return fail(exit_config, valid.source.path + " has " + std::to_string(parsed.errors.size()) + " error(s)" + consequence +
-                                     " (see spice-connect-admin check)");
+        return Failure{exit_config, valid.source.path + " has " + std::to_string(parsed.errors.size()) + " error(s)" + consequence +
+                                        " (see spice-connect-admin check)"};
     }
     valid.map = std::move(parsed.map);
     return valid;

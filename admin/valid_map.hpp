@@ -3,9 +3,9 @@
 #pragma once
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "policy/accounts.hpp"
+#include "policy/failure.hpp"
 #include "policy/map.hpp"
 #include "policy/map_source.hpp"
 
@@ -17,8 +17,9 @@ struct ValidMap {
 };
 
 // `consequence` completes "FILE has N error(s)", e.g. "; the firewall was
-// not changed". Returns the exit code when the map is unusable.
-std::variant<ValidMap, int> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence);
+// not changed". The parser's errors are printed here; the failure says what
+// happened to the command.
+Result<ValidMap> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence);
 
 // --user: a name first, then a uid ("1030" or "#1030"), as NSS knows them.
 std::optional<Account> account_named(const std::string& user);

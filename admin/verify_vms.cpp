@@ -39,15 +39,15 @@ int verify_vms_command(const Options& o) {
     if (!o.timeout.empty() && !given) return fail(exit_usage, timeout_usage_error);
     const int timeout = libvirt_timeout(given, interactive);
     auto loaded = load_valid_map(o.map, true, "; nothing was compared");
-    if (auto* code = std::get_if<int>(&loaded)) return *code;
-    const Map& map = std::get<ValidMap>(loaded).map;
+    if (!loaded) return fail(loaded.failure());
+    const Map& map = loaded->map;
     const std::string uri = o.connect.empty() ? map.settings.libvirt_uri : o.connect;
     if (uri.empty())
         return fail(exit_usage, "no libvirt URI: give --connect URI or write `set libvirt URI` in " + o.map);
     if (!is_libvirt_uri(uri)) return fail(exit_usage, "--connect needs a libvirt URI such as qemu:///system");
     auto read = read_libvirt_domains(uri, interactive, timeout);
-    if (auto* f = std::get_if<LibvirtFailure>(&read)) return fail(f->exit_code, f->message);
-    const std::vector<VmDrift> report = compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read));
+    if (!read) return fail(read.failure().code, read.failure().message);
+    const std::vector<VmDrift> report = compare_with_libvirt(map, *read);
     int drift = 0;
     for (const VmDrift& d : report) {
         if (d.drift) ++drift;

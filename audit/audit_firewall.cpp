@@ -44,13 +44,13 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
                               "require-firewall",
                               "spice-connect-admin firewall apply"));
     auto planned = current_plan(map);
-    if (auto* why = std::get_if<std::string>(&planned)) {
-        out.push_back(finding("firewall-unverified", Severity::warning, "the expected rules cannot be made: " + *why,
+    if (!planned) {
+        out.push_back(finding("firewall-unverified", Severity::warning, "the expected rules cannot be made: " + planned.failure().message,
                               "the loaded rules cannot be compared with the map", "spice-connect-admin firewall print"));
         return out;
     }
     auto backend = backend_of_stamp(stamp_text);
-    const Drift d = compare_with_live(*backend, std::get<firewall::Plan>(planned));
+    const Drift d = compare_with_live(*backend, *planned);
     if (!d.loaded) {
         out.push_back(finding("firewall-missing", Severity::error,
                               "a stamp exists but the " + backend->name() + " rules are not loaded",

@@ -18,11 +18,11 @@ std::vector<AuditFinding> libvirt_findings(const Map& map) {
     };
     // Never a prompt: the audit runs from a timer.
     auto read = read_libvirt_domains(uri, false, libvirt_deadline_seconds);
-    if (auto* f = std::get_if<LibvirtFailure>(&read))
-        return {finding("libvirt-unreachable", Severity::warning, f->message,
+    if (!read)
+        return {finding("libvirt-unreachable", Severity::warning, read.failure().message,
                         "the map's VMs cannot be compared with libvirt (set libvirt in the map)")};
     std::vector<std::string> differences;
-    for (const VmDrift& d : compare_with_libvirt(map, std::get<std::vector<LibvirtDomain>>(read)))
+    for (const VmDrift& d : compare_with_libvirt(map, *read))
         if (d.drift) differences.push_back(d.subject + ": " + d.problem);
     if (differences.empty()) return {};
     return {finding("libvirt-drift", Severity::error,

@@ -5,13 +5,9 @@
 #include <vector>
 
 #include "firewall/plan.hpp"
+#include "policy/failure.hpp"
 
 namespace spice_connect::firewall {
-
-struct Outcome {
-    bool ok = false;
-    std::string message;  // what failed, in the tool's words
-};
 
 // The live or expected rules as comparable lines (order kept where the
 // kernel evaluates in order; set elements sorted).
@@ -25,8 +21,9 @@ public:
     virtual ~FirewallBackend() = default;
     virtual std::string name() const = 0;
     virtual std::string print(const firewall::Plan& plan) const = 0;
-    virtual Outcome apply(const firewall::Plan& plan) const = 0;  // atomic per table
-    virtual Outcome remove() const = 0;
+    // A failure (exit_system) says what failed, in the tool's words.
+    virtual Status apply(const firewall::Plan& plan) const = 0;  // atomic per table
+    virtual Status remove() const = 0;
     virtual RuleLines live() const = 0;
     // Loads the plan into an empty network namespace and reads it back.
     virtual std::optional<RuleLines> expected(const firewall::Plan& plan) const = 0;

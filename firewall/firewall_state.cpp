@@ -21,14 +21,12 @@ std::vector<std::string> minus(const std::vector<std::string>& a, const std::vec
 
 }  // namespace
 
-std::variant<firewall::Plan, std::string> current_plan(const Map& map) {
+Result<firewall::Plan> current_plan(const Map& map) {
     auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
-    if (!now) return std::string("cannot read the clock in the map's time zone");
+    if (!now) return Failure{exit_system, "cannot read the clock in the map's time zone"};
     firewall::SystemDirectory directory;
     firewall::SystemResolver resolver;
-    firewall::PlanResult result = firewall::make_plan(map, now->local, directory, resolver);
-    if (!result.error.empty()) return result.error;
-    return result.plan;
+    return firewall::make_plan(map, now->local, directory, resolver);
 }
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {

@@ -3,17 +3,17 @@
 #pragma once
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "firewall/firewall_backend.hpp"
+#include "policy/failure.hpp"
 #include "policy/map.hpp"
 #include "firewall/plan.hpp"
 
 namespace spice_connect::firewall {
 
 // The plan for this moment in the map's zone (NSS, DNS); or why there is none.
-std::variant<firewall::Plan, std::string> current_plan(const Map& map);
+Result<firewall::Plan> current_plan(const Map& map);
 
 struct Drift {
     bool loaded = false;       // the table or chains exist

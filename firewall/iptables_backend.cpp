@@ -54,10 +54,11 @@ std::vector<std::string> our_lines(const std::string& save, const char* label, b
     return out;
 }
 
-Outcome ensure_jump(const Tools& t) {
-    if (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0) return {true, ""};
+Status ensure_jump(const Tools& t) {
+    if (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0) return std::nullopt;
     ProgramResult r = run_program({t.cmd, "-w", "-I", "OUTPUT", "1", "-j", iptables_chain});
-    return {r.status == 0, r.status == 0 ? "" : std::string(t.cmd) + " could not add the jump from OUTPUT: " + r.output};
+    if (r.status != 0) return Failure{exit_system, std::string(t.cmd) + " could not add the jump from OUTPUT: " + r.output};
+    return std::nullopt;
 }
 
 class IptablesBackend : public FirewallBackend {
@@ -70,20 +71,19 @@ public:
                    firewall::iptables_ruleset(plan, t.family);
         return out;
     }
-    Outcome apply(const firewall::Plan& plan) const override {
+    Status apply(const firewall::Plan& plan) const override {
         for (const Tools& t : families) {
             ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
-            if (r.status != 0) return {false, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
-            Outcome jump = ensure_jump(t);
-            if (!jump.ok) return jump;
+            if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
+            if (auto f = ensure_jump(t)) return f;
         }
-        return {true, ""};
+        return std::nullopt;
     }
-    Outcome remove() const override {
+    Status remove() const override {
         for (const Tools& t : families) {
             while (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0)
                 if (run_program({t.cmd, "-w", "-D", "OUTPUT", "-j", iptables_chain}).status != 0)
-                    return {false, std::string(t.cmd) + " could not delete the jump from OUTPUT"};
+                    return Failure{exit_system, std::string(t.cmd) + " could not delete the jump from OUTPUT"};
             for (const char* chain : {iptables_chain, iptables_grants_chain}) {
                 if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
                 run_program({t.cmd, "-w", "-F", chain});
@@ -91,10 +91,10 @@ public:
             for (const char* chain : {iptables_chain, iptables_grants_chain}) {
                 if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
                 ProgramResult r = run_program({t.cmd, "-w", "-X", chain});
-                if (r.status != 0) return {false, std::string(t.cmd) + " could not delete chain " + chain + ": " + r.output};
+                if (r.status != 0) return Failure{exit_system, std::string(t.cmd) + " could not delete chain " + chain + ": " + r.output};
             }
         }
-        return {true, ""};
+        return std::nullopt;
     }
     RuleLines live() const override {
         RuleLines result;
@@ -112,7 +112,7 @@ public:
             std::string out;
             for (const Tools& t : families) {
                 if (run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family)).status != 0 ||
-                    !ensure_jump(t).ok)
+                    ensure_jump(t))
                     return std::string("\x01load failed");
                 out += std::string("\x02") + t.label + "\n" + run_program({t.save, "-t", "filter"}).output;
             }

@@ -68,13 +68,15 @@ class NftBackend : public FirewallBackend {
 public:
     std::string name() const override { return "nft"; }
     std::string print(const firewall::Plan& plan) const override { return firewall::nft_ruleset(plan); }
-    Outcome apply(const firewall::Plan& plan) const override {
+    Status apply(const firewall::Plan& plan) const override {
         NftResult r = run_nft(replace_prefix + firewall::nft_ruleset(plan));
-        return {r.ok, r.ok ? "" : "nft refused the ruleset (previous rules stay in force): " + trim(r.error)};
+        if (!r.ok) return Failure{exit_system, "nft refused the ruleset (previous rules stay in force): " + trim(r.error)};
+        return std::nullopt;
     }
-    Outcome remove() const override {
+    Status remove() const override {
         NftResult r = run_nft(replace_prefix);
-        return {r.ok, r.ok ? "" : "nft could not delete table inet " + std::string(nft_table) + ": " + trim(r.error)};
+        if (!r.ok) return Failure{exit_system, "nft could not delete table inet " + std::string(nft_table) + ": " + trim(r.error)};
+        return std::nullopt;
     }
     RuleLines live() const override {
         NftResult r = run_nft(list_cmd);

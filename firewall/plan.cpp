@@ -28,9 +28,8 @@ std::vector<PortRange> merged(std::vector<PortRange> ranges) {
 
 }  // namespace
 
-PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver) {
-    PlanResult result;
-    Plan& plan = result.plan;
+Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver) {
+    Plan plan;
     // Guarded: the map's ranges, else every VM's TLS port.
     std::vector<PortRange> guarded = map.settings.ports;
     if (guarded.empty())
@@ -39,8 +38,7 @@ PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, 
     if (map.settings.require_launcher) {
         plan.launcher_gid = directory.gid_of(map.settings.group);
         if (!plan.launcher_gid) {
-            result.error = "require-launcher is set but the group '" + map.settings.group + "' is unknown to NSS";
-            return result;
+            return Failure{exit_config, "require-launcher is set but the group '" + map.settings.group + "' is unknown to NSS"};
         }
     }
     std::map<std::string, std::vector<Address>> addresses;  // per VM name, resolved once
@@ -84,13 +82,12 @@ PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, 
     for (uid_t uid : uids) {
         auto named = directory.uid_of(std::to_string(uid));
         if (named && *named != uid) {
-            result.error = "a user is named '" + std::to_string(uid) + "' but has uid " + std::to_string(*named) +
-                           "; nft and iptables would give uid " + std::to_string(uid) +
-                           "'s grants to that user. Rename the user (numeric user names are ambiguous)";
-            return result;
+            return Failure{exit_config, "a user is named '" + std::to_string(uid) + "' but has uid " + std::to_string(*named) +
+                                            "; nft and iptables would give uid " + std::to_string(uid) +
+                                            "'s grants to that user. Rename the user (numeric user names are ambiguous)"};
         }
     }
-    return result;
+    return plan;
 }
 
 }  // namespace spice_connect::firewall

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/address.hpp"
+#include "policy/failure.hpp"
 #include "policy/map.hpp"
 
 namespace spice_connect::firewall {
@@ -48,11 +49,7 @@ struct Plan {
 // The plan for `now` (in the map's zone): only grants open at that moment.
 // A failure that would weaken or misdirect the rules (require-launcher with
 // an unknown group; a user named like another user's uid, which nft and
-// iptables would read as that user) is reported through `error`, no plan.
-struct PlanResult {
-    Plan plan;
-    std::string error;
-};
-PlanResult make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
+// iptables would read as that user) is a failure (exit_config), no plan.
+Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
 
 }  // namespace spice_connect::firewall

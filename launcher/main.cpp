@@ -214,12 +214,12 @@ int run(int argc, char** argv, char** envp) {
     }
 
     // 7. No capabilities; no new privileges unless USB redirection needs its setuid helper.
-    if (auto p = drop_all_capabilities()) return refuse(exit_system, *p);
+    if (auto f = drop_all_capabilities()) return refuse(*f);
     if (!vm.usbredir)
-        if (auto p = forbid_new_privileges()) return refuse(exit_system, *p);
+        if (auto f = forbid_new_privileges()) return refuse(*f);
 
     // 8. All three group ids become the launcher's group; the uid stays ours.
-    if (auto p = become_group_entirely(launcher_gid)) return refuse(exit_system, *p);
+    if (auto f = become_group_entirely(launcher_gid)) return refuse(*f);
 
     // 9. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the

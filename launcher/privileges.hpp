@@ -2,13 +2,13 @@
 #pragma once
 #include <sys/types.h>
 
-#include <optional>
-#include <string>
+#include "policy/failure.hpp"
 
 namespace spice_connect {
 
-std::optional<std::string> drop_all_capabilities();          // libcap-ng, CAPNG_SELECT_CAPS
-std::optional<std::string> forbid_new_privileges();          // PR_SET_NO_NEW_PRIVS
-std::optional<std::string> become_group_entirely(gid_t gid); // real = effective = saved = gid
+// Each fails as a system error (exit_system) when the kernel did not do it.
+Status drop_all_capabilities();          // libcap-ng, CAPNG_SELECT_CAPS
+Status forbid_new_privileges();          // PR_SET_NO_NEW_PRIVS
+Status become_group_entirely(gid_t gid); // real = effective = saved = gid
 
 }  // namespace spice_connect

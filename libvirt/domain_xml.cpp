@@ -119,7 +119,7 @@ void on_text(GMarkupParseContext*, const gchar* text, gsize length, gpointer dat
 
 }  // namespace
 
-std::variant<DomainXml, std::string> parse_domain_xml(std::string_view xml) {
+Result<DomainXml> parse_domain_xml(std::string_view xml) {
     GMarkupParser parser{};
     parser.start_element = on_start;
     parser.end_element = on_end;
@@ -133,7 +133,7 @@ std::variant<DomainXml, std::string> parse_domain_xml(std::string_view xml) {
         !g_markup_parse_context_end_parse(context.get(), &error)) {
         std::string message = error ? error->message : "unreadable XML";
         if (error) g_error_free(error);
-        return message;
+        return Failure{exit_system, message};
     }
     return state.domain;
 }

@@ -6,6 +6,8 @@
 #include <variant>
 #include <vector>
 
+#include "policy/failure.hpp"
+
 namespace spice_connect::libvirt {
 
 // Where a SPICE server listens, as <graphics listen=...> or its <listen>
@@ -34,8 +36,8 @@ struct DomainXml {
     std::vector<SpiceGraphics> spice;  // empty: no SPICE graphics
 };
 
-// Returns the message of the first XML error instead.
-std::variant<DomainXml, std::string> parse_domain_xml(std::string_view xml);
+// A failure names the first XML error.
+Result<DomainXml> parse_domain_xml(std::string_view xml);
 
 // 0.0.0.0, ::, ::ffff:0.0.0.0 and the forms inet_pton reads the same (0:0::0).
 bool is_wildcard_address(std::string_view address);

@@ -49,7 +49,7 @@ bool is_authentication_error(int code) {
     return code == VIR_ERR_AUTH_FAILED || code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE;
 }
 
-LibvirtFailure open_failure(const std::string& uri, bool interactive) {
+Failure open_failure(const std::string& uri, bool interactive) {
     const virError* e = virGetLastError();
     const int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
     const std::string why = last_error_text();
@@ -91,9 +91,6 @@ int refuse_to_prompt(virConnectCredentialPtr, unsigned int, void*) { return -1; 
 int auth_conf_credentials[] = {VIR_CRED_AUTHNAME, VIR_CRED_PASSPHRASE};
 virConnectAuth no_prompts{auth_conf_credentials, 2, refuse_to_prompt, nullptr};
 
-// A domain undefined between the listing and the reading of its XML.
-struct Vanished {};
-
 // The first SPICE display's TLS port in the configuration a running domain
 // gets at its next start; 0 when there is none, it is autoport or unreadable.
 int next_start_tls_port(virDomainPtr domain) {
@@ -102,25 +99,24 @@ int next_start_tls_port(virDomainPtr domain) {
     if (!xml) return 0;
     auto parsed = parse_domain_xml(xml);
     free(xml);  // NOLINT: libvirt allocates with malloc
-    const auto* d = std::get_if<DomainXml>(&parsed);
-    if (!d || d->spice.empty() || d->spice.front().autoport) return 0;
-    return d->spice.front().tls_port;
+    if (!parsed || parsed->spice.empty() || parsed->spice.front().autoport) return 0;
+    return parsed->spice.front().tls_port;
 }
 
-std::variant<LibvirtDomain, LibvirtFailure, Vanished> read_domain(virDomainPtr domain, const std::string& uri) {
+// nullopt: the domain was undefined between the listing and the reading of its XML.
+Result<std::optional<LibvirtDomain>> read_domain(virDomainPtr domain, const std::string& uri) {
     const char* name = virDomainGetName(domain);
     const std::string domain_name = name ? name : "?";
     const bool running = virDomainIsActive(domain) == 1;
     // Live XML for a running domain: it holds the ports autoport assigned.
     char* xml = virDomainGetXMLDesc(domain, 0);
-    if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) return Vanished{};
-    if (!xml) return LibvirtFailure{exit_system, "cannot read domain " + domain_name + " from " + uri + ": " + last_error_text()};
+    if (!xml && virGetLastErrorCode() == VIR_ERR_NO_DOMAIN) return std::optional<LibvirtDomain>();
+    if (!xml) return Failure{exit_system, "cannot read domain " + domain_name + " from " + uri + ": " + last_error_text()};
     auto parsed = parse_domain_xml(xml);
     free(xml);  // NOLINT: libvirt allocates with malloc
-    if (auto* why = std::get_if<std::string>(&parsed))
-        return LibvirtFailure{exit_system, "domain " + domain_name + " from " + uri + " has XML this tool cannot read: " + *why};
-    DomainXml& d = std::get<DomainXml>(parsed);
-    return LibvirtDomain{domain_name, running, std::move(d.spice), running ? next_start_tls_port(domain) : 0};
+    if (!parsed)
+        return Failure{exit_system, "domain " + domain_name + " from " + uri + " has XML this tool cannot read: " + parsed.failure().message};
+    return std::optional(LibvirtDomain{domain_name, running, std::move(parsed->spice), running ? next_start_tls_port(domain) : 0});
 }
 
 // Everything libvirt is asked, in this (child) process.
@@ -132,7 +128,7 @@ LibvirtResult read_here(const std::string& uri, bool interactive) {
     if (!conn) return open_failure(uri, interactive);
     virDomainPtr* list = nullptr;
     const int n = virConnectListAllDomains(conn.get(), &list, 0);
-    if (n < 0) return LibvirtFailure{exit_system, "cannot list the domains of " + uri + ": " + last_error_text()};
+    if (n < 0) return Failure{exit_system, "cannot list the domains of " + uri + ": " + last_error_text()};
     std::vector<Domain> domains;
     domains.reserve(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) domains.emplace_back(list[i]);
@@ -140,9 +136,8 @@ LibvirtResult read_here(const std::string& uri, bool interactive) {
     std::vector<LibvirtDomain> out;
     for (const Domain& d : domains) {
         auto one = read_domain(d.get(), uri);
-        if (auto* f = std::get_if<LibvirtFailure>(&one)) return *f;
-        if (std::holds_alternative<Vanished>(one)) continue;
-        out.push_back(std::move(std::get<LibvirtDomain>(one)));
+        if (!one) return one.failure();
+        if (*one) out.push_back(std::move(**one));
     }
     std::sort(out.begin(), out.end(), [](const LibvirtDomain& a, const LibvirtDomain& b) { return a.name < b.name; });
     return out;
@@ -169,8 +164,7 @@ constexpr std::size_t max_answer_bytes = 64u << 20;
 
 }  // namespace
 
-std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
-                                                                              int deadline_seconds) {
+Result<std::vector<LibvirtDomain>> read_libvirt_domains(const std::string& uri, bool interactive, int deadline_seconds) {
     std::fflush(nullptr);  // nothing buffered twice
     ChildSpec spec;
     spec.run = [&](std::string& answer) { return child_reads(answer, uri, interactive, deadline_seconds); };
@@ -181,17 +175,17 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
     if (!run) {
         const Failure& f = run.failure();
         if (f.message.starts_with("pipe"))
-            return LibvirtFailure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(f.error)};
+            return Failure{exit_system, std::string("cannot make a pipe for the libvirt reader: ") + std::strerror(f.error)};
         if (f.message.starts_with("fork"))
-            return LibvirtFailure{exit_system, std::string("cannot start the libvirt reader: ") + std::strerror(f.error)};
-        return LibvirtFailure{exit_system, "cannot read the answer of the libvirt reader for " + uri};
+            return Failure{exit_system, std::string("cannot start the libvirt reader: ") + std::strerror(f.error)};
+        return Failure{exit_system, "cannot read the answer of the libvirt reader for " + uri};
     }
     switch (run->ending) {
     case Ending::timed_out:
-        return LibvirtFailure{exit_system, "libvirt at " + uri + " did not answer within " + std::to_string(deadline_seconds) +
+        return Failure{exit_system, "libvirt at " + uri + " did not answer within " + std::to_string(deadline_seconds) +
                                                " s; check that the server and its libvirt are up"};
     case Ending::too_much:
-        return LibvirtFailure{exit_system, "libvirt at " + uri + " answered with more than 64 MiB of domains; not read"};
+        return Failure{exit_system, "libvirt at " + uri + " answered with more than 64 MiB of domains; not read"};
     case Ending::exited:
     case Ending::killed:
     case Ending::not_started: break;
@@ -202,10 +196,9 @@ std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(co
         const std::string how = run->ending == Ending::killed ? "was killed by signal " + std::to_string(run->code)
                                 : answer.empty()    ? "ended without an answer"
                                                     : "gave an answer that cannot be read";
-        return LibvirtFailure{exit_system, "the libvirt reader for " + uri + " " + how};
+        return Failure{exit_system, "the libvirt reader for " + uri + " " + how};
     }
-    if (auto* f = std::get_if<LibvirtFailure>(&*decoded)) return *f;
-    return std::move(std::get<std::vector<LibvirtDomain>>(*decoded));
+    return std::move(*decoded);
 }
 
 int libvirt_timeout(std::optional<unsigned> given, bool interactive) {

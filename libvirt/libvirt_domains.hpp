@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "libvirt/domain_xml.hpp"
+#include "policy/failure.hpp"
 
 namespace spice_connect::libvirt {
 
@@ -17,11 +18,6 @@ struct LibvirtDomain {
     // A running persistent domain: the fixed TLS port its configuration
     // gives at the next start (0: none, autoport, or not running).
     int next_tls_port = 0;
-};
-
-struct LibvirtFailure {
-    int exit_code;        // exit_config (authentication, no such driver) or exit_system
-    std::string message;  // one line: what failed, why, what to do
 };
 
 // libvirt prompts for credentials on standard output, so it may ask only
@@ -43,7 +39,7 @@ int libvirt_timeout(std::optional<unsigned> given, bool interactive);
 // when it has not answered within deadline_seconds (0: no deadline).
 // interactive: libvirt may ask for credentials on the terminal; otherwise
 // only those in libvirt's auth.conf are used (timers, scripts).
-std::variant<std::vector<LibvirtDomain>, LibvirtFailure> read_libvirt_domains(const std::string& uri, bool interactive,
+Result<std::vector<LibvirtDomain>> read_libvirt_domains(const std::string& uri, bool interactive,
                                                                               int deadline_seconds);
 
 // The host part of a URI ("qemu+ssh://admin@vmsrv:22/system" -> "vmsrv"),

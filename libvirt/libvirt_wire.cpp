@@ -78,13 +78,13 @@ std::optional<LibvirtDomain> read_domain(Reader& r) {
 
 std::string encode_libvirt_result(const LibvirtResult& result) {
     std::string out;
-    if (const auto* f = std::get_if<LibvirtFailure>(&result)) {
+    if (!result) {
         put(out, "failure");
-        put(out, f->exit_code);
-        put(out, f->message);
+        put(out, result.failure().code);
+        put(out, result.failure().message);
         return out;
     }
-    const auto& domains = std::get<std::vector<LibvirtDomain>>(result);
+    const auto& domains = *result;
     put(out, "domains");
     put(out, static_cast<long>(domains.size()));
     for (const LibvirtDomain& d : domains) {
@@ -115,7 +115,7 @@ std::optional<LibvirtResult> decode_libvirt_result(std::string_view text) {
         auto code = r.number(3, 4);
         auto message = r.text();
         if (!code || !message || !r.done()) return std::nullopt;
-        return LibvirtResult{LibvirtFailure{static_cast<int>(*code), std::string(*message)}};
+        return LibvirtResult{Failure{static_cast<ExitCode>(*code), std::string(*message)}};
     }
     if (kind != "domains") return std::nullopt;
     auto count = r.number(0, 1000000);

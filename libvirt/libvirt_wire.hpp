@@ -12,7 +12,7 @@
 
 namespace spice_connect::libvirt {
 
-using LibvirtResult = std::variant<std::vector<LibvirtDomain>, LibvirtFailure>;
+using LibvirtResult = Result<std::vector<LibvirtDomain>>;
 
 std::string encode_libvirt_result(const LibvirtResult& result);
 

@@ -391,12 +391,12 @@ private:
             seen |= key_bit;
             if (key_bit == 1u) {
                 auto d = parse_days(tok.value());
-                if (auto* msg = std::get_if<std::string>(&d)) return error(line_no, tok.value_column, *msg);
-                g.when.days = std::get<std::uint8_t>(d);
+                if (!d) return error(line_no, tok.value_column, d.failure().message);
+                g.when.days = *d;
             } else {
                 auto h = parse_hours(tok.value());
-                if (auto* msg = std::get_if<std::string>(&h)) return error(line_no, tok.value_column, *msg);
-                g.when.hours = std::get<HourWindow>(h);
+                if (!h) return error(line_no, tok.value_column, h.failure().message);
+                g.when.hours = *h;
             }
         }
         // Most maps define their VMs first: one lookup now settles it.

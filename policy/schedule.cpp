@@ -36,8 +36,8 @@ int parse_clock(std::string_view s, bool allow_24) {
 
 const char* day_name(int weekday) { return day_names[static_cast<std::size_t>(weekday % 7)]; }
 
-Parsed<std::uint8_t> parse_days(std::string_view text) {
-    if (text.empty()) return std::string("days= is empty; name days mon..sun, e.g. days=mon-fri");
+Result<std::uint8_t> parse_days(std::string_view text) {
+    if (text.empty()) return Failure{exit_config, "days= is empty; name days mon..sun, e.g. days=mon-fri"};
     std::uint8_t bits = 0;
     std::size_t start = 0;
     while (start <= text.size()) {
@@ -50,7 +50,7 @@ Parsed<std::uint8_t> parse_days(std::string_view text) {
         int a = day_index(from);
         int b = day_index(to);
         if (a < 0 || b < 0)
-            return "bad day '" + std::string(item) + "'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon";
+            return Failure{exit_config, "bad day '" + std::string(item) + "'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon"};
         // A range may wrap around the week end: fri-mon = fri,sat,sun,mon.
         for (int d = a;; d = (d + 1) % 7) {
             bits = static_cast<std::uint8_t>(bits | (1u << d));
@@ -61,16 +61,16 @@ Parsed<std::uint8_t> parse_days(std::string_view text) {
     return bits;
 }
 
-Parsed<HourWindow> parse_hours(std::string_view text) {
+Result<HourWindow> parse_hours(std::string_view text) {
     std::size_t dash = text.find('-');
     if (dash == std::string_view::npos)
-        return std::string("hours= needs a window HH:MM-HH:MM, e.g. hours=08:00-17:30");
+        return Failure{exit_config, "hours= needs a window HH:MM-HH:MM, e.g. hours=08:00-17:30"};
     int start = parse_clock(text.substr(0, dash), false);
     int end = parse_clock(text.substr(dash + 1), true);
     if (start < 0 || end < 0)
-        return "bad time window '" + std::string(text) + "'; use HH:MM-HH:MM with 00:00..23:59 (24:00 as end)";
+        return Failure{exit_config, "bad time window '" + std::string(text) + "'; use HH:MM-HH:MM with 00:00..23:59 (24:00 as end)"};
     if (start == end || (start == 0 && end == 1440))
-        return "time window '" + std::string(text) + "' is empty or the whole day; leave out hours= for the whole day";
+        return Failure{exit_config, "time window '" + std::string(text) + "' is empty or the whole day; leave out hours= for the whole day"};
     return HourWindow{start, end};
 }
 

@@ -60,9 +60,9 @@ allow ghost   spare
 Plan plan_for(const std::string& extra, LocalTime now) {
     ParseResult r = parse_map(std::string(example_map) + extra, "example.map");
     REQUIRE(r.ok());
-    PlanResult p = make_plan(r.map, now, FakeDirectory{}, FakeResolver{});
-    REQUIRE(p.error.empty());
-    return p.plan;
+    Result<Plan> p = make_plan(r.map, now, FakeDirectory{}, FakeResolver{});
+    if (!p) FAIL(p.failure().message);
+    return *p;
 }
 
 void check_golden(const std::string& name, const std::string& actual) {
@@ -135,14 +135,15 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     // Without `set ports`, the VMs' TLS ports are guarded, merged when adjacent.
     ParseResult r = parse_map("vm a host=192.0.2.2 tls-port=20002\nvm b host=192.0.2.2 tls-port=20003\nvm c host=192.0.2.2 tls-port=20009\n", "m");
     REQUIRE(r.ok());
-    PlanResult pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
-    REQUIRE(pr.plan.guarded.size() == 2);
-    CHECK(pr.plan.guarded[0].last == 20003);
+    Result<Plan> pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
+    REQUIRE(pr.ok());
+    REQUIRE(pr->guarded.size() == 2);
+    CHECK(pr->guarded[0].last == 20003);
     // require-launcher with a group NSS does not know is an error, not weaker rules.
     r = parse_map("set group nosuchgroup\nset require-launcher yes\nvm a host=192.0.2.2 tls-port=20002\n", "m");
     REQUIRE(r.ok());
     pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
-    CHECK_FALSE(pr.error.empty());
+    CHECK_FALSE(pr.ok());
     // A user named "1030" with another uid: nft and iptables would read uid
     // 1030 as that name, so no rules are made.
     class NumericNameDirectory : public FakeDirectory {
@@ -154,7 +155,8 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     r = parse_map(example_map, "m");
     REQUIRE(r.ok());
     pr = make_plan(r.map, tuesday_evening, NumericNameDirectory{}, FakeResolver{});
-    CHECK(pr.error.find("a user is named '1030' but has uid 4242") != std::string::npos);
+    REQUIRE_FALSE(pr.ok());
+    CHECK(pr.failure().message.find("a user is named '1030' but has uid 4242") != std::string::npos);
     // Client prefixes lose their host bits; garbage is refused.
     CHECK(parse_client("192.0.2.77/24")->second == "192.0.2.0/24");
     CHECK(parse_client("2001:db8::1:2/112")->second == "2001:db8::1:0/112");

@@ -4,6 +4,7 @@
 
 #include "libvirt/libvirt_wire.hpp"
 
+using namespace spice_connect;
 using namespace spice_connect::libvirt;
 
 
@@ -21,7 +22,8 @@ TEST_CASE("libvirt wire: domains round trip", "[libvirt]") {
     const std::string text = encode_libvirt_result(in);
     auto out = decode_libvirt_result(text);
     REQUIRE(out);
-    const auto& domains = std::get<std::vector<LibvirtDomain>>(*out);
+    REQUIRE(out->ok());
+    const auto& domains = out->value();
     REQUIRE(domains.size() == 2);
     CHECK(domains[0].name == in[0].name);
     CHECK(domains[0].running);
@@ -36,10 +38,10 @@ TEST_CASE("libvirt wire: domains round trip", "[libvirt]") {
 }
 
 TEST_CASE("libvirt wire: a failure round trips", "[libvirt]") {
-    auto out = decode_libvirt_result(encode_libvirt_result(LibvirtFailure{3, "refused: x"}));
+    auto out = decode_libvirt_result(encode_libvirt_result(Failure{exit_config, "refused: x"}));
     REQUIRE(out);
-    CHECK(std::get<LibvirtFailure>(*out).exit_code == 3);
-    CHECK(std::get<LibvirtFailure>(*out).message == "refused: x");
+    CHECK(out->failure().code == exit_config);
+    CHECK(out->failure().message == "refused: x");
     CHECK_FALSE(decode_libvirt_result("7:unknown"));
     CHECK_FALSE(decode_libvirt_result("99999999999:x"));
 }

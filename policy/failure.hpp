@@ -21,7 +21,10 @@ struct Failure {
 template <typename T>
 class [[nodiscard]] Result {
 public:
+    // Implicit on purpose: `return value;` and `return Failure{...};` read plainly.
+    // cppcheck-suppress noExplicitConstructor
     Result(T value) : v_(std::move(value)) {}
+    // cppcheck-suppress noExplicitConstructor
     Result(Failure failure) : v_(std::move(failure)) {}
     bool ok() const { return v_.index() == 0; }
     explicit operator bool() const { return ok(); }

@@ -182,13 +182,13 @@ int run(int argc, char** argv, char** envp) {
         return refuse(exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +
                                        ") is not the map's group '" + map.settings.group + "'; ask your administrator");
 
-    // The viewer, checked on the descriptor that will be executed. Before
+    // 5. The viewer, checked on the descriptor that will be executed. Before
     // deciding, so that --list reports a broken installation like a start.
     auto viewer = open_trusted_viewer(map.settings.viewer, launcher_gid);
     if (!viewer) return refuse(viewer.failure());
     const UniqueFd& viewer_fd = *viewer;
 
-    // 5. Decide, in the map's zone (never the caller's TZ: it was cleared).
+    // 6. Decide, in the map's zone (never the caller's TZ: it was cleared).
     // Of the caller's groups only those the map's %group grants name can
     // matter: NSS is asked about these alone (membership as it reports it).
     account->caller.groups = groups_among(*account, granted_group_names(map));
@@ -203,7 +203,7 @@ int run(int argc, char** argv, char** envp) {
     const Vm& vm = *granted.vm;
     const std::vector<std::string> viewer_args = viewer_argv(map.settings, vm);
 
-    // 6. The viewer's environment, rebuilt from empty.
+    // 7. The viewer's environment, rebuilt from empty.
     const std::vector<std::string> viewer_env = build_viewer_environment(inherited, *account);
     if (cmd.mode == Mode::dry_run) {
         std::printf("granted: VM '%s' to %s, window: %s\nviewer: %s\nargv:", vm.name.c_str(), who.c_str(),
@@ -213,15 +213,15 @@ int run(int argc, char** argv, char** envp) {
         return exit_ok;
     }
 
-    // 7. No capabilities; no new privileges unless USB redirection needs its setuid helper.
+    // 8. No capabilities; no new privileges unless USB redirection needs its setuid helper.
     if (auto f = drop_all_capabilities()) return refuse(*f);
     if (!vm.usbredir)
         if (auto f = forbid_new_privileges()) return refuse(*f);
 
-    // 8. All three group ids become the launcher's group; the uid stays ours.
+    // 9. All three group ids become the launcher's group; the uid stays ours.
     if (auto f = become_group_entirely(launcher_gid)) return refuse(*f);
 
-    // 9. Still in the window (a caller can stop and resume us: the firewall
+    // 10. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the
     // checked file with the fixed argv and nothing else open.
     const auto exec_time = time_in_zone(std::time(nullptr), map.settings.timezone);

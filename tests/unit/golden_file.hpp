@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -110,8 +111,9 @@ inline std::string unified_diff(const std::string& expected, const std::string& 
 }
 
 // Checks `got` against the golden file at `path` for the case `name`. A
-// mismatch fails the test (and lets it go on to the next case) with the
-// case's name and the diff from the file to what was rendered.
+// mismatch fails the test (and lets it go on to the next case), naming the
+// case; the diff from the file to what was rendered goes to stdout before
+// it, because Catch wraps a message's long lines.
 inline void check_golden(const std::string& name, const std::string& path, const std::string& got) {
     if (updating_golden_files()) {
         std::ofstream(path, std::ios::binary | std::ios::trunc) << got;
@@ -119,18 +121,20 @@ inline void check_golden(const std::string& name, const std::string& path, const
     }
     const std::optional<std::string> expected = read_text_file(path);
     if (!expected) {
+        std::cout << "golden case " << name << ": got\n" << got << std::flush;
         FAIL_CHECK("golden case " << name << ": cannot read " << path
-                                  << " (create it with SPICE_CONNECT_UPDATE_GOLDEN=1)\ngot:\n"
-                                  << got);
+                                  << " (what was rendered is printed above; write it with SPICE_CONNECT_UPDATE_GOLDEN=1)");
         return;
     }
     if (*expected == got) {
         SUCCEED("golden case " << name);
         return;
     }
+    std::cout << "golden case " << name << ": expected (-) and got (+):\n"
+              << unified_diff(*expected, got, path, "got") << std::flush;
     FAIL_CHECK("golden case " << name << ": the output differs from " << path
-                              << " (if the change is intended, regenerate with SPICE_CONNECT_UPDATE_GOLDEN=1)\n"
-                              << unified_diff(*expected, got, path, "got"));
+                              << " (the diff is printed above; if the change is intended, regenerate with "
+                                 "SPICE_CONNECT_UPDATE_GOLDEN=1)");
 }
 
 }  // namespace spice_connect::test

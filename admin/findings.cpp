@@ -137,13 +137,17 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
     return out;
 }
 
-void print_findings(std::vector<Finding> findings) {
+std::string findings_text(std::vector<Finding> findings) {
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
         if (a.where.line != b.where.line) return a.where.line < b.where.line;
         if (a.where.column != b.where.column) return a.where.column < b.where.column;
         return a.error && !b.error;
     });
-    for (const Finding& f : findings) std::fprintf(stderr, "%s\n", f.format().c_str());
+    std::string out;
+    for (const Finding& f : findings) out += f.format() + "\n";
+    return out;
 }
+
+void print_findings(std::vector<Finding> findings) { std::fputs(findings_text(std::move(findings)).c_str(), stderr); }
 
 }  // namespace spice_connect::admin

@@ -27,8 +27,11 @@ std::vector<Finding> from_diagnostics(const std::vector<Diagnostic>& errors);
 // does not exist. `text` is the map text, used to point at the exact word.
 std::vector<Finding> system_warnings(const Map& map, std::string_view text, const std::string& file);
 
-// Prints to stderr in file order (line, column), errors before warnings at
-// the same place.
+// One formatted line per finding, in file order (line, column), errors
+// before warnings at the same place.
+std::string findings_text(std::vector<Finding> findings);
+
+// findings_text on stderr.
 void print_findings(std::vector<Finding> findings);
 
 }  // namespace spice_connect::admin

@@ -34,7 +34,7 @@ const char* AuditReport::status() const {
     return remaining() ? "findings" : "clean";
 }
 
-void print_human(const AuditReport& rep) {
+std::string human_text(const AuditReport& rep) {
     const AuditResult& r = *rep.result;
     std::string out;
     if (r.config_error) out += "Audit of " + rep.root + ": map " + r.map + "\n\n";
@@ -78,8 +78,10 @@ void print_human(const AuditReport& rep) {
     else
         out += "audit: " + std::to_string(errors + warnings) + " finding(s): " + std::to_string(errors) + " error(s), " +
                std::to_string(warnings) + " warning(s)" + (fixed ? "; " + std::to_string(fixed) + " fixed" : "") + "\n";
-    std::fputs(out.c_str(), stdout);
+    return out;
 }
+
+void print_human(const AuditReport& report) { std::fputs(human_text(report).c_str(), stdout); }
 
 void print_json(const AuditReport& rep) {
     const AuditResult& r = *rep.result;

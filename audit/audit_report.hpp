@@ -46,6 +46,8 @@ struct AuditReport {
     const char* status() const;          // "clean", "findings" or "config_error"
 };
 
+// The paragraphs for people, as print_human writes them to stdout.
+std::string human_text(const AuditReport& report);
 void print_human(const AuditReport& report);
 void print_json(const AuditReport& report);
 

@@ -126,9 +126,11 @@ int edit_command(const Options& options) {
     mode_t mode = is_new ? 0644 : old_st.st_mode & 07777;
     // Only root can give a file away; anyone else keeps what they create.
     const bool set_owner = ::geteuid() == 0 || !is_new;
-    if (installed && !is_new) print_findings(installed_file_findings(TrustedFile::map, path, parsed.map.settings, false));
     if (auto f = copy.commit(path, uid, gid, mode, set_owner)) return fail(f->code, f->message);
     std::printf("%s: saved\n", path.c_str());
+    // The saved file as the launcher will judge it (a default ACL of the
+    // directory, say, reaches the new file).
+    if (installed) print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
     return exit_ok;
 }
 

@@ -277,6 +277,14 @@ TrustReport trust_findings(TrustedFile what, const TreeRoot& root, const Observa
         if (!out.reached) w.unreached(d);
         else w.defect(d);
     }
+    // Through a symlink, a repair would act on whatever the link names when
+    // it runs: the administrator fixes such a file by hand.
+    if (seen.through_link)
+        for (AuditFinding& f : out.findings)
+            if (f.fixable) {
+                f.fixable = false;
+                f.fix += " (by hand: " + w.p() + " is reached through the symbolic link " + root.host_path(seen.link) + ")";
+            }
     bool fixable = false;
     for (const AuditFinding& f : out.findings) fixable = fixable || f.fixable;
     if (fixable) out.repair = std::move(repair);

@@ -2,6 +2,7 @@
 
 #include <cap-ng.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "launcher/trusted_files.hpp"
+#include "policy/build_config.hpp"
 #include "policy/trust_rules.hpp"
 #include "policy/unique_fd.hpp"
 
@@ -16,6 +18,11 @@ namespace spice_connect {
 namespace {
 
 Failure installation_error(const std::string& why) { return Failure{exit_config, "installation error: " + why}; }
+
+bool same_inode(const Observation& seen, const struct stat& running) {
+    return seen.walk.outcome == WalkOutcome::found && seen.walk.st.raw().st_dev == running.st_dev &&
+           seen.walk.st.raw().st_ino == running.st_ino;
+}
 
 // The path the kernel resolved for the running file; empty when unknown.
 std::string running_path() {
@@ -33,18 +40,35 @@ Status installation_problem() {
     struct stat running {};
     if (!self || ::fstat(self.get(), &running) != 0)
         return installation_error("cannot inspect the running launcher through /proc/self/exe (is /proc mounted?)");
-    if (!(running.st_mode & S_ISGID) || running.st_gid != ::getegid())
+    if (!(running.st_mode & S_ISGID) || running.st_gid != ::getegid()) {
+        // A sandbox (no_new_privs) ignores the setgid bit: the caller's doing,
+        // not an installation error for the administrator's log.
+        if (::prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1)
+            return Failure{exit_denied, "started with no_new_privs (inside a sandbox?), which takes the launcher's group away; "
+                                        "start spice-connect outside the sandbox"};
         return installation_error("the launcher does not run with its group (setgid bit missing or file system mounted nosuid): chmod 2755");
-    // The same file, reached from "/" without symlinks, so the directories
-    // on its way are judged too.
-    const std::string path = running_path();
+    }
     auto root = TreeRoot::open("");
-    if (path.empty() || !root)
-        return installation_error("cannot find the running launcher's path through /proc/self/exe");
-    const Observation seen = observe(*root, path);
-    if (seen.walk.outcome == WalkOutcome::found &&
-        (seen.walk.st.raw().st_dev != running.st_dev || seen.walk.st.raw().st_ino != running.st_ino))
+    if (!root) return installation_error("cannot open / to check the running launcher");
+    // When the installed path leads to the running file (asked of the kernel,
+    // which follows every link), it is judged as check and the audit judge
+    // it, links and all; a launcher elsewhere (a test install) by the path
+    // the kernel resolved for the running file.
+    struct stat installed {};
+    const bool is_installed = ::stat(build::launcher_path, &installed) == 0 && installed.st_dev == running.st_dev &&
+                              installed.st_ino == running.st_ino;
+    Observation seen = observe_program(*root, build::launcher_path);
+    std::string path = build::launcher_path;
+    if (is_installed && seen.walk.outcome == WalkOutcome::found && !same_inode(seen, running))
         return installation_error("the launcher " + path + " was replaced while starting; try again");
+    if (!is_installed) {
+        path = running_path();
+        if (path.empty() || path.ends_with(" (deleted)"))
+            return installation_error("the launcher was replaced while starting (an upgrade?); try again");
+        seen = observe(*root, path);
+        if (seen.walk.outcome == WalkOutcome::found && !same_inode(seen, running))
+            return installation_error("the launcher " + path + " was replaced while starting; try again");
+    }
     const std::vector<FileDefect> found = defects(TrustedFile::launcher, seen, ::getegid());
     if (found.empty()) return std::nullopt;
     Failure f = refusal_for("the launcher", path, seen, found.front(), "root:GROUP 2755");

@@ -70,7 +70,7 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
         return config(it + " does not belong to the launcher's group (gid " + std::to_string(seen.walk.st.gid()) +
                       "); expected " + expected);
     case Defect::group_is_root: return config(it + " belongs to group root; it must be a dedicated group such as spicegrp");
-    case Defect::acl: return config(it + " has ACL entries that let others change or run it (" + d.acl_grants + ")");
+    case Defect::acl: return config(it + " has ACL entries that make its access differ from its mode (" + d.acl_grants + ")");
     case Defect::capabilities: return config(it + " has file capabilities; it must run without privileges");
     case Defect::writable:
         return config(it + " is writable by group or others (mode " + mode_text(m) + "); expected " + expected);

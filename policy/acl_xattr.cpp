@@ -63,4 +63,19 @@ std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::ui
     return out;
 }
 
+std::vector<AclEntry> entries_beyond_mode(const std::vector<AclEntry>& entries, std::uint16_t perms) {
+    const AclEntry* mask = nullptr;
+    for (const AclEntry& e : entries)
+        if (e.tag == acl_mask) mask = &e;
+    std::vector<AclEntry> out;
+    for (const AclEntry& e : entries) {
+        const bool named_user = e.tag == acl_user;
+        const bool named_group = e.tag == acl_group && (e.perm & perms);
+        const bool hidden_group = e.tag == acl_group_obj && mask && e.perm != mask->perm;
+        if (named_user || named_group || hidden_group) out.push_back(e);
+    }
+    if (!out.empty() && mask) out.push_back(*mask);
+    return out;
+}
+
 }  // namespace spice_connect

@@ -46,4 +46,12 @@ std::optional<std::vector<AclEntry>> parse_posix_acl(std::string_view raw);
 // nothing either (u:alice:r on a program lets Alice read what anyone may).
 std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::uint16_t perms);
 
+// The entries that make a trusted file's access differ from what its mode
+// says: every named user (an entry either gives that user more or takes
+// from them what the mode gives), a named group with any of the `perms`
+// bits, and an owning group entry the mask shows otherwise (g::r with
+// m::r-x); followed by the mask when there are any. Empty: the mode tells
+// the whole truth.
+std::vector<AclEntry> entries_beyond_mode(const std::vector<AclEntry>& entries, std::uint16_t perms);
+
 }  // namespace spice_connect

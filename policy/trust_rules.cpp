@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <climits>
-#include <variant>
 
 namespace spice_connect {
 namespace {
@@ -23,8 +22,11 @@ std::optional<FileDefect> unreached(const WalkedFile& w) {
     return FileDefect{Defect::uninspectable, {}, {}, w.error, w.stopped_at.empty() ? w.path : w.stopped_at};
 }
 
+// As the kernel decides for a process whose group is `group`: the group
+// bits when the file is of that group (the other bits are not asked then),
+// the other bits when it is not.
 bool group_can_read(const FileStatus& st, gid_t group) {
-    return (st.gid() == group && (st.perm() & S_IRGRP)) || (st.perm() & S_IROTH);
+    return st.gid() == group ? (st.perm() & S_IRGRP) != 0 : (st.perm() & S_IROTH) != 0;
 }
 
 }  // namespace
@@ -37,20 +39,24 @@ Observation observe(const TreeRoot& root, const std::string& path) {
 }
 
 Observation observe_program(const TreeRoot& root, const std::string& path) {
-    Observation o = observe(root, path);
-    if (o.walk.outcome != WalkOutcome::symlink) return o;
-    auto fd = open_in_tree(root, path, O_PATH);
-    if (!fd) return o;
+    Observation link = observe(root, path);
+    // Only the last part may be a link: the walk stopped at it, and every
+    // directory before it was walked without one.
+    if (link.walk.outcome != WalkOutcome::symlink || link.walk.stopped_at != path) return link;
     char buf[PATH_MAX];
-    const ssize_t n = ::readlink(proc_fd_path(fd->get()).c_str(), buf, sizeof buf - 1);
-    if (n <= 0) return o;
+    const ssize_t n = ::readlinkat(root.fd(), path.c_str() + 1, buf, sizeof buf - 1);
+    if (n <= 0) return link;
     std::string target(buf, static_cast<std::size_t>(n));
-    const std::string prefix = root.is_system() ? "" : root.host_path("/");
-    if (!prefix.empty()) {
-        if (target.compare(0, prefix.size() + 1, prefix + "/") != 0) return o;
-        target.erase(0, prefix.size());
+    if (target.front() != '/') target = path.substr(0, path.rfind('/') + 1) + target;
+    Observation seen = observe(root, target);
+    seen.through_link = true;
+    seen.link = path;
+    for (const UnsafeDir& d : link.walk.unsafe_parents) {
+        bool known = false;
+        for (const UnsafeDir& k : seen.walk.unsafe_parents) known = known || k.path == d.path;
+        if (!known) seen.walk.unsafe_parents.push_back(d);
     }
-    return observe(root, target);
+    return seen;
 }
 
 void observe_xattrs(Observation& o) {
@@ -102,7 +108,7 @@ std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::
         std::string grants;
         if (!seen.acl) grants = "an ACL that cannot be parsed";
         else
-            for (const AclEntry& e : extra_grants(*seen.acl, acl_bits_that_matter(what)))
+            for (const AclEntry& e : entries_beyond_mode(*seen.acl, acl_bits_that_matter(what)))
                 grants += (grants.empty() ? "" : ", ") + e.text();
         if (!grants.empty()) add(Defect::acl).acl_grants = grants;
     }

@@ -31,6 +31,8 @@ struct Observation {
     bool has_capabilities = false;
     int xattr_error = 0;  // errno of an xattr that could not be read
     const char* xattr_failed = "";  // which one: acl_access_xattr or capability_xattr
+    bool through_link = false;  // reached through a symlink (observe_program): repair by hand only
+    std::string link;           // that symlink's path
 };
 
 inline constexpr const char* capability_xattr = "security.capability";
@@ -41,9 +43,10 @@ Observation observe(const TreeRoot& root, const std::string& path);
 void observe_xattrs(Observation& o);
 
 // The launcher is the file that runs when a user starts it: exec follows a
-// symlink at its path, so this does too (inside the tree) and observes the
-// file reached, with the directories on its own way. The running launcher
-// sees the same file through /proc/self/exe.
+// symlink at its path, so this follows one, one hop, and observes the file
+// it names. The directories on the way to the link count as well as those
+// on the way to the file (whoever can change either can re-point it); a
+// link to a link, or one with '..', is judged as a symlink and refused.
 Observation observe_program(const TreeRoot& root, const std::string& path);
 
 enum class Defect {
@@ -62,7 +65,7 @@ enum class Defect {
     setuid,            // the set-user-ID bit
     setgid,            // the set-group-ID bit (the launcher must have it: see mode)
     mode,              // viewer, launcher: not exactly viewer_mode / launcher_mode
-    acl,               // ACL entries beyond the mode grant `acl_grants`
+    acl,               // ACL entries make its access differ from its mode (`acl_grants`)
     capabilities,      // file capabilities
 };
 

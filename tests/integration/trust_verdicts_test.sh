@@ -38,7 +38,8 @@ VIEWER=/usr/bin/remote-viewer
 LAUNCHER=/usr/bin/spice-connect
 
 install_good() {
-    rm -f "$MAP" "$VIEWER" "$LAUNCHER" "$LAUNCHER.real" /etc/real.map /usr/bin/real-viewer
+    rm -rf "$MAP" "$VIEWER" "$LAUNCHER" "$LAUNCHER.real" /etc/real.map /usr/bin/real-viewer /usr/bin/links /usr/bin/links.tmp \
+        /etc/spice-connect.real
     office_write_map <<MAPTEXT
 set viewer $VIEWER
 set group spicegrp
@@ -46,15 +47,23 @@ set timezone UTC
 set ports 20002
 vm debianx host=192.0.2.10 tls-port=20002
 allow myself debianx
+allow mybro debianx
 MAPTEXT
     install -o root -g spicegrp -m 0750 "$VIEWER_BIN" "$VIEWER"
     install -o root -g spicegrp -m 2755 "$LAUNCHER_BIN" "$LAUNCHER"
     chown root:root /etc /usr/bin; chmod 0755 /etc /usr/bin
 }
 
-# The verdict of each reader: "accepted" or "refused".
+# The verdict of each reader: "accepted" or "refused". The launcher must
+# list and also start the viewer (the stand-in records and exits 0), for
+# myself and for mybro: a state that works for one user only is refused.
 launcher_verdict() {
-    if as_user myself env -i "$LAUNCHER" --list >/dev/null 2>&1; then echo accepted; else echo refused; fi
+    local u
+    for u in myself mybro; do
+        as_user $u env -i "$LAUNCHER" --list >/dev/null 2>&1 || { echo refused; return; }
+        as_user $u env -i DISPLAY=:7 "$LAUNCHER" debianx >/dev/null 2>&1 || { echo refused; return; }
+    done
+    echo accepted
 }
 check_verdict() {
     if "$ADMIN_BIN" check >/dev/null 2>&1; then echo accepted; else echo refused; fi
@@ -109,7 +118,13 @@ row "map of another group (0640)"      refused  owner_of "$MAP" root:boss
 row "map with the setuid bit"          refused  mode_of "$MAP" 4640
 row "map with the setgid bit"          refused  mode_of "$MAP" 2640
 row "map with an ACL entry to write"   refused  acl_of "$MAP" u:myself:rw
-row "map with an ACL entry to read"    accepted acl_of "$MAP" u:myself:r
+# The map's access is its mode: a named entry gives someone more or takes
+# from them what the mode gives (u:myself:--- would lock myself out).
+row "map with an ACL entry to read"    refused  acl_of "$MAP" u:myself:r
+row "map with an ACL entry to deny"    refused  acl_of "$MAP" u:myself:-
+row "map whose ACL hides the group"    refused  acl_of "$MAP" g::-,m::r
+row "map 0604 root:spicegrp"           refused  mode_of "$MAP" 0604
+row "map 0604 root:root"               accepted owner_mode "$MAP" root:root 0604
 row "map with a file capability"       refused  caps_of "$MAP"
 row "map is a symlink"                 refused  symlink_of "$MAP" /etc/real.map
 row "map below a user's directory"     refused  user_parent "$MAP"
@@ -124,7 +139,8 @@ row "viewer of another group"          refused  owner_of "$VIEWER" root:boss
 row "viewer with the setuid bit"       refused  mode_of "$VIEWER" 4750
 row "viewer with the setgid bit"       refused  mode_of "$VIEWER" 2750
 row "viewer with an ACL entry to run"  refused  acl_of "$VIEWER" u:myself:rx
-row "viewer with an ACL entry to read" accepted acl_of "$VIEWER" u:myself:r
+row "viewer with an ACL entry to read" refused  acl_of "$VIEWER" u:myself:r
+row "viewer whose ACL takes execute from the group" refused acl_of "$VIEWER" g::r,m::rx
 row "viewer with a file capability"    refused  caps_of "$VIEWER"
 row "viewer is a symlink"              refused  symlink_of "$VIEWER" /usr/bin/real-viewer
 row "viewer below a user's directory"  refused  user_parent "$VIEWER"
@@ -138,12 +154,21 @@ row "launcher owned by a user"         refused  owner_keep_mode "$LAUNCHER" myse
 row "launcher of another group"        refused  owner_keep_mode "$LAUNCHER" root:boss
 row "launcher with the setuid bit"     refused  mode_of "$LAUNCHER" 6755
 row "launcher with an ACL entry to write" refused acl_of "$LAUNCHER" u:myself:rw
-row "launcher with an ACL entry to run"   accepted acl_of "$LAUNCHER" u:myself:rx
+row "launcher with an ACL entry to run"   refused  acl_of "$LAUNCHER" u:myself:rx
+row "launcher with a group ACL entry to run" accepted acl_of "$LAUNCHER" g:boss:rx
 row "launcher with a file capability"  refused  caps_of "$LAUNCHER"
 # exec follows a symlink, and so do all three: the file that runs is judged.
 row "launcher is a symlink to a sound launcher" accepted symlink_of "$LAUNCHER" "$LAUNCHER.real"
 symlink_to_bad() { symlink_of "$LAUNCHER" "$LAUNCHER.real" && chmod 0755 "$LAUNCHER.real"; }
 row "launcher is a symlink to a launcher without setgid" refused symlink_to_bad
 row "launcher below a user's directory" refused user_parent "$LAUNCHER"
+# The link itself counts: whoever can change its directory can re-point it.
+link_in_user_dir() {
+    mkdir /usr/bin/links && chown myself /usr/bin/links && mv "$LAUNCHER" /etc/spice-connect.real &&
+        ln -s /etc/spice-connect.real /usr/bin/links/spice-connect && ln -s links/spice-connect "$LAUNCHER"
+}
+row "launcher is a link to a link in a user's directory" refused link_in_user_dir
+link_in_user_dir_to_root_file() { symlink_of "$LAUNCHER" /etc/spice-connect.real && chown myself /usr/bin; }
+row "launcher is a symlink in a user's directory" refused link_in_user_dir_to_root_file
 
 summary

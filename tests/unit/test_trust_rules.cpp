@@ -62,7 +62,12 @@ TEST_CASE("trust rules: the map", "[trust]") {
     CHECK(judge(TrustedFile::map, seen(04640, 0, spicegrp)) == "setuid");
     CHECK(judge(TrustedFile::map, seen(02640, 0, spicegrp)) == "setgid");
     CHECK(judge(TrustedFile::map, with_acl(seen(0660, 0, spicegrp), 6, 6)) == "acl writable");
-    CHECK(judge(TrustedFile::map, with_acl(seen(0640, 0, spicegrp), 4, 4)) == "");
+    // A named user's entry always counts: it gives more, or takes what the mode gives.
+    CHECK(judge(TrustedFile::map, with_acl(seen(0640, 0, spicegrp), 4, 4)) == "acl");
+    CHECK(judge(TrustedFile::map, with_acl(seen(0640, 0, spicegrp), 0, 4)) == "acl");
+    // The kernel asks the group bits of a process in the file's group, never the other bits.
+    CHECK(judge(TrustedFile::map, seen(0604, 0, spicegrp)) == "unreadable");
+    CHECK(judge(TrustedFile::map, seen(0604, 0, 0)) == "");
     Observation caps = seen(0640, 0, spicegrp);
     caps.has_capabilities = true;
     CHECK(judge(TrustedFile::map, caps) == "capabilities");
@@ -81,7 +86,7 @@ TEST_CASE("trust rules: the viewer", "[trust]") {
     CHECK(judge(TrustedFile::viewer, seen(04750, 0, spicegrp)) == "setuid");
     CHECK(judge(TrustedFile::viewer, seen(02750, 0, spicegrp)) == "setgid");
     CHECK(judge(TrustedFile::viewer, with_acl(seen(0750, 0, spicegrp), 5, 5)) == "acl");
-    CHECK(judge(TrustedFile::viewer, with_acl(seen(0750, 0, spicegrp), 4, 5)) == "");
+    CHECK(judge(TrustedFile::viewer, with_acl(seen(0750, 0, spicegrp), 4, 5)) == "acl");
 }
 
 TEST_CASE("trust rules: the launcher", "[trust]") {
@@ -90,10 +95,23 @@ TEST_CASE("trust rules: the launcher", "[trust]") {
     CHECK(judge(TrustedFile::launcher, seen(06755, 0, spicegrp)) == "setuid");
     CHECK(judge(TrustedFile::launcher, seen(02775, 0, spicegrp)) == "writable mode");
     CHECK(judge(TrustedFile::launcher, seen(02755, 0, 0)) == "group group_is_root");
-    CHECK(judge(TrustedFile::launcher, with_acl(seen(02755, 0, spicegrp), 5, 5)) == "");
+    CHECK(judge(TrustedFile::launcher, with_acl(seen(02755, 0, spicegrp), 5, 5)) == "acl");
     CHECK(judge(TrustedFile::launcher, with_acl(seen(02775, 0, spicegrp), 6, 7)) == "acl writable mode");
     // rwx held back by the mask today; a chmod g+w tomorrow would let it write.
     CHECK(judge(TrustedFile::launcher, with_acl(seen(02755, 0, spicegrp), 7, 5)) == "acl");
+}
+
+TEST_CASE("trust rules: group entries count by their bits, the owning group's entry against the mask", "[trust]") {
+    Observation o = seen(02755, 0, spicegrp);
+    o.has_acl = true;
+    // g:boss:r-x on the launcher: boss may run it, as everyone may.
+    o.acl = std::vector<AclEntry>{{acl_user_obj, 7, 0}, {acl_group_obj, 5, 0}, {acl_group, 5, 4901}, {acl_mask, 5, 0}, {acl_other, 5, 0}};
+    CHECK(judge(TrustedFile::launcher, o) == "");
+    // g::r-- with m::r-x: the mode shows r-x, the group gets r--.
+    Observation v = seen(0750, 0, spicegrp);
+    v.has_acl = true;
+    v.acl = std::vector<AclEntry>{{acl_user_obj, 7, 0}, {acl_group_obj, 4, 0}, {acl_mask, 5, 0}, {acl_other, 0, 0}};
+    CHECK(judge(TrustedFile::viewer, v) == "acl");
 }
 
 TEST_CASE("trust rules: what the walk met comes first and alone", "[trust]") {

@@ -6,7 +6,7 @@
 #
 # Inside a private mount namespace (the script re-executes itself under
 # `unshare --mount --propagation private`) with a private copy of /etc
-# (tests/integration/office.sh) and a tmpfs over /run, and between the two
+# (tests/lib/office.sh) and a tmpfs over /run, and between the two
 # network namespaces of tests/firewall/network.sh (client 192.0.2.10, server
 # 192.0.2.2), it measures the cost of a new TCP connection from the client
 # through the rules of `spice-connect-admin firewall apply`:
@@ -50,7 +50,7 @@ usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 self=$(readlink -f "$0")
 here=$(dirname "$self")
 repo=$(dirname "$here")
-. "$repo/tests/integration/office.sh"
+. "$repo/tests/lib/office.sh"
 office_enter_private_namespace "$self" "$@"
 . "$repo/tests/firewall/network.sh"
 BUILD=$(readlink -f "$1")

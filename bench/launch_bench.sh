@@ -6,7 +6,7 @@
 #
 # Inside a private mount namespace (the script re-executes itself under
 # `unshare --mount --propagation private`), with the test office of
-# tests/integration/office.sh, it times as user `myself`, interleaved:
+# tests/lib/office.sh, it times as user `myself`, interleaved:
 #   direct         a root-owned 0755 copy of the no-op viewer, exec'd directly
 #   bare_chain     bare_setgid_chain (root:spicegrp 2755): setresgid, execve viewer
 #   spice_connect  the launcher (root:spicegrp 2755), map of 10,000 grants
@@ -27,7 +27,7 @@ usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 self=$(readlink -f "$0")
 here=$(dirname "$self")
 repo=$(dirname "$here")
-. "$repo/tests/integration/office.sh"
+. "$repo/tests/lib/office.sh"
 office_enter_private_namespace "$self" "$@"
 BUILD=$(readlink -f "$1")
 RUNS=${BENCH_RUNS:-300}

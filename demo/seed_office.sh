@@ -7,7 +7,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(readlink -f "${1:-$top/build}")
-. "$top/tests/integration/office.sh"
+. "$top/tests/lib/office.sh"
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
 # The mounts vanish with the namespace; only the directory on the host's

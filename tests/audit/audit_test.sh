@@ -12,8 +12,8 @@
 # tmpfs that vanish with it): the host stays unchanged.
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 UNIT=$(readlink -f "$2")
 

@@ -24,7 +24,7 @@ shots=$2
 here=$(cd "$(dirname "$0")" && pwd)
 stand_in=$here/recording_launcher.sh
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"  # pass, fail, summary
 finish() {
     summary
     exit

@@ -20,7 +20,7 @@ if [ $# -ne 3 ]; then
 fi
 comp_dir=$(readlink -f "$1") launcher=$2 admin=$3
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"  # pass, fail, summary
 finish() {
     summary
     exit

@@ -22,7 +22,7 @@ entry=$src/desktop/spice-connect.desktop
 menu=$src/desktop/spice-connect-menu
 page=$src/desktop/spice-connect-menu.1
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"  # pass, fail, summary
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spice-connect-desktop-test.XXXXXX") || exit 4
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM

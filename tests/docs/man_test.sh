@@ -21,7 +21,7 @@ launcher_page=$man_dir/spice-connect.1
 map_page=$man_dir/spice-connect.map.5
 admin_page=$man_dir/spice-connect-admin.8
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"  # pass, fail, summary
 
 # The mdoc source of `.Sh NAME`, up to the next .Sh.
 section() { awk -v want="$2" '/^\.Sh /{ f = (substr($0, 5) == want); next } f' "$1"; }

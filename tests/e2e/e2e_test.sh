@@ -10,7 +10,7 @@
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/office_e2e.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/assert.sh"
 [ $# = 4 ] || { echo "usage: e2e_test.sh LAUNCHER ADMIN CONNECTOR SHOT_DIR" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/spice-connect-e2e.XXXXXX)

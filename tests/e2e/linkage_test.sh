@@ -6,7 +6,7 @@
 #   linkage_test.sh LAUNCHER ADMIN
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/assert.sh"
+. "$here/../lib/assert.sh"
 [ $# = 2 ] || { echo "usage: linkage_test.sh LAUNCHER ADMIN" >&2; exit 2; }
 
 launcher_libs=$(ldd "$1" 2>&1) || { fail "ldd $1 failed" "$launcher_libs"; summary; exit 1; }

@@ -30,7 +30,7 @@
 # start), other (see the detail).
 
 E2E_HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-. "$E2E_HERE/../integration/office.sh"
+. "$E2E_HERE/../lib/office.sh"
 . "$E2E_HERE/../firewall/network.sh"
 
 E2E_USERS="myself carol mybro maggie anne ralph"

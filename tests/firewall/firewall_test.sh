@@ -6,8 +6,8 @@
 #   unshare --mount --propagation private bash firewall_test.sh ADMIN LAUNCHER CONNECTING_VIEWER
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 . "$here/network.sh"
 ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlink -f "$3")
 

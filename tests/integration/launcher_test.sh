@@ -5,8 +5,8 @@
 #   unshare --mount --propagation private bash launcher_test.sh LAUNCHER RECORDER EXEC_WITHOUT_ARGV
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/office.sh"
-. "$here/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 LAUNCHER_BIN=$(readlink -f "$1"); RECORDER_BIN=$(readlink -f "$2"); ARGC0_BIN=$(readlink -f "$3")
 
 work=$(mktemp -d /tmp/spice-connect-test.XXXXXX)

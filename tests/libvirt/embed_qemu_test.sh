@@ -12,8 +12,8 @@
 # machine cgroups on the host; QEMU listens in this network namespace only.
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 
 # Tools: a missing one fails the run and names its package; no silent skip.

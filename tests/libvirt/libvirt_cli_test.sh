@@ -7,7 +7,7 @@
 # (any user; it touches nothing outside a temporary directory).
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/assert.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 NODE=$here/office-node.xml
 URI=test://$NODE

@@ -9,8 +9,8 @@
 #   unshare --mount --net --propagation private bash libvirtd_auth_test.sh ADMIN
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 
 missing_tool=0

@@ -31,6 +31,7 @@
 
 E2E_HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 . "$E2E_HERE/../lib/office.sh"
+. "$E2E_HERE/../lib/assert.sh"
 . "$E2E_HERE/../firewall/network.sh"
 
 E2E_USERS="myself carol mybro maggie anne ralph"
@@ -67,21 +68,18 @@ e2e_check() {
 
 # --- setup ------------------------------------------------------------------
 
-# e2e_require_tools: every program the scenario runs; a missing one is an
-# error naming its Debian package (./run installs them), never a skip.
+# Every program the scenario runs, as TOOL:PACKAGE (assert.sh's
+# require_tools); a missing one is an error naming its Debian package
+# (./run installs them), never a skip.
+E2E_TOOLS="qemu-system-x86_64:qemu-system-x86 remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth
+    xwininfo:x11-utils xprop:x11-utils xhost:x11-xserver-utils certtool:gnutls-bin
+    import:imagemagick convert:imagemagick nft:nftables python3:python3 setpriv:util-linux
+    mcookie:util-linux ss:iproute2 /usr/share/seabios/vgabios-qxl.bin:seabios"
 e2e_require_tools() {
-    local missing="" pair
-    for pair in qemu-system-x86_64:qemu-system-x86 remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth \
-                xwininfo:x11-utils xprop:x11-utils xhost:x11-xserver-utils certtool:gnutls-bin \
-                import:imagemagick convert:imagemagick nft:nftables python3:python3 setpriv:util-linux \
-                mcookie:util-linux ss:iproute2; do
-        command -v "${pair%%:*}" > /dev/null || missing+=" ${pair%%:*} (package ${pair#*:})"
-    done
-    [ -f /usr/share/seabios/vgabios-qxl.bin ] || missing+=" vgabios-qxl.bin (package seabios)"
-    if [ -n "$missing" ]; then
-        echo "office_e2e: missing:$missing; ./run demo and ./run test install them" >&2
-        exit 4
-    fi
+    local missing
+    # shellcheck disable=SC2086
+    missing=$(missing_tools $E2E_TOOLS) ||
+        { echo "office_e2e: missing: $(paste -sd ' ' <<< "$missing" | sed 's/) /), /g'); ./run demo and ./run test install them" >&2; exit 4; }
 }
 
 # e2e_make_certs: the office CA and the VMs' server certificate (subject

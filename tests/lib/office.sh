@@ -34,12 +34,29 @@ office_enter_private_namespace() {
     SPICE_OFFICE_REEXEC=1 exec unshare --mount --propagation private bash "$@"
 }
 
+# office_private_tmpfs DIR NAME [MODE]: no mount of this namespace reaches
+# the host's any more, and DIR becomes a tmpfs called NAME (mode 0755).
+office_private_tmpfs() {
+    office_require_namespace
+    mount --make-rprivate /
+    mount -t tmpfs -o "mode=${3:-0755}" "$2" "$1"
+}
+
+# office_teardown DIR: for the EXIT trap. Stops the syslog receiver (if
+# office_syslog_start ran) and removes DIR, the tmpfs on the host's /tmp:
+# the other mounts vanish with the namespace (lazy unmount: files in DIR
+# may still be open).
+office_teardown() {
+    office_syslog_stop
+    cd / || return
+    umount -l "$1"
+    rmdir "$1"
+}
+
 # office_setup DIR: DIR becomes a tmpfs holding etc/, bin/ and log/.
 office_setup() {
-    office_require_namespace
     OFFICE=$1
-    mount --make-rprivate /
-    mount -t tmpfs -o mode=0755 spice-office "$OFFICE"
+    office_private_tmpfs "$OFFICE" spice-office
     mkdir -p "$OFFICE/bin" "$OFFICE/log" "$OFFICE/home"
     cp -a /etc "$OFFICE/etc"
     # name uid groups: the seed's office (article: Charlie's VM1 is "myself",
@@ -99,7 +116,8 @@ while True:
 }
 
 office_syslog_stop() {
-    [ -n "${OFFICE_SYSLOG_PID:-}" ] && kill "$OFFICE_SYSLOG_PID" 2>/dev/null
+    [ -n "${OFFICE_SYSLOG_PID:-}" ] || return 0
+    kill "$OFFICE_SYSLOG_PID" 2>/dev/null
     wait "$OFFICE_SYSLOG_PID" 2>/dev/null
     OFFICE_SYSLOG_PID=
 }

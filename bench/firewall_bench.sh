@@ -71,18 +71,7 @@ for f in admin/spice-connect-admin bench/connect_timer; do
 done
 
 work=$(mktemp -d /tmp/spice-connect-fwbench.XXXXXX)
-# No 2>/dev/null on these: /dev/null may be gone by then.
-unmount_if_mounted() { if mountpoint -q "$1"; then umount -R "$1"; fi; }
-cleanup() {
-    network_stop
-    cd /
-    unmount_if_mounted /run
-    unmount_if_mounted /home
-    unmount_if_mounted /etc
-    unmount_if_mounted "$work"
-    rmdir "$work"
-}
-trap cleanup EXIT
+trap 'network_stop; office_teardown "$work"' EXIT
 office_setup "$work"                          # private /etc copy; $OFFICE is the tmpfs on $work
 mount -t tmpfs -o mode=0755 spice-fwbench-run /run   # the stamp and xtables.lock stay in here
 B=$OFFICE/bin; M=$OFFICE/maps; S=$OFFICE/samples

@@ -38,19 +38,7 @@ for f in launcher/spice-connect bench/noop_viewer bench/bare_setgid_chain bench/
 done
 
 work=$(mktemp -d /tmp/spice-connect-bench.XXXXXX)
-# No 2>/dev/null on these: /dev/null itself lives on the /dev being unmounted.
-unmount_if_mounted() { if mountpoint -q "$1"; then umount -R "$1"; fi; }
-cleanup() {
-    office_syslog_stop
-    cd /
-    unmount_if_mounted /run/sudo
-    unmount_if_mounted /dev
-    unmount_if_mounted /home
-    unmount_if_mounted /etc
-    unmount_if_mounted "$work"
-    rmdir "$work"
-}
-trap cleanup EXIT
+trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start          # the launcher's and sudo's syslog lines stay in $OFFICE/log
 # office.sh writes passwd and group only; sudo's PAM account check

@@ -10,9 +10,7 @@ build=$(readlink -f "${1:-$top/build}")
 . "$top/tests/lib/office.sh"
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
-# The mounts vanish with the namespace; only the directory on the host's
-# /tmp needs removing (lazy unmount: files may still be open).
-trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
 office_install_launcher "$build/launcher/spice-connect"

@@ -41,23 +41,26 @@ man_options() { sed 's/\\-/-/g' | grep -oE 'Fl +-[A-Za-z0-9][A-Za-z0-9-]*' | sed
 help_options() { grep -oE -e '--[A-Za-z0-9][A-Za-z0-9-]*' | sort -u; }
 # in_list WORD LIST: LIST holds WORD as one line.
 in_list() { grep -qxF -e "$1" <<< "$2"; }
+# each_in_list WORDS LIST NAME GOT: for each of WORDS, the check NAME that
+# LIST holds it; "{}" in NAME and GOT (what a failure says) stands for it.
+each_in_list() {
+    local word
+    for word in $1; do
+        in_list "$word" "$2"
+        expect_true "${3//\{\}/$word}" $? "${4//\{\}/$word}"
+    done
+}
 
 # compare WHAT HELP_OPTIONS MAN_OPTIONS MAN_WHERE [LISTED LISTED_WHERE]:
 # every option of --help is in MAN_OPTIONS (found in MAN_WHERE), and every
 # option of LISTED (the page's options in LISTED_WHERE; by default
 # MAN_OPTIONS) is in --help.
 compare() {
-    local what=$1 help=$2 man=$3 where=$4 listed=${5-$3} listed_where=${6-$4} opt
+    local what=$1 help=$2 man=$3 where=$4 listed=${5-$3} listed_where=${6-$4}
     [ -n "$help" ]
     expect_true "$what --help lists long options" $? "none (could not read it?)"
-    for opt in $help; do
-        in_list "$opt" "$man"
-        expect_true "$what $opt (in --help) is documented in $where" $? "missing from $where"
-    done
-    for opt in $listed; do
-        in_list "$opt" "$help"
-        expect_true "$listed_where documents $opt, which $what --help lists" $? "not in $what --help"
-    done
+    each_in_list "$help" "$man" "$what {} (in --help) is documented in $where" "missing from $where"
+    each_in_list "$listed" "$help" "$listed_where documents {}, which $what --help lists" "not in $what --help"
 }
 
 # get_help WHAT CMD...: runs CMD, its output goes to HELP; a non-zero exit
@@ -96,14 +99,9 @@ help_commands=$(grep -oE 'spice-connect-admin [a-z][a-z0-9-]*' <<< "$top" | cut 
 man_commands=$(subsections "$admin_page" COMMANDS)
 [ -n "$help_commands" ]
 expect_true "spice-connect-admin --help names commands" $?
-for cmd in $help_commands; do
-    in_list "$cmd" "$man_commands"
-    expect_true "command $cmd (in --help) has a subsection in spice-connect-admin(8) COMMANDS" $? "no .Ss $cmd"
-done
-for cmd in $man_commands; do
-    in_list "$cmd" "$help_commands"
-    expect_true "spice-connect-admin(8) documents command $cmd, which --help lists" $? "not in --help"
-done
+each_in_list "$help_commands" "$man_commands" \
+    "command {} (in --help) has a subsection in spice-connect-admin(8) COMMANDS" "no .Ss {}"
+each_in_list "$man_commands" "$help_commands" "spice-connect-admin(8) documents command {}, which --help lists" "not in --help"
 
 for cmd in $help_commands; do
     echo "# 3.$cmd spice-connect-admin $cmd --help against its subsection"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# ./run demo: the seed article's office, end to end. Real QEMU VMs with SPICE
+# ./run demo: the example office, end to end. Real QEMU VMs with SPICE
 # over TLS on a "server", the real remote-viewer started by the real setgid
 # launcher on a "client", the client firewall loaded, Xvfb as the screen;
 # every person tries every VM every way (the launcher, the office's

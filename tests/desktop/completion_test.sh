@@ -45,7 +45,7 @@ printf 'debianx\topen\talways\nleaptest\tclosed\tmon,tue\nanalysis\topen\t18:00-
 : >"$tmp/files/a.map"
 : >"$tmp/files/b.map"
 cat >"$tmp/files/office.map" <<'EOF'
-# the seed's office
+# the example office
 set group spicegrp
 vm debianx  host=mysrv.example.org tls-port=20002
 vm leaptest host=192.0.2.2 tls-port=20004 title="Web test server"

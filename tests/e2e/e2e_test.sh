@@ -1,5 +1,5 @@
 #!/bin/bash
-# The seed's office end to end (office_e2e.sh), with assertions: for every
+# The example office end to end (office_e2e.sh), with assertions: for every
 # user, VM, address family and way in (the launcher, remote-viewer run
 # directly, a raw TCP connect, the probe) the outcome is the one the map
 # calls for at this moment; every viewer that connected shows its guest in

@@ -1,4 +1,4 @@
-# The seed's office inside a private mount namespace: a copy of /etc with
+# The example office inside a private mount namespace: a copy of /etc with
 # the office's users and groups bind-mounted over /etc, a tmpfs for setgid
 # installs, and a /dev/log that records syslog lines. Sourced by the
 # integration tests, the demo and the benchmarks. Must run as root inside
@@ -59,8 +59,9 @@ office_setup() {
     office_private_tmpfs "$OFFICE" spice-office
     mkdir -p "$OFFICE/bin" "$OFFICE/log" "$OFFICE/home"
     cp -a /etc "$OFFICE/etc"
-    # name uid groups: the seed's office (article: Charlie's VM1 is "myself",
-    # the boss in the evening, Maggie and Anne share VM2, Ralph has VM3).
+    # name uid groups: the example office (myself keeps debianx, the boss
+    # carol may use it in the evening, maggie and anne share leaptest,
+    # ralph has analysis) and users for particular cases.
     office_add_group spicegrp 4900 ""
     office_add_group boss 4901 carol
     # A name no Debian system group has (Debian ships "staff" as gid 50).
@@ -115,11 +116,16 @@ while True:
     [ -S /dev/log ] || { echo "office.sh: syslog socket did not appear" >&2; exit 4; }
 }
 
-office_syslog_stop() {
-    [ -n "${OFFICE_SYSLOG_PID:-}" ] || return 0
-    kill "$OFFICE_SYSLOG_PID" 2>/dev/null
-    wait "$OFFICE_SYSLOG_PID" 2>/dev/null
-    OFFICE_SYSLOG_PID=
+office_syslog_stop() { office_stop OFFICE_SYSLOG_PID; }
+
+# office_stop VAR: stops the background process whose pid the variable VAR
+# holds, if any, waits for it and empties VAR.
+office_stop() {
+    local pid=${!1:-}
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    printf -v "$1" '%s' ''
 }
 
 # office_install_launcher BINARY: root:spicegrp 2755 in $OFFICE/bin.

@@ -1,7 +1,8 @@
 # The example office inside a private mount namespace: a copy of /etc with
 # the office's users and groups bind-mounted over /etc, a tmpfs for setgid
-# installs, and a /dev/log that records syslog lines. Sourced by the
-# integration tests, the demo and the benchmarks. Must run as root inside
+# installs, and a /dev/log that records syslog lines; and the helpers of
+# every script that works in a private mount namespace (the tests that run
+# as root, the demo, the benchmarks). Must run as root inside
 # `unshare --mount --propagation private`; everything vanishes with it.
 
 # True when our mount namespace differs from the one of the process that
@@ -34,8 +35,9 @@ office_enter_private_namespace() {
     SPICE_OFFICE_REEXEC=1 exec unshare --mount --propagation private bash "$@"
 }
 
-# office_private_tmpfs DIR NAME [MODE]: no mount of this namespace reaches
-# the host's any more, and DIR becomes a tmpfs called NAME (mode 0755).
+# office_private_tmpfs DIR NAME [MODE]: mounts made in this namespace no
+# longer propagate to the host, and DIR becomes a tmpfs called NAME (mode
+# MODE, by default 0755).
 office_private_tmpfs() {
     office_require_namespace
     mount --make-rprivate /

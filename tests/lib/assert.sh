@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The shell tests' assertions, printed as TAP (the Test Anything Protocol).
 # Each check prints one line, "ok N - NAME" or "not ok N - NAME"; a failed
 # one is followed by "# " lines saying what was expected and what was got.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The example office inside a private mount namespace: a copy of /etc with
 # the office's users and groups bind-mounted over /etc, a tmpfs for setgid
 # installs, and a /dev/log that records syslog lines; and the helpers of
@@ -112,6 +113,7 @@ print("ready", flush=True)
 while True:
     out.write(s.recv(65536) + b"\n")
 ' "$OFFICE/log/syslog" > "$OFFICE/log/syslogd.out" &
+    # shellcheck disable=SC2034  # office_syslog_stop reads it through office_stop
     OFFICE_SYSLOG_PID=$!
     local i
     for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done

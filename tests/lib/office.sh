@@ -115,8 +115,7 @@ while True:
 ' "$OFFICE/log/syslog" > "$OFFICE/log/syslogd.out" &
     # shellcheck disable=SC2034  # office_syslog_stop reads it through office_stop
     OFFICE_SYSLOG_PID=$!
-    local i
-    for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+    for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
     [ -S /dev/log ] || { echo "office.sh: syslog socket did not appear" >&2; exit 4; }
 }
 

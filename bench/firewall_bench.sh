@@ -6,7 +6,7 @@
 #
 # Inside a private mount namespace (the script re-executes itself under
 # `unshare --mount --propagation private`) with a private copy of /etc
-# (tests/integration/office.sh) and a tmpfs over /run, and between the two
+# (tests/lib/office.sh) and a tmpfs over /run, and between the two
 # network namespaces of tests/firewall/network.sh (client 192.0.2.10, server
 # 192.0.2.2), it measures the cost of a new TCP connection from the client
 # through the rules of `spice-connect-admin firewall apply`:
@@ -50,7 +50,7 @@ usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 self=$(readlink -f "$0")
 here=$(dirname "$self")
 repo=$(dirname "$here")
-. "$repo/tests/integration/office.sh"
+. "$repo/tests/lib/office.sh"
 office_enter_private_namespace "$self" "$@"
 . "$repo/tests/firewall/network.sh"
 BUILD=$(readlink -f "$1")
@@ -71,18 +71,7 @@ for f in admin/spice-connect-admin bench/connect_timer; do
 done
 
 work=$(mktemp -d /tmp/spice-connect-fwbench.XXXXXX)
-# No 2>/dev/null on these: /dev/null may be gone by then.
-unmount_if_mounted() { if mountpoint -q "$1"; then umount -R "$1"; fi; }
-cleanup() {
-    network_stop
-    cd /
-    unmount_if_mounted /run
-    unmount_if_mounted /home
-    unmount_if_mounted /etc
-    unmount_if_mounted "$work"
-    rmdir "$work"
-}
-trap cleanup EXIT
+trap 'network_stop; office_teardown "$work"' EXIT
 office_setup "$work"                          # private /etc copy; $OFFICE is the tmpfs on $work
 mount -t tmpfs -o mode=0755 spice-fwbench-run /run   # the stamp and xtables.lock stay in here
 B=$OFFICE/bin; M=$OFFICE/maps; S=$OFFICE/samples

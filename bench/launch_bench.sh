@@ -6,11 +6,12 @@
 #
 # Inside a private mount namespace (the script re-executes itself under
 # `unshare --mount --propagation private`), with the test office of
-# tests/integration/office.sh, it times as user `myself`, interleaved:
+# tests/lib/office.sh, it times as user `myself`, interleaved:
 #   direct         a root-owned 0755 copy of the no-op viewer, exec'd directly
 #   bare_chain     bare_setgid_chain (root:spicegrp 2755): setresgid, execve viewer
 #   spice_connect  the launcher (root:spicegrp 2755), map of 10,000 grants
-#   sudo           the seed's rule: sudo -u myself -g spicegrp VIEWER -- spice://...
+#   sudo           the sudoers rule myself ALL=(myself:spicegrp) NOPASSWD: VIEWER -- URI,
+#                  run as sudo -u myself -g spicegrp VIEWER -- spice://...
 # The viewer is the no-op viewer installed root:spicegrp 0750 as
 # $OFFICE/bin/remote-viewer. Then it prints medians and the ratios of the
 # issue's goals, and the parser benchmark. It exits 0 whatever the ratios
@@ -27,7 +28,7 @@ usage() { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 self=$(readlink -f "$0")
 here=$(dirname "$self")
 repo=$(dirname "$here")
-. "$repo/tests/integration/office.sh"
+. "$repo/tests/lib/office.sh"
 office_enter_private_namespace "$self" "$@"
 BUILD=$(readlink -f "$1")
 RUNS=${BENCH_RUNS:-300}
@@ -38,19 +39,7 @@ for f in launcher/spice-connect bench/noop_viewer bench/bare_setgid_chain bench/
 done
 
 work=$(mktemp -d /tmp/spice-connect-bench.XXXXXX)
-# No 2>/dev/null on these: /dev/null itself lives on the /dev being unmounted.
-unmount_if_mounted() { if mountpoint -q "$1"; then umount -R "$1"; fi; }
-cleanup() {
-    office_syslog_stop
-    cd /
-    unmount_if_mounted /run/sudo
-    unmount_if_mounted /dev
-    unmount_if_mounted /home
-    unmount_if_mounted /etc
-    unmount_if_mounted "$work"
-    rmdir "$work"
-}
-trap cleanup EXIT
+trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start          # the launcher's and sudo's syslog lines stay in $OFFICE/log
 # office.sh writes passwd and group only; sudo's PAM account check
@@ -67,7 +56,7 @@ office_install_launcher "$BUILD/launcher/spice-connect"                  # root:
 install -o root -g root -m 0755 "$BUILD/bench/launch_timer" "$B/launch-timer"
 
 URI='spice://mysrv.example.org?tls-port=20002'
-# The map: GRANTS grants over 100 VMs, the seed's VM for myself among them
+# The map: GRANTS grants over 100 VMs, debianx for myself among them
 # (one grant, in the middle); the other grants name users that do not exist.
 {
     echo "# launch benchmark: $GRANTS grants"
@@ -87,7 +76,8 @@ URI='spice://mysrv.example.org?tls-port=20002'
 } | office_write_map
 [ "$(grep -c '^allow ' /etc/spice-connect.map)" = "$GRANTS" ] || { echo "launch_bench.sh: map generation failed" >&2; exit 4; }
 
-# The seed's sudoers rule, in the namespace's private copy of /etc.
+# The sudoers rule that lets myself run the viewer with the group spicegrp,
+# in the namespace's private copy of /etc.
 cat > /etc/sudoers.d/spice-bench <<EOF
 Defaults:myself env_keep += "DISPLAY"
 myself ALL=(myself:spicegrp) NOPASSWD: $B/remote-viewer -- spice\://mysrv.example.org?tls-port=20002
@@ -136,7 +126,7 @@ END {
     desc["direct"] = "direct exec of the viewer (root 0755 copy)"
     desc["bare_chain"] = "bare setgid chain (setresgid + execve)"
     desc["spice_connect"] = "spice-connect, map of '"$GRANTS"' grants"
-    desc["sudo"] = "sudo -u myself -g spicegrp (seed rule)"
+    desc["sudo"] = "sudo -u myself -g spicegrp (sudoers rule)"
     printf "  %-45s %10s %10s %10s %10s\n", "path", "median_us", "mean_us", "min_us", "p90_us"
     for (i = 1; i <= n; i++) {
         k = order[i]

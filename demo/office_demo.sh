@@ -1,5 +1,5 @@
 #!/bin/bash
-# ./run demo: the seed article's office, end to end. Real QEMU VMs with SPICE
+# ./run demo: the example office, end to end. Real QEMU VMs with SPICE
 # over TLS on a "server", the real remote-viewer started by the real setgid
 # launcher on a "client", the client firewall loaded, Xvfb as the screen;
 # every person tries every VM every way (the launcher, the office's
@@ -17,7 +17,7 @@ shots=$(readlink -f "${2:-$build/demo-screenshots}")
 . "$top/tests/e2e/office_e2e.sh"
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
-trap 'e2e_teardown; cd /; umount -l "$work"; rmdir "$work"' EXIT
+trap 'e2e_teardown; office_teardown "$work"' EXIT
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall)"

@@ -9,6 +9,7 @@
 # with an overlay on its directory, so the host's files stay untouched; they
 # fail where that is not possible (not root, no overlayfs): run as root.
 set -u
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"
 
 BIN=$(realpath "$1")
 INSTALLED=${2:-/etc/spice-connect.map}
@@ -21,21 +22,9 @@ cleanup() {
 trap cleanup EXIT
 unset SUDO_EDITOR VISUAL EDITOR
 
-passed=0
-failed=0
-ok() { echo "ok: $1"; passed=$((passed + 1)); }
-not_ok() {
-    echo "FAIL: $1"
-    failed=$((failed + 1))
-    echo "  exit status: $rc"
-    sed 's/^/  stdout: /' "$T/out"
-    sed 's/^/  stderr: /' "$T/err"
-}
-# CONDITION; t DESCRIPTION: one check, passed when CONDITION succeeded.
-t() {
-    local status=$?
-    if [ "$status" = 0 ]; then ok "$1"; else not_ok "$1"; fi
-}
+# CONDITION; t DESCRIPTION: one check, passed when CONDITION succeeded; a
+# failure shows the last run's exit status, stdout and stderr.
+t() { expect_true "$1" $? "" "$(tap_field exit "$rc")" "$(tap_field stdout "$out")" "$(tap_field stderr "$err")"; }
 # run ARGS...: the binary with ARGS and the variables in ENVS, stdin from /dev/null
 # unless $INPUT is set. Sets rc, out, err.
 run() {
@@ -463,5 +452,4 @@ else
     false; t "installed-map checks need root, unshare and setpriv: run the tests as root"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

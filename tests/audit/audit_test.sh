@@ -12,22 +12,19 @@
 # tmpfs that vanish with it): the host stays unchanged.
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 UNIT=$(readlink -f "$2")
 
 # Tools: a missing one fails the run and names its package; no silent skip.
-missing_tool=0
 require_tools setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin python3:python3 \
-              setpriv:util-linux unshare:util-linux || missing_tool=1
-if [ "$missing_tool" = 1 ]; then summary; exit 1; fi
+              setpriv:util-linux unshare:util-linux systemd-analyze:systemd || finish
 office_require_namespace
 
 work=$(mktemp -d /tmp/spice-connect-audit.XXXXXX)
-trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
-mount --make-rprivate /
-mount -t tmpfs -o mode=0755 spice-audit "$work"
+trap 'office_teardown "$work"' EXIT
+office_private_tmpfs "$work" spice-audit
 OFFICE=$work  # office_syslog_start: a private /dev/log writing $work/log/syslog
 mkdir -p "$work/log"
 office_syslog_start
@@ -66,17 +63,14 @@ perm_of() { stat -c '%a %u:%g' "$1"; }
 has_xattr() { python3 -c "import os,sys; sys.exit(0 if sys.argv[2] in os.listxattr(sys.argv[1]) else 1)" "$1" "$2"; }
 syslog_lines() { wc -l <"$SYSLOG"; }
 
-expect_finding() {  # name id: the id is among the open findings
-    local ids; ids=$(open_ids)
-    if [[ " $ids " == *" $2 "* ]]; then pass "$1: finding $2"; else fail "$1: no finding $2" "open: $ids" "stdout: $OUT" "stderr: $ERR"; fi
-}
+# expect_id NAME IDS ID: the space-separated IDS hold ID.
+expect_id() { tap_holds "findings" "$1" " $2 " " $3 " "$(captured)"; }
+expect_finding() { expect_id "$1: finding $2" "$(open_ids)" "$2"; }  # name id: the id is among the open findings
+expect_fixed() { expect_id "$1: $2 fixed" "$(fixed_ids)" "$2"; }      # name id: the id is among the fixed ones
 expect_no_finding() {  # name id
     local ids; ids=$(open_ids)
-    if [[ " $ids " == *" $2 "* ]]; then fail "$1: finding $2 is still open" "stdout: $OUT"; else pass "$1: no open $2"; fi
-}
-expect_fixed() {  # name id
-    local ids; ids=$(fixed_ids)
-    if [[ " $ids " == *" $2 "* ]]; then pass "$1: $2 fixed"; else fail "$1: $2 not fixed" "fixed: $ids" "stdout: $OUT"; fi
+    if [[ " $ids " != *" $2 "* ]]; then pass "$1: no open $2"
+    else fail "$1: no open $2" "$(tap_field expected "open findings without $2")" "$(tap_field got "$ids")" "$(tap_field stdout "$OUT")"; fi
 }
 
 # case_breaks_and_fixes NAME ID FILE EXPECTED_AFTER_FIX BREAK_CMD...: a clean
@@ -137,8 +131,8 @@ case_breaks_and_fixes map-owner map-owner /etc/spice-connect.map "640 0:$GID" \
 # An ACL entry that lets user 1000 run the viewer, though the mode says 0750.
 case_breaks_and_fixes viewer-acl viewer-acl /usr/bin/remote-viewer "750 0:$GID" \
     setfacl -m u:1000:rx "$work/viewer-acl/usr/bin/remote-viewer"
-if has_xattr "$R/usr/bin/remote-viewer" system.posix_acl_access; then fail "viewer-acl: ACL still there after --fix"
-else pass "viewer-acl: no ACL xattr after --fix"; fi
+! has_xattr "$R/usr/bin/remote-viewer" system.posix_acl_access
+expect_true "viewer-acl: no ACL xattr after --fix" $? "system.posix_acl_access is still there"
 case_breaks_and_fixes viewer-acl-group viewer-acl /usr/bin/remote-viewer "750 0:$GID" \
     setfacl -m g:1001:x "$work/viewer-acl-group/usr/bin/remote-viewer"
 # Base entries only (what `setfacl -m u::rwx` leaves) grant nothing extra.
@@ -151,8 +145,7 @@ case_breaks_and_fixes launcher-acl launcher-acl /usr/bin/spice-connect "2755 0:$
 
 case_breaks_and_fixes viewer-caps viewer-caps /usr/bin/remote-viewer "750 0:$GID" \
     setcap cap_net_raw+ep "$work/viewer-caps/usr/bin/remote-viewer"
-if [ -z "$(getcap "$R/usr/bin/remote-viewer")" ]; then pass "viewer-caps: getcap shows nothing after --fix"
-else fail "viewer-caps: capabilities left: $(getcap "$R/usr/bin/remote-viewer")"; fi
+expect_equal "viewer-caps: getcap shows nothing after --fix" "$(getcap "$R/usr/bin/remote-viewer")" ""
 case_breaks_and_fixes launcher-caps launcher-caps /usr/bin/spice-connect "2755 0:$GID" \
     setcap cap_dac_override+ep "$work/launcher-caps/usr/bin/spice-connect"
 
@@ -188,7 +181,7 @@ audit --root "$R" --fix --json
 expect_rc "viewer is a symlink: --fix reports" 1
 expect_finding "viewer is a symlink" viewer-symlink
 expect_equal "viewer is a symlink: its target untouched" "$(perm_of "$R/opt/target")" "755 0:0"
-if [ -L "$R/usr/bin/remote-viewer" ]; then pass "viewer is a symlink: still a symlink"; else fail "viewer is a symlink: replaced"; fi
+check "viewer is a symlink: still a symlink" test -L "$R/usr/bin/remote-viewer"
 expect_equal "viewer is a symlink: no change made" "$(json_query "len(d['changes'])")" 0
 # A symlink on the way (usr -> real-usr) is not followed either.
 make_tree dir-symlink
@@ -212,11 +205,11 @@ audit --root "$R" --fix --json
 expect_rc "--fix, first run" 0
 changes=$(json_query "len(d['changes'])")
 logged=$(( $(syslog_lines) - before ))
-if [ "$changes" -ge 5 ]; then pass "--fix, first run: $changes changes"; else fail "--fix, first run: only $changes changes" "$OUT"; fi
+[ "$changes" -ge 5 ]
+expect_true "--fix, first run: at least 5 changes" $? "$changes changes" "$(tap_field stdout "$OUT")"
 expect_equal "--fix, first run: one syslog line per change" "$logged" "$changes"
-if grep -q "^<85>.*spice-connect-admin\[[0-9]*\]: audit: $R/usr/bin/remote-viewer: removed the ACL" "$SYSLOG"; then
-    pass "syslog: authpriv.notice, ident spice-connect-admin, the path and the change"
-else fail "syslog: no authpriv.notice line for the ACL" "$(cat "$SYSLOG")"; fi
+grep -q "^<85>.*spice-connect-admin\[[0-9]*\]: audit: $R/usr/bin/remote-viewer: removed the ACL" "$SYSLOG"
+expect_true "syslog: authpriv.notice, ident spice-connect-admin, the path and the change" $? "" "$(tap_field syslog "$(cat "$SYSLOG")")"
 before=$(syslog_lines)
 audit --root "$R" --fix --json
 expect_rc "--fix, second run" 0
@@ -296,8 +289,8 @@ make_tree libvirt-drift
 write_map "$R" "set libvirt $NODE_URI"
 audit --map "$R/etc/spice-connect.map" --json
 expect_equal "libvirt: a VM libvirt does not have" "$(libvirt_ids)" "libvirt-drift"
-json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]" | grep -q "a: missing: libvirt has no domain named 'a'" &&
-    pass "libvirt: the finding names the VM and the drift" || fail "libvirt: the finding lacks the drift" "$OUT"
+expect_has "libvirt: the finding names the VM and the drift" \
+    "$(json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]")" "a: missing: libvirt has no domain named 'a'"
 audit --root "$R" --json
 expect_rc "libvirt: an image's map is not compared with libvirt" 0
 expect_equal "libvirt: no libvirt finding for --root" "$(libvirt_ids)" ""
@@ -378,7 +371,8 @@ expect_equal "JSON of a configuration error: viewer and group null, status" \
 # ------------------------------- the unit's capabilities are enough for --fix
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 keep=$(for c in $caps; do c=${c#CAP_}; printf ',+%s' "${c,,}"; done)
-if [ -n "$caps" ]; then pass "unit: CapabilityBoundingSet=$caps"; else fail "unit: no CapabilityBoundingSet in $UNIT"; fi
+[ -n "$caps" ]
+expect_true "unit: CapabilityBoundingSet=$caps" $? "no CapabilityBoundingSet in $UNIT"
 # fix_with_caps NAME SETPRIV_BOUNDING: a tree needing every kind of repair,
 # one in a place only CAP_DAC_READ_SEARCH reaches (a user's 0600 map).
 fix_with_caps() {
@@ -399,25 +393,20 @@ expect_equal "--fix with only the unit's capabilities: launcher" "$(perm_of "$R/
 for c in $caps; do
     c=${c#CAP_}; c=${c,,}
     fix_with_caps "without-$c" "-all${keep/,+$c/}"
-    if [ "$RC" != 0 ]; then pass "--fix without cap_$c fails (exit $RC)"
-    else fail "--fix without cap_$c still succeeds: the unit need not grant it" "$OUT"; fi
+    [ "$RC" != 0 ]
+    expect_true "--fix without cap_$c fails" $? "exit 0: the unit need not grant cap_$c" "$(tap_field stdout "$OUT")"
 done
 
 # ------------------------------------------------------ the units' syntax
 # systemd-analyze verify checks keys, values and that ExecStart exists: the
 # admin tool is put at its installed path through an overlay on /usr/sbin.
-if ! command -v systemd-analyze >/dev/null; then
-    fail "tool systemd-analyze is missing: apt-get install systemd"
-else
-    mkdir -p "$work/sbin-upper" "$work/sbin-work" "$work/units"
-    mount -t overlay spice-audit-sbin -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin
-    install -m 0755 "$ADMIN" /usr/sbin/spice-connect-admin
-    cp "$UNIT" "${UNIT%.service}.timer" "$work/units/"
-    run_capture systemd-analyze verify --man=no "$work/units/spice-connect-audit.service" "$work/units/spice-connect-audit.timer"
-    if [ "$RC" = 0 ] && [ -z "$ERR$OUT" ]; then pass "systemd-analyze verify: service and timer clean"
-    else fail "systemd-analyze verify (exit $RC)" "$OUT" "$ERR"; fi
-    umount /usr/sbin
-fi
+mkdir -p "$work/sbin-upper" "$work/sbin-work" "$work/units"
+mount -t overlay spice-audit-sbin -o "lowerdir=/usr/sbin,upperdir=$work/sbin-upper,workdir=$work/sbin-work" /usr/sbin
+install -m 0755 "$ADMIN" /usr/sbin/spice-connect-admin
+cp "$UNIT" "${UNIT%.service}.timer" "$work/units/"
+expect_quiet "systemd-analyze verify: service and timer clean" \
+    systemd-analyze verify --man=no "$work/units/spice-connect-audit.service" "$work/units/spice-connect-audit.timer"
+umount /usr/sbin
 
 # --------------------------------------------- the running system's paths
 # A tmpfs over /mnt holds viewer and map, /etc is a copy with the test's

@@ -11,8 +11,8 @@
 # stand-in was asked to open.
 # Xvfb runs on a display it picks itself (-displayfd) with a cookie of its
 # own and is stopped at the end; HOME and the XDG directories point into a
-# temporary directory that is removed. One line per check; the last line is
-# "N passed, M failed".
+# temporary directory that is removed. One TAP line per check
+# (tests/lib/assert.sh).
 set -u
 
 if [ $# -ne 2 ]; then
@@ -24,38 +24,15 @@ shots=$2
 here=$(cd "$(dirname "$0")" && pwd)
 stand_in=$here/recording_launcher.sh
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
-finish() {
-    summary
-    exit
-}
-check() {  # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"
 
 echo "# tools"
-missing=0
-for tool in Xvfb:xvfb xauth:xauth xdotool:xdotool xwininfo:x11-utils zenity:zenity \
-            import:imagemagick convert:imagemagick tesseract:tesseract-ocr script:util-linux \
-            setsid:util-linux; do
-    if command -v "${tool%%:*}" >/dev/null; then
-        pass "${tool%%:*} is installed"
-    else
-        fail "${tool%%:*} is not installed (apt-get install ${tool#*:}; ./run test installs it)"
-        missing=1
-    fi
-done
-if ! tesseract --list-langs 2>/dev/null | grep -qx eng; then
-    fail "tesseract has no English data (apt-get install tesseract-ocr-eng)"
-    missing=1
-fi
-[ "$missing" -eq 0 ] || finish
-if [ ! -x "$menu" ]; then
-    fail "$menu is not executable"
-    finish
-fi
+require_tools Xvfb:xvfb xauth:xauth xdotool:xdotool xwininfo:x11-utils zenity:zenity \
+              import:imagemagick convert:imagemagick tesseract:tesseract-ocr script:util-linux \
+              setsid:util-linux || finish
+tesseract --list-langs 2>/dev/null | grep -qx eng
+expect_true "tesseract has English data" $? "none: apt-get install tesseract-ocr-eng" || finish
+check "$(basename "$menu") is executable" test -x "$menu" || finish
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spice-connect-menu-test.XXXXXX") || exit 4
 xvfb_pid='' menu_pid=''
@@ -88,18 +65,13 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 display=$(head -n 1 "$tmp/display" 2>/dev/null)
-if [ -z "$display" ]; then
-    fail "Xvfb did not start: $(tail -n 3 "$tmp/xvfb.log")"
-    finish
-fi
+[ -n "$display" ]
+expect_true "Xvfb starts on a display it picks" $? "no display" "$(tail -n 3 "$tmp/xvfb.log")" || finish
 export DISPLAY=:$display XAUTHORITY=$tmp/client.auth
 xauth -q -f "$XAUTHORITY" add "$DISPLAY" MIT-MAGIC-COOKIE-1 "$cookie"
-if xwininfo -root >/dev/null 2>&1; then
-    pass "Xvfb runs on display $DISPLAY (with a cookie of its own)"
-else
-    fail "cannot connect to Xvfb on $DISPLAY"
-    finish
-fi
+xwininfo -root >/dev/null 2>&1
+expect_true "Xvfb runs (with a cookie of its own)" $? "cannot connect to Xvfb on $DISPLAY" || finish
+note "Xvfb display: $DISPLAY"
 
 # A desktop session of nobody in particular: nothing is written to the
 # real home, no D-Bus session is started, no accessibility bus.
@@ -188,11 +160,8 @@ visible_windows() { xdotool search --onlyvisible --name 'SPICE' 2>/dev/null | wc
 SHOT=''
 screenshot() {
     SHOT=$shots/$1.png
-    if import -window "$WINDOW" "$SHOT" 2>/dev/null; then
-        echo "screenshot: $SHOT"
-    else
-        fail "no screenshot of window $WINDOW"
-    fi
+    import -window "$WINDOW" "$SHOT" 2>/dev/null
+    expect_true "$1.png: a screenshot of the window" $? "no screenshot of window $WINDOW" && note "screenshot: $SHOT"
 }
 # ocr_has WHAT PHRASE...: the screenshot shows each phrase (compared without
 # blanks and case, as OCR reads spacing loosely).
@@ -209,11 +178,9 @@ ocr_has() {
         phrase=${phrase//[[:space:]\'\"‘’“”\`]/}
         [[ $flat == *"$phrase"* ]] || missing+=" '$phrase'"
     done
-    if [ -z "$missing" ]; then
-        pass "$what (read back from the screenshot)"
-    else
-        fail "$what: the screenshot does not show$missing; OCR read: $(tr '\n' ' ' <<<"$text")"
-    fi
+    [ -z "$missing" ]
+    expect_true "$what (read back from the screenshot)" $? "the screenshot does not show$missing" \
+        "$(tap_field OCR "$(tr '\n' ' ' <<<"$text")")"
 }
 # zenity_call N: ARGS holds the arguments of the Nth zenity call (from 0).
 ARGS=()
@@ -243,12 +210,6 @@ type_text() {
     xdotool windowfocus --sync "$WINDOW" 2>/dev/null
     xdotool type --delay 40 "$1"
 }
-expect_eq() {  # expect_eq WHAT GOT WANTED
-    if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', wanted '$3'"; fi
-}
-expect_has() {  # expect_has WHAT TEXT PART
-    if [[ $2 == *"$3"* ]]; then pass "$1"; else fail "$1: '$3' not in '$2'"; fi
-}
 nl=$'\n'
 refusal="spice-connect: VM 'leaptest' is open to you only mon,tue; it is now Wed 10:12 CET"
 
@@ -258,17 +219,17 @@ new_case one-open
 list $'debianx\topen\talways' $'leaptest\tclosed\tmon,tue'
 start_menu
 wait_menu 20
-expect_eq "one console open now: the chooser exits 0" "$MENU_STATUS" 0
-expect_eq "it asked for the list, then opened debianx directly" "$(calls)" "--list --porcelain${nl}debianx"
-expect_eq "the console opened is debianx" "$(opened)" debianx
-expect_eq "no dialog was shown (zenity never ran)" "$(zenity_count)" 0
-expect_eq "no window is left" "$(visible_windows)" 0
+expect_equal "one console open now: the chooser exits 0" "$MENU_STATUS" 0
+expect_equal "it asked for the list, then opened debianx directly" "$(calls)" "--list --porcelain${nl}debianx"
+expect_equal "the console opened is debianx" "$(opened)" debianx
+expect_equal "no dialog was shown (zenity never ran)" "$(zenity_count)" 0
+expect_equal "one console open now: no window is left" "$(visible_windows)" 0
 
 new_case several
 list $'debianx\topen\talways' $'leaptest\tclosed\tmon,tue' $'analysis\topen\t18:00-23:00'
 start_menu
-if wait_window "SPICE console" 20; then
-    pass "several consoles: a window 'SPICE console' appears"
+wait_window "SPICE console" 20
+if expect_true "several consoles: a window 'SPICE console' appears" $? "none within 20 s"; then
     screenshot chooser-list
     ocr_has "the list shows each console, open or closed, and when" \
         "Choose the console to open" debianx leaptest analysis "open now" "closed now" \
@@ -280,12 +241,11 @@ if wait_window "SPICE console" 20; then
     type_text analysis  # the list's type-ahead search
     press Return
     wait_menu 20
-    expect_eq "choosing analysis: the chooser exits 0" "$MENU_STATUS" 0
-    expect_eq "the stand-in was asked for the list, then to open analysis" "$(calls)" "--list --porcelain${nl}analysis"
-    expect_eq "the console opened is analysis" "$(opened)" analysis
-    expect_eq "no window is left" "$(visible_windows)" 0
+    expect_equal "choosing analysis: the chooser exits 0" "$MENU_STATUS" 0
+    expect_equal "the stand-in was asked for the list, then to open analysis" "$(calls)" "--list --porcelain${nl}analysis"
+    expect_equal "the console opened is analysis" "$(opened)" analysis
+    expect_equal "choosing analysis: no window is left" "$(visible_windows)" 0
 else
-    fail "several consoles: no window 'SPICE console' appeared within 20 s"
     wait_menu 1
 fi
 
@@ -293,41 +253,34 @@ new_case choose-closed
 list $'debianx\topen\talways' $'leaptest\tclosed\tmon,tue' $'analysis\topen\t18:00-23:00'
 refuse leaptest 1 "$refusal"
 start_menu
-if wait_window "SPICE console" 20; then
+wait_window "SPICE console" 20
+if expect_true "the list appears" $? "none within 20 s"; then
     type_text leaptest
     press Return
-    if wait_window "SPICE console not opened" 20; then
-        pass "choosing the closed leaptest: the refusal appears in a dialog"
+    wait_window "SPICE console not opened" 20
+    if expect_true "choosing the closed leaptest: the refusal appears in a dialog" $? "no dialog 'SPICE console not opened' within 20 s"; then
         screenshot refusal-from-list
         ocr_has "the dialog says why" "leaptest" "was not opened" "open to you only" "it is now Wed 10:12 CET"
         press Return
-        if wait_window "SPICE console" 20; then
-            pass "after OK the list comes back"
-            press Escape
-        else
-            fail "after OK the list did not come back"
-        fi
-    else
-        fail "choosing the closed leaptest: no dialog 'SPICE console not opened' within 20 s"
+        wait_window "SPICE console" 20
+        expect_true "after OK the list comes back" $? "it did not come back" && press Escape
     fi
-else
-    fail "no list appeared within 20 s"
 fi
 wait_menu 20
-expect_eq "cancelling the list: the chooser exits 0" "$MENU_STATUS" 0
-expect_eq "the stand-in was asked for the list, leaptest, the list again" "$(calls)" \
+expect_equal "cancelling the list: the chooser exits 0" "$MENU_STATUS" 0
+expect_equal "the stand-in was asked for the list, leaptest, the list again" "$(calls)" \
     "--list --porcelain${nl}leaptest${nl}--list --porcelain"
-expect_eq "nothing was opened" "$(opened)" ""
+expect_equal "cancelling the list: nothing was opened" "$(opened)" ""
 
 new_case refusal
 list $'leaptest\tclosed\tmon,tue'
 refuse leaptest 1 "$refusal"
 start_menu
-if wait_window "SPICE console not opened" 20; then
-    pass "one console, refused: a window 'SPICE console not opened' appears"
+wait_window "SPICE console not opened" 20
+if expect_true "one console, refused: a window 'SPICE console not opened' appears" $? "none within 20 s"; then
     check "xwininfo: the dialog is mapped and viewable" \
         eval "xwininfo -id '$WINDOW' | grep -q 'Map State: IsViewable'"
-    expect_eq "xdotool: its title" "$(xdotool getwindowname "$WINDOW")" "SPICE console not opened"
+    expect_equal "xdotool: its title" "$(xdotool getwindowname "$WINDOW")" "SPICE console not opened"
     screenshot refusal
     ocr_has "the dialog shows the launcher's refusal" "The console" "leaptest" "was not opened: access refused" \
         "VM 'leaptest' is open to you only mon,tue; it is now Wed 10:12 CET"
@@ -338,20 +291,19 @@ if wait_window "SPICE console not opened" 20; then
         "$(text_arg)" "VM 'leaptest' is open to you only mon,tue; it is now Wed 10:12 CET"
     press Return
     wait_menu 20
-    expect_eq "after OK the chooser exits with the launcher's status 1" "$MENU_STATUS" 1
+    expect_equal "after OK the chooser exits with the launcher's status 1" "$MENU_STATUS" 1
     expect_has "the refusal is also passed on to standard error" "$(cat "$case_dir/err")" "$refusal"
 else
-    fail "one console, refused: no dialog 'SPICE console not opened' within 20 s"
     wait_menu 1
 fi
-expect_eq "the stand-in was asked for the list, then leaptest" "$(calls)" "--list --porcelain${nl}leaptest"
-expect_eq "nothing was opened" "$(opened)" ""
+expect_equal "the stand-in was asked for the list, then leaptest" "$(calls)" "--list --porcelain${nl}leaptest"
+expect_equal "one console, refused: nothing was opened" "$(opened)" ""
 
 new_case none
 list
 start_menu
-if wait_window "SPICE console" 20; then
-    pass "no console: a window 'SPICE console' appears"
+wait_window "SPICE console" 20
+if expect_true "no console: a window 'SPICE console' appears" $? "none within 20 s"; then
     screenshot no-console
     ocr_has "it says no console is granted and whom to ask" \
         "No SPICE console is granted to you; ask your administrator"
@@ -359,27 +311,25 @@ if wait_window "SPICE console" 20; then
     check "it is a zenity --info" has_arg --info
     press Return
     wait_menu 20
-    expect_eq "after OK the chooser exits 1 (nothing granted)" "$MENU_STATUS" 1
+    expect_equal "after OK the chooser exits 1 (nothing granted)" "$MENU_STATUS" 1
 else
-    fail "no console: no window within 20 s"
     wait_menu 1
 fi
-expect_eq "only the list was asked for" "$(calls)" "--list --porcelain"
+expect_equal "only the list was asked for" "$(calls)" "--list --porcelain"
 
 new_case firewall-not-active
 list $'debianx\topen\talways'
 refuse debianx 3 "spice-connect: the console firewall is not active on this workstation (no /run/spice-connect/firewall.stamp), and the map requires it; ask your administrator to run spice-connect-admin firewall apply"
 start_menu
-if wait_window "SPICE console not opened" 20; then
-    pass "a configuration refusal (status 3): a dialog appears"
+wait_window "SPICE console not opened" 20
+if expect_true "a configuration refusal (status 3): a dialog appears" $? "none within 20 s"; then
     screenshot firewall-not-active
     ocr_has "it tells the user to tell the administrator, and why" "not set up correctly" \
         "tell your administrator" "The console firewall is not active on this workstation"
     press Return
     wait_menu 20
-    expect_eq "the chooser exits with the launcher's status 3" "$MENU_STATUS" 3
+    expect_equal "the chooser exits with the launcher's status 3" "$MENU_STATUS" 3
 else
-    fail "a configuration refusal: no dialog within 20 s"
     wait_menu 1
 fi
 
@@ -388,30 +338,29 @@ printf '%s\n' "spice-connect: the access map has 1 error(s), so it grants nothin
     >"$case_dir/scenario/list.stderr"
 echo 3 >"$case_dir/scenario/list.status"
 start_menu
-if wait_window "SPICE console not opened" 20; then
-    pass "--list refused (broken map): a dialog appears"
+wait_window "SPICE console not opened" 20
+if expect_true "--list refused (broken map): a dialog appears" $? "none within 20 s"; then
     zenity_call 0
     expect_has "it shows the launcher's message" "$(text_arg)" "The access map has 1 error(s), so it grants nothing"
     press Return
     wait_menu 20
-    expect_eq "the chooser exits 3" "$MENU_STATUS" 3
+    expect_equal "--list refused: the chooser exits 3" "$MENU_STATUS" 3
 else
-    fail "--list refused: no dialog within 20 s"
     wait_menu 1
 fi
-expect_eq "nothing but the list was asked for" "$(calls)" "--list --porcelain"
+expect_equal "nothing but the list was asked for" "$(calls)" "--list --porcelain"
 
 new_case no-launcher
 SPICE_CONNECT_MENU_LAUNCHER=$tmp/nonexistent start_menu
-if wait_window "SPICE console not opened" 20; then
+wait_window "SPICE console not opened" 20
+if expect_true "launcher missing: a dialog appears" $? "none within 20 s"; then
     zenity_call 0
     expect_has "launcher missing: a dialog says spice-connect is not installed" "$(text_arg)" \
         "spice-connect is not installed on this computer ($tmp/nonexistent is missing)"
     press Return
     wait_menu 20
-    expect_eq "the chooser exits 3" "$MENU_STATUS" 3
+    expect_equal "launcher missing: the chooser exits 3" "$MENU_STATUS" 3
 else
-    fail "launcher missing: no dialog within 20 s"
     wait_menu 1
 fi
 
@@ -431,21 +380,21 @@ list $'leaptest\tclosed\tmon,tue'
 refuse leaptest 1 "$refusal"
 PATH=$tmp/nozenity NOTIFY_CALLS=$case_dir/notify start_menu
 wait_menu 20
-expect_eq "refusal without zenity: the chooser exits 1" "$MENU_STATUS" 1
+expect_equal "refusal without zenity: the chooser exits 1" "$MENU_STATUS" 1
 ARGS=()
 [ -f "$case_dir/notify" ] && mapfile -d '' -t ARGS <"$case_dir/notify"
 check "notify-send was run, urgency critical" has_arg --urgency=critical
 expect_has "the notification holds the refusal" "${ARGS[*]}" "VM 'leaptest' is open to you only mon,tue; it is now Wed 10:12 CET"
 expect_has "standard error says zenity is missing and a notification was sent" "$(cat "$case_dir/err")" \
     "zenity is not installed, so this message went to a desktop notification"
-expect_eq "no window appeared" "$(visible_windows)" 0
+expect_equal "no window appeared" "$(visible_windows)" 0
 
 new_case print-only
 list $'debianx\topen\talways' $'leaptest\tclosed\tmon,tue' $'analysis\topen\t18:00-23:00'
 PATH=$tmp/nozenity NOTIFY_CALLS=$case_dir/notify DISPLAY='' start_menu
 wait_menu 20
-expect_eq "several consoles, no zenity, no display, no terminal: exits 0" "$MENU_STATUS" 0
-expect_eq "nothing was opened" "$(opened)" ""
+expect_equal "several consoles, no zenity, no display, no terminal: exits 0" "$MENU_STATUS" 0
+expect_equal "several consoles, no zenity, no display, no terminal: nothing was opened" "$(opened)" ""
 err=$(cat "$case_dir/err")
 expect_has "standard error lists the consoles" "$err" "leaptest: closed now (mon,tue)"
 expect_has "and says how to open one" "$err" "Open one with: spice-connect NAME"
@@ -462,13 +411,13 @@ for _ in $(seq 200); do kill -0 "$script_pid" 2>/dev/null || break; sleep 0.1; d
 if kill -0 "$script_pid" 2>/dev/null; then kill "$script_pid"; fi
 wait "$script_pid" 2>/dev/null
 expect_has "without zenity, on a terminal: the consoles are numbered" "$(cat "$case_dir/out")" "3) analysis"
-expect_eq "choosing 3 opens analysis" "$(opened)" analysis
+expect_equal "choosing 3 opens analysis" "$(opened)" analysis
 
 echo "# command line"
 out=$(DISPLAY='' "$menu" --help 2>&1)
-expect_eq "--help exits 0" "$?" 0
+expect_equal "--help exits 0" "$?" 0
 expect_has "--help documents SPICE_CONNECT_MENU_LAUNCHER" "$out" SPICE_CONNECT_MENU_LAUNCHER
 DISPLAY='' "$menu" bogus >/dev/null 2>&1
-expect_eq "an argument is a usage error (exit 2)" "$?" 2
+expect_equal "an argument is a usage error (exit 2)" "$?" 2
 
 finish

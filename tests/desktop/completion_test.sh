@@ -11,7 +11,7 @@
 # option added to a program and not to its completion fails here.
 # Round 1 without the bash-completion package, round 2 with it loaded and the
 # files found by its loader as they are once installed.
-# One line per check; the last line is "N passed, M failed".
+# One TAP line per check (tests/lib/assert.sh).
 set -u
 
 if [ $# -ne 3 ]; then
@@ -20,11 +20,7 @@ if [ $# -ne 3 ]; then
 fi
 comp_dir=$(readlink -f "$1") launcher=$2 admin=$3
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
-finish() {
-    summary
-    exit
-}
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/spice-connect-completion-test.XXXXXX") || exit 4
 trap 'rm -rf "$tmp"' EXIT
@@ -49,7 +45,7 @@ printf 'debianx\topen\talways\nleaptest\tclosed\tmon,tue\nanalysis\topen\t18:00-
 : >"$tmp/files/a.map"
 : >"$tmp/files/b.map"
 cat >"$tmp/files/office.map" <<'EOF'
-# the seed's office
+# the example office
 set group spicegrp
 vm debianx  host=mysrv.example.org tls-port=20002
 vm leaptest host=192.0.2.2 tls-port=20004 title="Web test server"
@@ -71,22 +67,25 @@ complete_line() {
     [ -s "$tmp/stderr" ] && echo "<stderr: $(head -c 200 "$tmp/stderr")>"
     ((${#COMPREPLY[@]})) && printf '%s\n' "${COMPREPLY[@]}" | sort | paste -sd ' '
 }
+# shown WORD...: the command line in a check's name: quoted words, the
+# temporary directory as $tmp, in a round the round first.
+shown() {
+    local words
+    words=$(printf "'%s' " "$@")
+    words=${words//"$tmp"/\$tmp}
+    printf '%s' "${round:+$round: }${words% }"
+}
 # expect "WANTED" WORD...: the completion is exactly WANTED (sorted words).
 expect() {
-    local wanted=$1 got shown
+    local wanted=$1
     shift
-    got=$(complete_line "$@")
-    shown=$(printf "'%s' " "$@")
-    if [ "$got" = "$wanted" ]; then pass "${shown% } -> ${wanted:-nothing}"
-    else fail "${shown% } -> '$got', wanted '${wanted:-nothing}'"; fi
+    expect_equal "$(shown "$@") -> ${wanted:-nothing}" "$(complete_line "$@")" "$wanted"
 }
 # expect_contains WORD COMMAND...: the completion holds WORD.
 expect_contains() {
-    local word=$1 got
+    local word=$1
     shift
-    got=" $(complete_line "$@") "
-    if [[ $got == *" $word "* ]]; then pass "$(printf "'%s' " "$@")-> holds $word"
-    else fail "$(printf "'%s' " "$@")-> '$got' does not hold $word"; fi
+    expect_has "$(shown "$@") -> holds $word" " $(complete_line "$@") " " $word "
 }
 long_options() { grep -oE -e '--[A-Za-z0-9][A-Za-z0-9-]*' | sort -u | paste -sd ' '; }
 without_help() { tr ' ' '\n' | grep -vx -e --help | paste -sd ' '; }
@@ -109,10 +108,7 @@ launcher_cases() {
     expect "--list" spice-connect --porcelain -
 }
 expect_eq_calls() {
-    local calls
-    calls=$(cat "$tmp/calls")
-    if [ "$calls" = "--list --porcelain" ]; then pass "the VM names come from one 'spice-connect --list --porcelain'"
-    else fail "spice-connect was called as '$calls', wanted '--list --porcelain'"; fi
+    expect_equal "${round:+$round: }the VM names come from one 'spice-connect --list --porcelain'" "$(cat "$tmp/calls")" "--list --porcelain"
 }
 
 admin_cases() {
@@ -158,24 +154,27 @@ admin_cases() {
 }
 
 echo "# round 1: the files sourced, without the bash-completion package"
+round="round 1"
 for f in spice-connect spice-connect-admin; do
-    if [ -f "$comp_dir/$f" ] && bash -n "$comp_dir/$f"; then pass "$f: bash -n"; else fail "$f: missing or bash -n fails"; fi
+    [ -f "$comp_dir/$f" ] && bash -n "$comp_dir/$f"
+    expect_true "$f: bash -n" $? "missing, or bash -n fails"
 done
 # shellcheck source=/dev/null
 source "$comp_dir/spice-connect"
 # shellcheck source=/dev/null
 source "$comp_dir/spice-connect-admin"
-if declare -F _filedir >/dev/null; then fail "bash-completion is loaded already: round 1 would not test the fallback"; fi
+! declare -F _filedir >/dev/null
+expect_true "round 1: bash-completion is not loaded (the fallback is tested)" $? "bash-completion is loaded already"
 launcher_cases
 admin_cases
 
 echo "# the VM names: odd lines, no consoles, spice-connect not installed"
 printf 'debianx\topen\talways\n../etc\topen\talways\n-x\tclosed\tnever\nbad name\topen\talways\n' >"$tmp/list"
-expect "debianx" spice-connect ''
+round="odd lines" expect "debianx" spice-connect ''
 : >"$tmp/list"
-expect "" spice-connect ''
+round="no consoles" expect "" spice-connect ''
 mv "$tmp/bin/spice-connect" "$tmp/bin/spice-connect.off"
-expect "" spice-connect ''
+round="spice-connect not installed" expect "" spice-connect ''
 mv "$tmp/bin/spice-connect.off" "$tmp/bin/spice-connect"
 printf 'debianx\topen\talways\nleaptest\tclosed\tmon,tue\nanalysis\topen\t18:00-23:00\n' >"$tmp/list"
 
@@ -183,19 +182,11 @@ echo "# the options offered against --help"
 help=$("$launcher" --help 2>&1)
 help_options=$(long_options <<<"$help")
 offered=$( { complete_line spice-connect -; complete_line spice-connect --list -; } | tr ' ' '\n' | sort -u | paste -sd ' ')
-if [ -n "$help_options" ] && [ "$offered" = "$help_options" ]; then
-    pass "spice-connect: the options offered are those of --help: $offered"
-else
-    fail "spice-connect: offered '$offered', --help lists '$help_options'"
-fi
+expect_equal "spice-connect: the options offered are those of --help" "$offered" "${help_options:-(--help lists none)}"
 top=$("$admin" --help 2>&1)
 help_commands=$(grep -oE 'spice-connect-admin [a-z][a-z0-9-]*' <<<"$top" | cut -d' ' -f2 | sort -u | paste -sd ' ')
 offered=$(complete_line spice-connect-admin '')
-if [ -n "$help_commands" ] && [ "$offered" = "$help_commands" ]; then
-    pass "spice-connect-admin: the commands offered are those of --help: $offered"
-else
-    fail "spice-connect-admin: offered commands '$offered', --help lists '$help_commands'"
-fi
+expect_equal "spice-connect-admin: the commands offered are those of --help" "$offered" "${help_commands:-(--help lists none)}"
 for cmd in $help_commands; do
     sub_help=$("$admin" "$cmd" --help 2>&1)
     wanted=$(long_options <<<"$sub_help")
@@ -204,22 +195,14 @@ for cmd in $help_commands; do
     else
         offered=$(complete_line spice-connect-admin "$cmd" -)
     fi
-    if [[ " $offered " != *" --help "* ]]; then
-        fail "spice-connect-admin $cmd: --help is not offered"
-    fi
-    offered=$(without_help <<<"$offered")
-    if [ -n "$wanted" ] && [ "$offered" = "$wanted" ]; then
-        pass "spice-connect-admin $cmd: the options offered are those of '$cmd --help': $offered"
-    else
-        fail "spice-connect-admin $cmd: offered '$offered', '$cmd --help' lists '$wanted'"
-    fi
+    expect_has "spice-connect-admin $cmd: --help is offered" " $offered " " --help "
+    expect_equal "spice-connect-admin $cmd: the options offered are those of '$cmd --help'" \
+        "$(without_help <<<"$offered")" "${wanted:-($cmd --help lists none)}"
 done
 
 echo "# round 2: bash-completion loaded, the files found by its loader"
-if [ ! -f /usr/share/bash-completion/bash_completion ]; then
-    fail "bash-completion is not installed (apt-get install bash-completion; ./run test installs it)"
-    finish
-fi
+round="round 2"
+require_tools /usr/share/bash-completion/bash_completion:bash-completion || finish
 complete -r spice-connect spice-connect-admin
 unset -f _spice_connect _spice_connect_admin _spice_connect_vms _spice_connect_admin_options \
     _spice_connect_admin_vms _spice_connect_admin_files
@@ -231,9 +214,7 @@ set +u  # bash-completion is not written for nounset
 source /usr/share/bash-completion/bash_completion
 for cmd in spice-connect spice-connect-admin; do
     __load_completion "$cmd"
-    spec=$(complete -p "$cmd" 2>/dev/null)
-    if [[ $spec == *"-F _spice_connect"* ]]; then pass "the loader finds completions/$cmd: $spec"
-    else fail "the loader does not find completions/$cmd (got '$spec')"; fi
+    expect_has "the loader finds completions/$cmd" "$(complete -p "$cmd" 2>/dev/null)" "-F _spice_connect"
 done
 launcher_cases
 admin_cases

@@ -9,7 +9,7 @@
 #    `ADMIN --help`. The commands named in `ADMIN --help` are exactly the
 #    .Ss subsections of its COMMANDS section; for each COMMAND, the long
 #    options of `ADMIN COMMAND --help` and the .Fl of `.Ss COMMAND` agree.
-# One line per check; the last line is "N passed, M failed".
+# One TAP line per check (tests/lib/assert.sh).
 set -u
 
 if [ $# -ne 3 ]; then
@@ -21,7 +21,7 @@ launcher_page=$man_dir/spice-connect.1
 map_page=$man_dir/spice-connect.map.5
 admin_page=$man_dir/spice-connect-admin.8
 
-. "$(dirname "$(readlink -f "$0")")/../integration/assert.sh"  # pass, fail, summary
+. "$(dirname "$(readlink -f "$0")")/../lib/assert.sh"
 
 # The mdoc source of `.Sh NAME`, up to the next .Sh.
 section() { awk -v want="$2" '/^\.Sh /{ f = (substr($0, 5) == want); next } f' "$1"; }
@@ -41,48 +41,43 @@ man_options() { sed 's/\\-/-/g' | grep -oE 'Fl +-[A-Za-z0-9][A-Za-z0-9-]*' | sed
 help_options() { grep -oE -e '--[A-Za-z0-9][A-Za-z0-9-]*' | sort -u; }
 # in_list WORD LIST: LIST holds WORD as one line.
 in_list() { grep -qxF -e "$1" <<< "$2"; }
+# each_in_list WORDS LIST NAME GOT: for each of WORDS, the check NAME that
+# LIST holds it; "{}" in NAME and GOT (what a failure says) stands for it.
+each_in_list() {
+    local word
+    for word in $1; do
+        in_list "$word" "$2"
+        expect_true "${3//\{\}/$word}" $? "${4//\{\}/$word}"
+    done
+}
 
-# compare WHAT HELP_OPTIONS MAN_OPTIONS MAN_WHERE: both directions.
+# compare WHAT HELP_OPTIONS MAN_OPTIONS MAN_WHERE [LISTED LISTED_WHERE]:
+# every option of --help is in MAN_OPTIONS (found in MAN_WHERE), and every
+# option of LISTED (the page's options in LISTED_WHERE; by default
+# MAN_OPTIONS) is in --help.
 compare() {
-    local what=$1 help=$2 man=$3 where=$4 opt
-    if [ -z "$help" ]; then
-        fail "$what --help lists no long option (could not read it?)"
-    fi
-    for opt in $help; do
-        if in_list "$opt" "$man"; then pass "$what $opt (in --help) is documented in $where"
-        else fail "$what $opt (in --help) is missing from $where"; fi
-    done
-    for opt in $man; do
-        if in_list "$opt" "$help"; then pass "$where documents $opt, which $what --help lists"
-        else fail "$where documents $opt, which $what --help does not list"; fi
-    done
+    local what=$1 help=$2 man=$3 where=$4 listed=${5-$3} listed_where=${6-$4}
+    [ -n "$help" ]
+    expect_true "$what --help lists long options" $? "none (could not read it?)"
+    each_in_list "$help" "$man" "$what {} (in --help) is documented in $where" "missing from $where"
+    each_in_list "$listed" "$help" "$listed_where documents {}, which $what --help lists" "not in $what --help"
 }
 
 # get_help WHAT CMD...: runs CMD, its output goes to HELP; a non-zero exit
 # is a failed check.
 HELP=
 get_help() {
-    local what=$1 rc
+    local what=$1
     shift
     HELP=$("$@" 2>&1)
-    rc=$?
-    if [ $rc -eq 0 ]; then pass "$what --help exits 0"
-    else fail "$what --help exits $rc: $(head -n 1 <<< "$HELP")"; fi
+    expect_equal "$what --help exits 0" "exit $?" "exit 0" "$(tap_field output "$(head -n 1 <<< "$HELP")")"
 }
 
 echo "# 1. mandoc lint"
-if ! command -v mandoc >/dev/null; then
-    fail "mandoc is not installed (apt-get install mandoc)"
-else
+if require_tools mandoc:mandoc; then
     for page in "$launcher_page" "$map_page" "$admin_page"; do
-        if [ ! -f "$page" ]; then
-            fail "$page does not exist"
-            continue
-        fi
-        out=$(mandoc -T lint -W warning "$page" 2>&1)
-        rc=$?
-        if [ $rc -eq 0 ] && [ -z "$out" ]; then pass "mandoc -T lint -W warning $(basename "$page"): clean"
-        else fail "mandoc -T lint -W warning $(basename "$page") (exit $rc):"$'\n'"$out"; fi
+        check "$(basename "$page") exists" test -f "$page" || continue
+        expect_quiet "mandoc -T lint -W warning $(basename "$page"): clean" mandoc -T lint -W warning "$page"
     done
 fi
 
@@ -95,31 +90,18 @@ compare spice-connect "$(help_options <<< "$help_text")" \
 echo "# 3. spice-connect-admin --help against spice-connect-admin(8)"
 get_help spice-connect-admin "$admin" --help
 top=$HELP
-top_options=$(help_options <<< "$top")
-page_options=$(man_options < "$admin_page")
-if [ -z "$top_options" ]; then fail "spice-connect-admin --help lists no long option (could not read it?)"; fi
-for opt in $top_options; do
-    if in_list "$opt" "$page_options"; then pass "spice-connect-admin $opt (in --help) is documented in spice-connect-admin(8)"
-    else fail "spice-connect-admin $opt (in --help) is missing from spice-connect-admin(8)"; fi
-done
-for opt in $(section "$admin_page" OPTIONS | man_options); do
-    if in_list "$opt" "$top_options"; then pass "spice-connect-admin(8) OPTIONS documents $opt, which spice-connect-admin --help lists"
-    else fail "spice-connect-admin(8) OPTIONS documents $opt, which spice-connect-admin --help does not list"; fi
-done
+compare spice-connect-admin "$(help_options <<< "$top")" "$(man_options < "$admin_page")" "spice-connect-admin(8)" \
+    "$(section "$admin_page" OPTIONS | man_options)" "spice-connect-admin(8) OPTIONS"
 
 # Commands: the lower-case words after "spice-connect-admin " in --help
 # (usage lines), against the .Ss subsections of COMMANDS.
 help_commands=$(grep -oE 'spice-connect-admin [a-z][a-z0-9-]*' <<< "$top" | cut -d' ' -f2 | sort -u)
 man_commands=$(subsections "$admin_page" COMMANDS)
-if [ -z "$help_commands" ]; then fail "spice-connect-admin --help names no command"; fi
-for cmd in $help_commands; do
-    if in_list "$cmd" "$man_commands"; then pass "command $cmd (in --help) has a subsection in spice-connect-admin(8) COMMANDS"
-    else fail "command $cmd (in --help) has no subsection in spice-connect-admin(8) COMMANDS"; fi
-done
-for cmd in $man_commands; do
-    if in_list "$cmd" "$help_commands"; then pass "spice-connect-admin(8) documents command $cmd, which --help lists"
-    else fail "spice-connect-admin(8) documents command $cmd, which --help does not list"; fi
-done
+[ -n "$help_commands" ]
+expect_true "spice-connect-admin --help names commands" $?
+each_in_list "$help_commands" "$man_commands" \
+    "command {} (in --help) has a subsection in spice-connect-admin(8) COMMANDS" "no .Ss {}"
+each_in_list "$man_commands" "$help_commands" "spice-connect-admin(8) documents command {}, which --help lists" "not in --help"
 
 for cmd in $help_commands; do
     echo "# 3.$cmd spice-connect-admin $cmd --help against its subsection"

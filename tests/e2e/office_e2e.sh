@@ -1,4 +1,4 @@
-# The seed's office end to end: real QEMU VMs with SPICE over TLS on a
+# The example office end to end: real QEMU VMs with SPICE over TLS on a
 # "server", the real remote-viewer started by the real setgid launcher on a
 # "client", the client firewall loaded, Xvfb for the display. Sourced by
 # tests/e2e/e2e_test.sh (assertions) and demo/office_demo.sh (./run demo);
@@ -30,7 +30,8 @@
 # start), other (see the detail).
 
 E2E_HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
-. "$E2E_HERE/../integration/office.sh"
+. "$E2E_HERE/../lib/office.sh"
+. "$E2E_HERE/../lib/assert.sh"
 . "$E2E_HERE/../firewall/network.sh"
 
 E2E_USERS="myself carol mybro maggie anne ralph"
@@ -67,21 +68,18 @@ e2e_check() {
 
 # --- setup ------------------------------------------------------------------
 
-# e2e_require_tools: every program the scenario runs; a missing one is an
-# error naming its Debian package (./run installs them), never a skip.
+# Every program the scenario runs, as TOOL:PACKAGE (assert.sh's
+# require_tools); a missing one is an error naming its Debian package
+# (./run installs them), never a skip.
+E2E_TOOLS="qemu-system-x86_64:qemu-system-x86 remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth
+    xwininfo:x11-utils xprop:x11-utils xhost:x11-xserver-utils certtool:gnutls-bin
+    import:imagemagick convert:imagemagick nft:nftables python3:python3 setpriv:util-linux
+    mcookie:util-linux ss:iproute2 /usr/share/seabios/vgabios-qxl.bin:seabios"
 e2e_require_tools() {
-    local missing="" pair
-    for pair in qemu-system-x86_64:qemu-system-x86 remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth \
-                xwininfo:x11-utils xprop:x11-utils xhost:x11-xserver-utils certtool:gnutls-bin \
-                import:imagemagick convert:imagemagick nft:nftables python3:python3 setpriv:util-linux \
-                mcookie:util-linux ss:iproute2; do
-        command -v "${pair%%:*}" > /dev/null || missing+=" ${pair%%:*} (package ${pair#*:})"
-    done
-    [ -f /usr/share/seabios/vgabios-qxl.bin ] || missing+=" vgabios-qxl.bin (package seabios)"
-    if [ -n "$missing" ]; then
-        echo "office_e2e: missing:$missing; ./run demo and ./run test install them" >&2
-        exit 4
-    fi
+    local missing
+    # shellcheck disable=SC2086
+    missing=$(missing_tools $E2E_TOOLS) ||
+        { echo "office_e2e: missing: $(paste -sd ' ' <<< "$missing" | sed 's/) /), /g'); ./run demo and ./run test install them" >&2; exit 4; }
 }
 
 # e2e_make_certs: the office CA and the VMs' server certificate (subject
@@ -282,7 +280,7 @@ e2e_teardown() {
 
 # --- the map ------------------------------------------------------------------
 
-# e2e_write_map FAMILY [EXTRA_GRANT_LINE]: the seed's office with every VM
+# e2e_write_map FAMILY [EXTRA_GRANT_LINE]: the example office with every VM
 # at the server's address of FAMILY. The extra line replaces myself's
 # debianx grant (the window-end scenario).
 e2e_write_map() {
@@ -291,12 +289,11 @@ e2e_write_map() {
     E2E_HOST=$host
     local common="ca=/etc/spice-connect/ca.pem subject=\"$E2E_SUBJECT\""
     office_write_map <<MAP
-# The seed's office (shared/seed/spice-access-article.txt), end to end.
-# Charlie ("myself") keeps the book-keeping VM; his boss (group boss: carol)
-# may use it in the evening. mybro has the web test VM; Maggie on Mondays
-# and Tuesdays, Anne on Wednesdays and Thursdays. Ralph alone works on the
-# confidential analysis VM. wrongca is a VM whose certificate was not signed
-# by the office CA: no viewer may connect to it.
+# The example office, end to end. myself keeps the book-keeping VM; the
+# boss (group boss: carol) may use it in the evening. mybro has the web test
+# VM; Maggie on Mondays and Tuesdays, Anne on Wednesdays and Thursdays.
+# Ralph alone works on the confidential analysis VM. wrongca is a VM whose
+# certificate was not signed by the office CA: no viewer may connect to it.
 set viewer $OFFICE/bin/remote-viewer
 set group spicegrp
 set timezone $E2E_ZONE
@@ -331,7 +328,7 @@ e2e_refresh_firewall() {
     [ "$(TZ=$E2E_ZONE date +%H%M)" = "${E2E_APPLIED_MINUTE:-}" ] || e2e_apply_firewall
 }
 
-# e2e_map_now USER VM: what the seed's map says at this moment, worked out
+# e2e_map_now USER VM: what the example office's map says at this moment, worked out
 # here from the grants above (not by the code under test). Sets MAP_NOW
 # (open, closed, none) and MAP_WHEN (the window).
 e2e_map_now() {
@@ -361,12 +358,7 @@ e2e_expected() {
 # --- one attempt per path -------------------------------------------------------
 
 E2E_VIEWER_PID=
-e2e_kill_viewer() {
-    [ -n "$E2E_VIEWER_PID" ] || return 0
-    kill "$E2E_VIEWER_PID" 2>/dev/null
-    wait "$E2E_VIEWER_PID" 2>/dev/null
-    E2E_VIEWER_PID=
-}
+e2e_kill_viewer() { office_stop E2E_VIEWER_PID; }
 
 # e2e_viewer_window PID: the largest top-level window of PID (_NET_WM_PID).
 e2e_viewer_window() {
@@ -621,7 +613,7 @@ e2e_window_end() {
     e2e_apply_firewall
     E2E_KEEP_VIEWER=yes e2e_try_launcher myself debianx "$E2E_SHOTS/window-end-1-open.png"
     pid=$E2E_VIEWER_PID
-    e2e_check "window $E2E_WINDOW_OPEN open: the launcher's viewer connects" "$OUTCOME" connected "$DETAIL"
+    e2e_check "window open: the launcher's viewer connects" "$OUTCOME" connected "hours=$E2E_WINDOW_OPEN; $DETAIL"
     if [ "$OUTCOME" != connected ]; then e2e_kill_viewer; E2E_TIME[window-end]=$(e2e_elapsed "$t0"); return; fi
     before=$(e2e_received "$pid")
 
@@ -632,8 +624,8 @@ e2e_window_end() {
     e2e_check "window ended: its connections stay established" \
         "$(on_client ss -tnpH state established "( dport = :20002 )" | grep -c "pid=$pid," | awk '{ print ($1 > 0) ? "established" : "closed" }')" established
     after=$(e2e_received "$pid")
-    e2e_check "window ended: the guest's screen still arrives (bytes received $before -> $after)" \
-        "$([ "$after" -gt "$before" ] && echo flowing || echo stalled)" flowing
+    e2e_check "window ended: the guest's screen still arrives" \
+        "$([ "$after" -gt "$before" ] && echo flowing || echo stalled)" flowing "bytes received $before -> $after"
     if e2e_screenshot "$pid" debianx "$E2E_SHOTS/window-end-2-after.png"; then local shown=yes; else local shown=no; fi
     e2e_check "window ended: the open window still shows the guest" "$shown" yes "$SHOT_CHECK"
     [ "$shown" = yes ] || rm -f "$E2E_SHOTS/window-end-2-after.png"

@@ -6,13 +6,13 @@
 #   unshare --mount --propagation private bash firewall_test.sh ADMIN LAUNCHER CONNECTING_VIEWER
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 . "$here/network.sh"
 ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlink -f "$3")
 
 work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
-trap 'network_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+trap 'network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
 mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
 printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
@@ -54,11 +54,12 @@ try() {
     local h=$2; [[ $h == *:* ]] && h="[$h]"
     on_client setpriv --reuid="$1" --regid="$1" --init-groups "$OFFICE/bin/connect" "spice://$h?tls-port=$3" 2>&1 | head -1 | cut -d' ' -f1
 }
-expect_try() {  # user host port expected
-    expect_equal "$1 -> $2:$3 $4" "$(try "$1" "$2" "$3")" "$4"
+expect_try() {  # user host port expected; inside traffic_matrix the name says whose rules
+    expect_equal "${rules:+$rules: }$1 -> $2:$3 $4" "$(try "$1" "$2" "$3")" "$4"
 }
 
 traffic_matrix() {  # label
+    local rules=$1
     echo "# traffic through the $1 rules"
     expect_try myself  $SERVER_V4   20002 connected
     expect_try myself  $SERVER_V6   20002 connected          # every address of the name
@@ -77,8 +78,8 @@ traffic_matrix() {  # label
 }
 
 echo "# before any rules everybody connects (the listeners work)"
-expect_try mybro $SERVER_V4 20002 connected
-expect_try mybro $SERVER_V6 20004 connected
+rules="no rules" expect_try mybro $SERVER_V4 20002 connected
+rules="no rules" expect_try mybro $SERVER_V6 20004 connected
 
 echo "# a pre-existing table that accepts the guarded port"
 on_client nft -f - <<'NFT'
@@ -99,8 +100,7 @@ run_capture on_client "$ADMIN" firewall apply
 expect_rc "apply again" 0
 expect_equal "apply twice leaves one table" "$(on_client nft list tables | grep -c 'inet spice_connect$')" "1"
 expect_equal "stamp is root 0644" "$(stat -c '%U %a' /run/spice-connect/firewall.stamp)" "root 644"
-grep -q "map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)" /run/spice-connect/firewall.stamp \
-    && pass "stamp names the map's SHA-256" || fail "stamp digest" "$(cat /run/spice-connect/firewall.stamp)"
+expect_has "stamp names the map's SHA-256" "$(cat /run/spice-connect/firewall.stamp)" "map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)"
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify right after apply" 0
 
@@ -110,7 +110,7 @@ on_client nft delete rule inet spice_connect output handle "$handle"
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify catches a rule deleted by hand" 1
 expect_out "the deleted rule is named" "missing:    meta l4proto tcp reject with tcp reset"
-expect_try mybro $SERVER_V4 20002 connected   # what the deletion did
+rules="rule deleted" expect_try mybro $SERVER_V4 20002 connected   # what the deletion did
 on_client "$ADMIN" firewall apply >/dev/null
 sed -i 's/^boss:x:4901:carol$/boss:x:4901:carol,mybro/' /etc/group
 run_capture on_client "$ADMIN" firewall verify

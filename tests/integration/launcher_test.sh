@@ -5,14 +5,12 @@
 #   unshare --mount --propagation private bash launcher_test.sh LAUNCHER RECORDER EXEC_WITHOUT_ARGV
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/office.sh"
-. "$here/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 LAUNCHER_BIN=$(readlink -f "$1"); RECORDER_BIN=$(readlink -f "$2"); ARGC0_BIN=$(readlink -f "$3")
 
 work=$(mktemp -d /tmp/spice-connect-test.XXXXXX)
-# The mounts vanish with the namespace; only the directory on the host's
-# /tmp needs removing (lazy unmount: files may still be open).
-trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
 office_install_launcher "$LAUNCHER_BIN"
@@ -89,9 +87,11 @@ expect_equal "no capabilities in any set" "$(rec_field 'status Cap' | grep -v Ca
 expect_equal "no_new_privs set" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "1"
 expect_equal "umask keeps group and others out" "$(rec_field umask)" "umask 0077"
 expect_equal "only descriptors 0-2 reach the viewer" "$(rec_field fd | awk '{print $2}' | tr '\n' ' ')" "0 1 2 "
-grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog" \
-  && pass "grant logged to syslog (authpriv)" || fail "grant not logged" "$(cat "$OFFICE/log/syslog")"
-grep -q '^<8[0-7]>' "$OFFICE/log/syslog" && pass "syslog facility authpriv" || fail "no authpriv (<80>-<87>) line" "$(cat "$OFFICE/log/syslog")"
+syslog() { tap_field syslog "$(cat "$OFFICE/log/syslog")"; }
+grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog"
+expect_true "grant logged to syslog (authpriv)" $? "" "$(syslog)"
+grep -q '^<8[0-7]>' "$OFFICE/log/syslog"
+expect_true "syslog facility authpriv" $? "" "$(syslog)"
 
 echo "# default deny"
 launch mybro DISPLAY=:7
@@ -100,7 +100,8 @@ expect_err "mybro is told whom to ask" "no SPICE console is granted to you (mybr
 expect_equal "viewer not started for mybro" "$(rec)" ""
 launch mybro DISPLAY=:7 -- debianx
 expect_rc "mybro may not open debianx" 1
-grep -q 'mybro (uid 1022): refused: no SPICE console' "$OFFICE/log/syslog" && pass "denial logged" || fail "denial not logged"
+grep -q 'mybro (uid 1022): refused: no SPICE console' "$OFFICE/log/syslog"
+expect_true "denial logged" $? "" "$(syslog)"
 
 echo "# %group, #UID, options, usbredir"
 launch carol DISPLAY=:7

@@ -14,14 +14,14 @@
 # Usage: trust_verdicts_test.sh LAUNCHER ADMIN RECORDING_VIEWER
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/office.sh"
-. "$here/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 LAUNCHER_BIN=$(readlink -f "$1"); ADMIN_BIN=$(readlink -f "$2"); VIEWER_BIN=$(readlink -f "$3")
 office_require_namespace
-require_tools setfacl:acl setcap:libcap2-bin python3:python3 || { summary; exit 1; }
+require_tools setfacl:acl setcap:libcap2-bin python3:python3 || finish
 
 work=$(mktemp -d /tmp/spice-connect-trust.XXXXXX)
-trap 'cd /; umount -l /usr/bin 2>/dev/null; umount -l "$work"; rmdir "$work"' EXIT
+trap 'umount -l /usr/bin 2>/dev/null; office_teardown "$work"' EXIT
 office_setup "$work"
 
 # The real /usr/bin stays reachable under $OFFICE/usr-bin; /usr/bin becomes
@@ -30,7 +30,7 @@ mkdir "$OFFICE/usr-bin"
 mount --bind /usr/bin "$OFFICE/usr-bin"
 mount -t tmpfs -o mode=0755 spice-usr-bin /usr/bin
 "$OFFICE/usr-bin/cp" -rs "$OFFICE/usr-bin/." /usr/bin/ 2>/dev/null
-[ -x /usr/bin/env ] || { fail "the tmpfs over /usr/bin has no symlinks to the real programs"; summary; exit 1; }
+check "the tmpfs over /usr/bin points at the real programs" test -x /usr/bin/env || finish
 rm -f /usr/bin/spice-connect /usr/bin/remote-viewer
 
 MAP=/etc/spice-connect.map
@@ -89,7 +89,8 @@ row() {
     if [ "$l" = "$expected" ] && [ "$c" = "$expected" ] && [ "$a" = "$expected" ]; then
         pass "$name: $expected by the launcher, check and the audit"
     else
-        fail "$name: expected $expected by all three" "launcher: $l" "check:    $c" "audit:    $a" \
+        fail "$name: $expected by the launcher, check and the audit" "$(tap_field expected "$expected $expected $expected")" \
+             "$(tap_field got "launcher $l, check $c, audit $a")" \
              "launcher says: $(as_user myself env -i "$LAUNCHER" --list 2>&1 | head -2)" \
              "check says: $("$ADMIN_BIN" check 2>&1 | grep -m3 'error')"
     fi
@@ -104,7 +105,7 @@ caps_of() { setcap cap_net_raw+ep "$1"; }
 symlink_of() { mv "$1" "$2" && ln -s "$2" "$1"; }
 user_parent() { chown myself "$(dirname "$1")"; }
 
-echo "# the map"
+note "the map"
 row "map 0640 root:spicegrp"           accepted true
 owner_mode() { chown "$2" "$1" && chmod "$3" "$1"; }
 row "map 0644 root:root"               accepted owner_mode "$MAP" root:root 0644
@@ -129,7 +130,7 @@ row "map with a file capability"       refused  caps_of "$MAP"
 row "map is a symlink"                 refused  symlink_of "$MAP" /etc/real.map
 row "map below a user's directory"     refused  user_parent "$MAP"
 
-echo "# the viewer"
+note "the viewer"
 row "viewer 0750 root:spicegrp"        accepted true
 for m in 0600 0640 0644 0660 0666 0700 0755; do
     row "viewer $m"                    refused  mode_of "$VIEWER" $m
@@ -145,7 +146,7 @@ row "viewer with a file capability"    refused  caps_of "$VIEWER"
 row "viewer is a symlink"              refused  symlink_of "$VIEWER" /usr/bin/real-viewer
 row "viewer below a user's directory"  refused  user_parent "$VIEWER"
 
-echo "# the launcher"
+note "the launcher"
 row "launcher 2755 root:spicegrp"      accepted true
 for m in 0600 0640 0644 0660 0666 0755 2775 2757; do
     row "launcher $m"                  refused  mode_of "$LAUNCHER" $m
@@ -171,4 +172,4 @@ row "launcher is a link to a link in a user's directory" refused link_in_user_di
 link_in_user_dir_to_root_file() { symlink_of "$LAUNCHER" /etc/spice-connect.real && chown myself /usr/bin; }
 row "launcher is a symlink in a user's directory" refused link_in_user_dir_to_root_file
 
-summary
+finish

@@ -12,19 +12,14 @@
 # machine cgroups on the host; QEMU listens in this network namespace only.
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/office.sh"
-. "$here/../integration/assert.sh"
+. "$here/../lib/office.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 
 # Tools: a missing one fails the run and names its package; no silent skip.
-missing_tool=0
 require_tools virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:gnutls-bin \
-              ss:iproute2 ip:iproute2 timeout:coreutils || missing_tool=1
-if ! compgen -G "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so" >/dev/null; then
-    fail "libvirt's QEMU driver is missing: apt-get install libvirt-daemon-driver-qemu"
-    missing_tool=1
-fi
-if [ "$missing_tool" = 1 ]; then summary; exit 1; fi
+              ss:iproute2 ip:iproute2 timeout:coreutils \
+              "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu" || finish
 office_require_namespace
 
 # The host's view (through our parent, which unshare left outside): none of
@@ -53,12 +48,10 @@ cleanup() {
             kill -9 "$pid" 2>/dev/null
         done
     fi
-    umount -l "$work"
-    rmdir "$work"
+    office_teardown "$work"
 }
 trap cleanup EXIT
-mount --make-rprivate /
-mount -t tmpfs -o mode=0755 spice-embed "$work"
+office_private_tmpfs "$work" spice-embed
 mount -t tmpfs -o mode=0755 spice-run /run
 # With no cgroup hierarchy mounted libvirt places QEMU in none (the host's
 # cgroup tree is shared with every mount namespace).
@@ -78,16 +71,14 @@ mount --bind "$work/etc/group" /etc/group
 pki=$work/pki
 printf 'cn = "embed test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$work/ca.tmpl"
 printf 'cn = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n' >"$work/server.tmpl"
-if ! { certtool --generate-privkey --key-type=ecdsa --outfile "$work/ca-key.pem" &&
-       certtool --generate-self-signed --load-privkey "$work/ca-key.pem" --template "$work/ca.tmpl" \
-                --outfile "$pki/ca-cert.pem" &&
-       certtool --generate-privkey --key-type=ecdsa --outfile "$pki/server-key.pem" &&
-       certtool --generate-certificate --load-privkey "$pki/server-key.pem" \
-                --load-ca-certificate "$pki/ca-cert.pem" --load-ca-privkey "$work/ca-key.pem" \
-                --template "$work/server.tmpl" --outfile "$pki/server-cert.pem"; } >"$work/certtool.log" 2>&1; then
-    fail "certtool could not make the certificates" "$(tail -5 "$work/certtool.log")"
-    summary; exit 1
-fi
+{ certtool --generate-privkey --key-type=ecdsa --outfile "$work/ca-key.pem" &&
+  certtool --generate-self-signed --load-privkey "$work/ca-key.pem" --template "$work/ca.tmpl" \
+           --outfile "$pki/ca-cert.pem" &&
+  certtool --generate-privkey --key-type=ecdsa --outfile "$pki/server-key.pem" &&
+  certtool --generate-certificate --load-privkey "$pki/server-key.pem" \
+           --load-ca-certificate "$pki/ca-cert.pem" --load-ca-privkey "$work/ca-key.pem" \
+           --template "$work/server.tmpl" --outfile "$pki/server-cert.pem"; } >"$work/certtool.log" 2>&1
+expect_true "certtool makes the certificates" $? "" "$(tail -5 "$work/certtool.log")" || finish
 
 # ------------------------------------------------------------ the embed root
 # cgroup_controllers and security_driver: nothing outside the embed root
@@ -147,13 +138,11 @@ wait_state office-a running
 expect_equal "office-a is running" "$(state_of office-a)" running
 ports_of office-a
 old_port=$TLS old_plain=$PLAIN
-if [ -z "$old_port" ]; then
-    fail "libvirt reports no TLS port for office-a" "$(show_log)"
-    summary; exit 1
-fi
-pass "libvirt assigned office-a TLS port $old_port (autoport)"
-if listening "$old_port"; then pass "QEMU listens on 127.0.0.1:$old_port"
-else fail "nothing listens on 127.0.0.1:$old_port" "$(ss -ltnp)" "$(show_log)"; fi
+[ -n "$old_port" ]
+expect_true "libvirt assigned office-a a TLS port (autoport)" $? "no TLS port" "$(show_log)" || finish
+note "office-a's TLS port: $old_port"
+listening "$old_port"
+expect_true "QEMU listens on office-a's TLS port at 127.0.0.1" $? "nothing on 127.0.0.1:$old_port" "$(ss -ltnp)" "$(show_log)"
 qemu_pid=$(cat "$R/run/qemu/office-a.pid" 2>/dev/null)
 expect_equal "QEMU runs in the test's cgroups (libvirt made none on the host)" \
     "$(cat "/proc/$qemu_pid/cgroup" 2>&1)" "$(cat /proc/self/cgroup)"
@@ -194,10 +183,11 @@ ports_of office-a
 new_port=$TLS new_plain=$PLAIN
 ports_of office-b
 b_port=$TLS b_plain=$PLAIN
-if [ -n "$new_port" ] && [ "$new_port" != "$old_port" ]; then pass "office-a's TLS port moved: $old_port -> $new_port"
-else fail "office-a's TLS port did not move" "before: $old_port, now: '$new_port'" "$(show_log)"; fi
-if listening "$new_port"; then pass "QEMU listens on the new port 127.0.0.1:$new_port"
-else fail "nothing listens on 127.0.0.1:$new_port" "$(ss -ltnp)"; fi
+[ -n "$new_port" ] && [ "$new_port" != "$old_port" ]
+expect_true "office-a's TLS port moved" $? "before: $old_port, now: '$new_port'" "$(show_log)"
+note "office-a's TLS port: $old_port -> $new_port"
+listening "$new_port"
+expect_true "QEMU listens on the new port at 127.0.0.1" $? "nothing on 127.0.0.1:$new_port" "$(ss -ltnp)"
 expect_equal "office-b holds office-a's old port" "$b_port" "$old_port"
 
 admin verify-vms --connect "$U" --map "$MAP"
@@ -229,7 +219,7 @@ expect_equal "corrected map: nothing but the autoport and loopback lines" "$othe
 vsh "destroy office-a; destroy office-b"
 for name in office-a office-b; do
     wait_state "$name" "shut off"
-    expect_equal "$name stopped" "$(state_of "$name")" "shut off"
+    expect_equal "teardown: $name stopped" "$(state_of "$name")" "shut off"
 done
 left=""
 for f in "$R"/run/qemu/*.pid; do

@@ -7,7 +7,7 @@
 # (any user; it touches nothing outside a temporary directory).
 set -u
 here=$(dirname "$(readlink -f "$0")")
-. "$here/../integration/assert.sh"
+. "$here/../lib/assert.sh"
 ADMIN=$(readlink -f "$1")
 NODE=$here/office-node.xml
 URI=test://$NODE
@@ -19,17 +19,14 @@ admin() { run_capture "$ADMIN" "$@"; }
 admin import --connect "$URI" --host vmsrv.example.org
 expect_rc "import of the office node" 0
 # The golden file names the fixture directory @FIXTURES@.
-if diff -u "$here/office-import.golden" <(sed "s|$here|@FIXTURES@|g" <<<"$OUT") > "$work/diff"; then
-    pass "import output equals office-import.golden"
-else
-    fail "import output differs from office-import.golden" "$(cat "$work/diff")"
-fi
+expect_golden "import output equals office-import.golden" "$here/office-import.golden" "$(sed "s|$here|@FIXTURES@|g" <<<"$OUT")"
 expect_err "stderr: plaintext-only domain skipped" "warning: legacy skipped: no TLS port (plaintext only)"
 expect_err "stderr: wildcard listener" "warning: wild: SPICE listens on every address (0.0.0.0)"
 expect_err "stderr: loopback listener" "warning: local: SPICE listens on 127.0.0.1 only"
 expect_err "stderr: open plaintext port" "warning: leaptest: plaintext port 5904 is open"
 expect_err "stderr: UNIX socket" "warning: unixsock skipped: SPICE listens on no TCP address"
-if grep -q "printer" <<<"$ERR"; then fail "a VNC domain is a comment, not a warning" "$ERR"; else pass "a VNC domain is no warning"; fi
+! grep -q "printer" <<<"$ERR"
+expect_true "a VNC domain is no warning" $? "" "$(tap_field stderr "$ERR")"
 printf '%s\n' "$OUT" > "$work/imported.map"
 
 admin check --map "$work/imported.map"
@@ -60,7 +57,7 @@ expect_err "one line: no SPICE" "domain 'printer' has no SPICE graphics"
 admin import --connect "$URI" --domain nosuch
 expect_rc "import --domain of a missing domain" 3
 expect_err "one line: no such domain" "has no domain 'nosuch'"
-[ -z "$OUT" ] && pass "no partial map for a missing domain" || fail "a partial map was printed" "$OUT"
+expect_equal "no partial map for a missing domain" "$OUT" ""
 
 cat > "$work/nospice.xml" <<'X'
 <node>
@@ -80,7 +77,7 @@ expect_equal "one line only (libxml2's own warning stays in the reader)" "$(wc -
 admin import --connect "qemu+unix:///system?socket=$work/no.sock"
 expect_rc "a libvirt socket nobody listens on" 4
 expect_err "one line: the socket" "Failed to connect socket to '$work/no.sock'"
-[ "$(grep -c 'spice-connect-admin' <<<"$ERR")" = 1 ] && pass "exactly one line of ours" || fail "not one line" "$ERR"
+expect_equal "exactly one line of ours" "$(grep -c 'spice-connect-admin' <<<"$ERR")" 1 "$(tap_field stderr "$ERR")"
 # A server that accepts and never answers: given up after --timeout, with
 # the reader process killed (it must not hold the audit forever).
 python3 -c 'import socket, sys, time
@@ -96,7 +93,8 @@ run_capture "$ADMIN" verify-vms --connect "qemu+unix:///system?socket=$work/hang
     --map "$here/../../packaging/spice-connect.map.example" < /dev/null
 expect_rc "verify-vms from a server that never answers" 4
 elapsed=$(( $(date +%s) - started ))
-[ "$elapsed" -lt 15 ] && pass "both gave up in time (${elapsed} s)" || fail "took ${elapsed} s for two 2 s timeouts"
+[ "$elapsed" -lt 15 ]
+expect_true "both gave up in time (two 2 s timeouts in less than 15 s)" $? "${elapsed} s"
 # The reader dies with its parent: nothing is left holding the server (or
 # a pipeline's stdout) when the command is killed.
 "$ADMIN" verify-vms --connect "qemu+unix:///system?socket=$work/hang.sock&x=killed" --timeout 30 \
@@ -155,11 +153,7 @@ vm pc7 host=192.0.2.10 tls-port=20016 domain="office pc 7"
 M
 admin verify-vms --connect "$URI" --map "$work/drift.map"
 expect_rc "verify-vms with drift" 1
-if diff -u "$here/office-drift.golden" <(sed "s|$work|@WORK@|g; s|$here|@FIXTURES@|g" <<<"$OUT") > "$work/diff"; then
-    pass "the drift report equals office-drift.golden"
-else
-    fail "the drift report differs from office-drift.golden" "$(cat "$work/diff")"
-fi
+expect_golden "the drift report equals office-drift.golden" "$here/office-drift.golden" "$(sed "s|$work|@WORK@|g; s|$here|@FIXTURES@|g" <<<"$OUT")"
 
 # A clone that kept its original's TLS port: import writes one line, and
 # verify-vms says that the original's grant opens the clone's console.

@@ -6,87 +6,77 @@
 # a failed configure rolled back, virt-viewer reinstalled, upgrade, remove,
 # purge. Everything lives in a temporary directory, mmdebstrap runs in a
 # private mount namespace, and nothing on the host changes. Without the
-# mirror the test fails and says so.
+# mirror the test fails and says so. One TAP line per check
+# (tests/lib/assert.sh); in_root.sh's checks follow as an indented subtest.
 # usage: package_test.sh SOURCE_DIR   (as root)
-set -euo pipefail
+set -uo pipefail
 src=$(cd "${1:?usage: package_test.sh SOURCE_DIR}" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/assert.sh"
 start=$SECONDS
 
-fail() { echo "package_test: FAIL: $*" >&2; exit 1; }
 elapsed() { echo "$((SECONDS - start)) s"; }
-[ "$(id -u)" = 0 ] || fail "needs root (mmdebstrap --mode=root, dpkg-statoverride in the root)"
-for tool in dpkg-buildpackage dh lintian mmdebstrap rpmbuild rpmspec unshare; do
-    command -v "$tool" >/dev/null || fail "$tool is missing: ./run test installs it (package_packages in run)"
-done
+[ "$(id -u)" = 0 ]
+expect_true "runs as root (mmdebstrap --mode=root, dpkg-statoverride in the root)" $? "uid $(id -u)" || finish
+require_tools dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian mmdebstrap:mmdebstrap rpmbuild:rpm \
+              rpmspec:rpm unshare:util-linux || finish
 
 tmp=$(mktemp -d /tmp/spice-connect-package-test.XXXXXX)
 chmod 0755 "$tmp"  # apt downloads into the root as _apt
 cleanup() {
     local pid
-    for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
-    wait 2>/dev/null || true
+    for pid in $(jobs -p); do kill "$pid" 2>/dev/null; done
+    wait 2>/dev/null
     rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 143' INT TERM  # a ctest timeout: clean up all the same
 
-echo "== build the .deb (dpkg-buildpackage, lintian)"
-bash "$src/packaging/build-deb.sh" "$tmp/out" || fail "building the .deb"
+echo "# build the .deb (dpkg-buildpackage, lintian)"
+bash "$src/packaging/build-deb.sh" "$tmp/out" >"$tmp/deb.log" 2>&1
+expect_true "the .deb builds, lintian-clean" $? "" "$(tail -n 30 "$tmp/deb.log")" || finish
 deb=$(ls "$tmp"/out/spice-connect_*_*.deb)
-echo "built $(basename "$deb") in $(elapsed)"
+note "built $(basename "$deb") in $(elapsed)"
 
-echo "== the .deb's contents"
+echo "# the .deb's contents"
 dpkg-deb -c "$deb" >"$tmp/contents"
-awk '$1 ~ /[sStT]/ { print }' "$tmp/contents" >"$tmp/special"
-[ ! -s "$tmp/special" ] || fail "the .deb ships set-id or sticky files (modes come from stat overrides only): $(cat "$tmp/special")"
-awk '{ print $2 }' "$tmp/contents" | grep -v '^root/root$' && fail "files not owned by root:root in the .deb"
+expect_equal "the .deb ships no set-id or sticky file (modes come from stat overrides only)" \
+    "$(awk '$1 ~ /[sStT]/ { print }' "$tmp/contents")" ""
+expect_equal "every file of the .deb is owned by root:root" "$(awk '$2 != "root/root"' "$tmp/contents")" ""
+# has_file WHAT PATH: the .deb holds PATH.
+has_file() { check "the .deb has $1" grep -q " $2\$" "$tmp/contents"; }
 for f in ./usr/bin/spice-connect ./usr/sbin/spice-connect-admin ./usr/lib/sysusers.d/spice-connect.conf \
          ./usr/share/spice-connect/spice-connect.map ./usr/share/doc/spice-connect/examples/spice-connect.map \
          ./usr/share/man/man1/spice-connect.1.gz ./usr/share/man/man5/spice-connect.map.5.gz \
          ./usr/share/man/man8/spice-connect-admin.8.gz \
          ./lib/systemd/system/spice-connect-firewall.service ./lib/systemd/system/spice-connect-firewall-refresh.timer \
          ./lib/systemd/system/spice-connect-audit.service ./lib/systemd/system/spice-connect-audit.timer; do
-    grep -q " $f\$" "$tmp/contents" || fail "the .deb lacks $f"
+    has_file "$f" "$f"
 done
 # The desktop side, once the tree has it: entry, chooser, its page, completions.
 for f in "$src"/desktop/*.desktop; do
     [ -e "$f" ] || continue
-    grep -q " ./usr/share/applications/$(basename "$f")\$" "$tmp/contents" || fail "the .deb lacks the desktop entry $(basename "$f")"
+    has_file "the desktop entry $(basename "$f")" "./usr/share/applications/$(basename "$f")"
 done
 if [ -e "$src/desktop/spice-connect-menu" ]; then
-    grep -q ' ./usr/bin/spice-connect-menu$' "$tmp/contents" || fail "the .deb lacks spice-connect-menu"
+    has_file spice-connect-menu ./usr/bin/spice-connect-menu
 fi
 for f in "$src"/completion/*; do
     [ -e "$f" ] || continue
-    grep -q " ./usr/share/bash-completion/completions/$(basename "$f")\$" "$tmp/contents" ||
-        fail "the .deb lacks the bash completion for $(basename "$f")"
+    has_file "the bash completion for $(basename "$f")" "./usr/share/bash-completion/completions/$(basename "$f")"
 done
-dpkg-deb -f "$deb" Recommends | grep -qw virt-viewer || fail "virt-viewer is not recommended"
-dpkg-deb -f "$deb" Depends | grep -q libnftables1 || fail "no dependency on libnftables1"
-dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers | grep -qx 'interest-noawait /usr/bin/remote-viewer' ||
-    fail "no file trigger on /usr/bin/remote-viewer"
-echo "ok - contents, dependencies, trigger"
+expect_has "virt-viewer is recommended" "$(dpkg-deb -f "$deb" Recommends)" virt-viewer
+expect_has "it depends on libnftables1" "$(dpkg-deb -f "$deb" Depends)" libnftables1
+dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers | grep -qx 'interest-noawait /usr/bin/remote-viewer'
+expect_true "a file trigger on /usr/bin/remote-viewer" $? "no line 'interest-noawait /usr/bin/remote-viewer' in its triggers"
 
-echo "== in parallel: the RPM, and the Debian 12 root"
+echo "# in parallel: the RPM, and the Debian 12 root"
 (
     bash "$src/packaging/build-rpm.sh" "$tmp/rpm" || exit 1
-    rpm=$(ls "$tmp"/rpm/spice-connect-*.rpm)
-    rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm" >"$tmp/rpm-files"
-    grep -qx -- '-rwxr-sr-x root:spicegrp /usr/bin/spice-connect' "$tmp/rpm-files" || { echo "rpm: launcher not root:spicegrp 2755"; exit 1; }
-    if grep -v ' /usr/bin/spice-connect$' "$tmp/rpm-files" | awk '$1 ~ /[sS]/' | grep .; then echo "rpm: other set-id files"; exit 1; fi
-    for f in /usr/sbin/spice-connect-admin /usr/lib/sysusers.d/spice-connect.conf /usr/lib/systemd/system/spice-connect-audit.timer \
-             /usr/lib/systemd/system/spice-connect-firewall.service /usr/share/spice-connect/spice-connect.map; do
-        grep -q " $f\$" "$tmp/rpm-files" || { echo "rpm: $f missing"; exit 1; }
-    done
-    grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files" || { echo "rpm: map not a 0640 ghost"; exit 1; }
-    rpm -qp --filetriggers "$rpm" >"$tmp/rpm-triggers"
-    grep -q 'filetriggerin scriptlet .* -- /usr/bin/remote-viewer' "$tmp/rpm-triggers" || { echo "rpm: no file trigger"; exit 1; }
-    # The trigger is the one of packaging/rpm/spice-connect-audit.spec.inc.
-    inc=$(sed -n '/^%filetriggerin/,/^$/p' "$src/packaging/rpm/spice-connect-audit.spec.inc" | sed '1d;/^$/d')
-    grep -qxF -- "$inc" "$tmp/rpm-triggers" || { echo "rpm: the trigger differs from spice-connect-audit.spec.inc"; exit 1; }
-    rpm -qp --scripts "$rpm" | grep -q 'groupadd -r spicegrp' || { echo "rpm: %pre does not create the group"; exit 1; }
-    echo "ok - rpm: launcher root:spicegrp 2755, nothing else set-id, trigger, group, map"
+    rpm=$(ls "$tmp"/rpm/spice-connect-*.rpm) || exit 1
+    rpm -qp --qf '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\n]' "$rpm" >"$tmp/rpm-files" &&
+        rpm -qp --filetriggers "$rpm" >"$tmp/rpm-triggers" &&
+        rpm -qp --scripts "$rpm" >"$tmp/rpm-scripts"
 ) >"$tmp/rpm.log" 2>&1 &
 rpm_job=$!
 
@@ -94,10 +84,10 @@ rpm_job=$!
 # sources file named by SPICE_CONNECT_TEST_APT_SOURCES).
 sources=${SPICE_CONNECT_TEST_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
 [ -f "$sources" ] || sources=/etc/apt/sources.list
-[ -f "$sources" ] || fail "no apt sources file for the Debian 12 root ($sources)"
+check "an apt sources file for the Debian 12 root ($sources)" test -f "$sources" || finish
 mkdir -p "$tmp/in"
 cp "$deb" "$tmp/in/spice-connect.deb"
-cp "$here/in_root.sh" "$tmp/in/"
+cp "$here/in_root.sh" "$here/../lib/assert.sh" "$tmp/in/"
 mmdebstrap_rc=0
 root_start=$SECONDS
 unshare --mount --propagation private \
@@ -108,21 +98,35 @@ unshare --mount --propagation private \
         bookworm "$tmp/root" "$sources" >"$tmp/root.log" 2>&1 || mmdebstrap_rc=$?
 root_time=$((SECONDS - root_start))
 
-rpm_rc=0
-wait "$rpm_job" || rpm_rc=$?
-cat "$tmp/rpm.log"
-[ "$rpm_rc" = 0 ] || fail "the RPM (log above)"
-
-if [ "$mmdebstrap_rc" != 0 ]; then
-    if ! grep -q '^== before' "$tmp/root.log" &&
-       grep -Eq 'Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|Network is unreachable|Connection timed out|apt-get update.*failed' "$tmp/root.log"; then
-        grep -E 'Failed to fetch|Temporary failure|Could not|Unable to connect|unreachable|timed out|^E:' "$tmp/root.log" | head -n 5 >&2
-        fail "cannot reach Debian's mirror through $sources: this test needs it to make the Debian 12 root (not skipped)"
-    fi
-    tail -n 40 "$tmp/root.log" >&2
-    fail "in the Debian 12 root (mmdebstrap exit $mmdebstrap_rc, log above)"
+echo "# the RPM"
+wait "$rpm_job"
+if expect_true "the RPM builds and rpm reads it" $? "" "$(tail -n 30 "$tmp/rpm.log")"; then
+    check "rpm: launcher root:spicegrp 2755" grep -qx -- '-rwxr-sr-x root:spicegrp /usr/bin/spice-connect' "$tmp/rpm-files"
+    expect_equal "rpm: nothing else is set-id" "$(grep -v ' /usr/bin/spice-connect$' "$tmp/rpm-files" | awk '$1 ~ /[sS]/')" ""
+    for f in /usr/sbin/spice-connect-admin /usr/lib/sysusers.d/spice-connect.conf /usr/lib/systemd/system/spice-connect-audit.timer \
+             /usr/lib/systemd/system/spice-connect-firewall.service /usr/share/spice-connect/spice-connect.map; do
+        check "rpm: has $f" grep -q " $f\$" "$tmp/rpm-files"
+    done
+    check "rpm: the map is a 0640 ghost" grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files"
+    check "rpm: a file trigger on /usr/bin/remote-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/remote-viewer' "$tmp/rpm-triggers"
+    # The trigger is the one of packaging/rpm/spice-connect-audit.spec.inc.
+    inc=$(sed -n '/^%filetriggerin/,/^$/p' "$src/packaging/rpm/spice-connect-audit.spec.inc" | sed '1d;/^$/d')
+    check "rpm: the trigger is the one of spice-connect-audit.spec.inc" grep -qxF -- "$inc" "$tmp/rpm-triggers"
+    check "rpm: %pre creates the group" grep -q 'groupadd -r spicegrp' "$tmp/rpm-scripts"
 fi
-grep -E '^(== |ok - |in_root:)' "$tmp/root.log"
-grep -q '^in_root: [0-9]* checks passed$' "$tmp/root.log" || fail "in_root.sh did not finish"
-echo "Debian 12 root made, tested and removed in $root_time s"
-echo "package_test: passed in $(elapsed)"
+
+echo "# the Debian 12 root"
+if [ "$mmdebstrap_rc" != 0 ] && ! grep -q '^# == before' "$tmp/root.log" &&
+   grep -Eq 'Failed to fetch|Temporary failure resolving|Could not resolve|Could not connect|Unable to connect|Network is unreachable|Connection timed out|apt-get update.*failed' "$tmp/root.log"; then
+    fail "Debian's mirror is reachable through $sources (this test needs it to make the Debian 12 root; not skipped)" \
+        "$(grep -E 'Failed to fetch|Temporary failure|Could not|Unable to connect|unreachable|timed out|^E:' "$tmp/root.log" | head -n 5)"
+    finish
+fi
+# in_root.sh's TAP lines, as a subtest.
+echo "# Subtest: in_root.sh in the Debian 12 root"
+grep -E '^(not )?ok [0-9]|^1\.\.[0-9]|^#' "$tmp/root.log" | sed 's/^/    /'
+[ "$mmdebstrap_rc" = 0 ] && grep -q '^1\.\.[0-9]' "$tmp/root.log"
+expect_true "in_root.sh in the Debian 12 root" $? "mmdebstrap exit $mmdebstrap_rc; the end of its log below" \
+    "$(grep -Ev '^(not )?ok [0-9]|^1\.\.[0-9]|^#' "$tmp/root.log" | tail -n 40)"
+note "Debian 12 root made, tested and removed in $root_time s; package_test: $(elapsed)"
+finish

@@ -1,18 +1,16 @@
 #!/bin/bash
-# ./run demo: the seed article's office rebuilt in a private mount namespace.
+# ./run demo quick: the example office rebuilt in a private mount namespace.
 # Real users and groups (a private /etc), the real launcher installed setgid,
 # a recording stand-in for remote-viewer; each user tries their console and
-# the access matrix is printed. Usage (as root, via ./run demo):
-#   unshare --mount --propagation private bash demo/seed_office.sh BUILD_DIR
+# the access matrix is printed. Usage (as root, via ./run demo quick):
+#   unshare --mount --propagation private bash demo/example_office.sh BUILD_DIR
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(readlink -f "${1:-$top/build}")
-. "$top/tests/integration/office.sh"
+. "$top/tests/lib/office.sh"
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
-# The mounts vanish with the namespace; only the directory on the host's
-# /tmp needs removing (lazy unmount: files may still be open).
-trap 'office_syslog_stop; cd /; umount -l "$work"; rmdir "$work"' EXIT
+trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
 office_install_launcher "$build/launcher/spice-connect"
@@ -21,10 +19,10 @@ SC=$OFFICE/bin/spice-connect
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 office_write_map <<MAP
-# The seed's office. Charlie ("myself" in the article) keeps the book-keeping
-# VM; his boss (group boss: carol) may use it in the evening. Maggie has the
-# web test VM on Mondays and Tuesdays, Anne on Wednesdays and Thursdays.
-# Ralph alone works on the confidential analysis VM.
+# The example office. myself keeps the book-keeping VM; the boss (group
+# boss: carol) may use it in the evening. Maggie has the web test VM on
+# Mondays and Tuesdays, Anne on Wednesdays and Thursdays. Ralph alone works
+# on the confidential analysis VM.
 set viewer $OFFICE/bin/remote-viewer    # a recording stand-in in this demo
 set group spicegrp
 set timezone Europe/Berlin
@@ -89,7 +87,7 @@ try() {  # label user args...
     out=$(as_user "$u" "$@" 2>&1); rc=$?
     printf '    %-44s exit %s: %s\n' "$label" "$rc" "$(head -1 <<< "$out")"
 }
-try "mybro names Charlie's VM" mybro env -i "$SC" debianx
+try "mybro names debianx (myself's VM)" mybro env -i "$SC" debianx
 try "anne smuggles a URI" anne env -i "$SC" 'spice://mysrv.example.org?tls-port=20002'
 try "anne smuggles an option" anne env -i "$SC" --spice-ca-file=/tmp/mine.pem
 try "maggie via sudo for myself (SUDO_UID)" maggie env -i SUDO_UID=1021 "$SC"

@@ -1,7 +1,9 @@
-# The seed's office inside a private mount namespace: a copy of /etc with
+# shellcheck shell=bash
+# The example office inside a private mount namespace: a copy of /etc with
 # the office's users and groups bind-mounted over /etc, a tmpfs for setgid
-# installs, and a /dev/log that records syslog lines. Sourced by the
-# integration tests, the demo and the benchmarks. Must run as root inside
+# installs, and a /dev/log that records syslog lines; and the helpers of
+# every script that works in a private mount namespace (the tests that run
+# as root, the demo, the benchmarks). Must run as root inside
 # `unshare --mount --propagation private`; everything vanishes with it.
 
 # True when our mount namespace differs from the one of the process that
@@ -34,16 +36,35 @@ office_enter_private_namespace() {
     SPICE_OFFICE_REEXEC=1 exec unshare --mount --propagation private bash "$@"
 }
 
+# office_private_tmpfs DIR NAME [MODE]: mounts made in this namespace no
+# longer propagate to the host, and DIR becomes a tmpfs called NAME (mode
+# MODE, by default 0755).
+office_private_tmpfs() {
+    office_require_namespace
+    mount --make-rprivate /
+    mount -t tmpfs -o "mode=${3:-0755}" "$2" "$1"
+}
+
+# office_teardown DIR: for the EXIT trap. Stops the syslog receiver (if
+# office_syslog_start ran) and removes DIR, the tmpfs on the host's /tmp:
+# the other mounts vanish with the namespace (lazy unmount: files in DIR
+# may still be open).
+office_teardown() {
+    office_syslog_stop
+    cd / || return
+    umount -l "$1"
+    rmdir "$1"
+}
+
 # office_setup DIR: DIR becomes a tmpfs holding etc/, bin/ and log/.
 office_setup() {
-    office_require_namespace
     OFFICE=$1
-    mount --make-rprivate /
-    mount -t tmpfs -o mode=0755 spice-office "$OFFICE"
+    office_private_tmpfs "$OFFICE" spice-office
     mkdir -p "$OFFICE/bin" "$OFFICE/log" "$OFFICE/home"
     cp -a /etc "$OFFICE/etc"
-    # name uid groups: the seed's office (article: Charlie's VM1 is "myself",
-    # the boss in the evening, Maggie and Anne share VM2, Ralph has VM3).
+    # name uid groups: the example office (myself keeps debianx, the boss
+    # carol may use it in the evening, maggie and anne share leaptest,
+    # ralph has analysis) and users for particular cases.
     office_add_group spicegrp 4900 ""
     office_add_group boss 4901 carol
     # A name no Debian system group has (Debian ships "staff" as gid 50).
@@ -92,16 +113,22 @@ print("ready", flush=True)
 while True:
     out.write(s.recv(65536) + b"\n")
 ' "$OFFICE/log/syslog" > "$OFFICE/log/syslogd.out" &
+    # shellcheck disable=SC2034  # office_syslog_stop reads it through office_stop
     OFFICE_SYSLOG_PID=$!
-    local i
-    for i in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
+    for _ in $(seq 50); do [ -S /dev/log ] && break; sleep 0.1; done
     [ -S /dev/log ] || { echo "office.sh: syslog socket did not appear" >&2; exit 4; }
 }
 
-office_syslog_stop() {
-    [ -n "${OFFICE_SYSLOG_PID:-}" ] && kill "$OFFICE_SYSLOG_PID" 2>/dev/null
-    wait "$OFFICE_SYSLOG_PID" 2>/dev/null
-    OFFICE_SYSLOG_PID=
+office_syslog_stop() { office_stop OFFICE_SYSLOG_PID; }
+
+# office_stop VAR: stops the background process whose pid the variable VAR
+# holds, if any, waits for it and empties VAR.
+office_stop() {
+    local pid=${!1:-}
+    [ -n "$pid" ] || return 0
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    printf -v "$1" '%s' ''
 }
 
 # office_install_launcher BINARY: root:spicegrp 2755 in $OFFICE/bin.

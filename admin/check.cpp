@@ -1,7 +1,6 @@
 // spice-connect-admin check: validate a map like `visudo -c`. Errors are
 // what makes the launcher refuse the map; warnings are names and files the
 // system does not know, which grant nothing but do not break the map.
-#include <cerrno>
 #include <cstdio>
 
 #include "admin/commands.hpp"

@@ -50,19 +50,6 @@ std::optional<std::vector<AclEntry>> parse_posix_acl(std::string_view raw) {
     return out;
 }
 
-std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::uint16_t perms) {
-    // A named entry counts with its own bits, even those the mask holds back
-    // today: a later chmod of the group bits would let them through.
-    std::vector<AclEntry> out;
-    const AclEntry* mask = nullptr;
-    for (const AclEntry& e : entries) {
-        if ((e.tag == acl_user || e.tag == acl_group) && (e.perm & perms)) out.push_back(e);
-        if (e.tag == acl_mask) mask = &e;
-    }
-    if (!out.empty() && mask) out.push_back(*mask);
-    return out;
-}
-
 std::vector<AclEntry> entries_beyond_mode(const std::vector<AclEntry>& entries, std::uint16_t perms) {
     const AclEntry* mask = nullptr;
     for (const AclEntry& e : entries)

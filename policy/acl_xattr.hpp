@@ -1,6 +1,6 @@
 // POSIX access ACLs as the kernel stores them in the xattr
-// "system.posix_acl_access", read without libacl: the audit only needs to
-// know whether an entry beyond the three base entries grants something.
+// "system.posix_acl_access", read without libacl: the trust rules only need
+// to know which entries make a file's access differ from its mode.
 //
 // Format (linux/posix_acl_xattr.h), little-endian: a u32 version (2), then
 // entries of {u16 tag, u16 perm, u32 id}. The base entries USER_OBJ,
@@ -38,13 +38,6 @@ struct AclEntry {
 // nullopt: not a well-formed version-2 ACL (wrong version, size not a
 // multiple of the entry size, unknown tag).
 std::optional<std::vector<AclEntry>> parse_posix_acl(std::string_view raw);
-
-// The named users and groups whose entries hold any of the `perms` bits
-// (the mask does not excuse them: a later chmod would let them through),
-// followed by the mask when there are any. An ACL of only the three base
-// entries grants nothing the mode does not show, and the mask alone grants
-// nothing either (u:alice:r on a program lets Alice read what anyone may).
-std::vector<AclEntry> extra_grants(const std::vector<AclEntry>& entries, std::uint16_t perms);
 
 // The entries that make a trusted file's access differ from what its mode
 // says: every named user (an entry either gives that user more or takes

@@ -29,6 +29,30 @@ bool group_can_read(const FileStatus& st, gid_t group) {
     return st.gid() == group ? (st.perm() & S_IRGRP) != 0 : (st.perm() & S_IROTH) != 0;
 }
 
+// The xattrs of the file a walk found.
+void observe_xattrs(Observation& o) {
+    int err = 0;
+    if (auto raw = read_xattr(o.walk.fd.get(), acl_access_xattr, err)) {
+        o.has_acl = true;
+        o.acl = parse_posix_acl(*raw);
+    } else if (err) {
+        o.xattr_error = err;
+        o.xattr_failed = acl_access_xattr;
+        return;
+    }
+    o.has_capabilities = read_xattr(o.walk.fd.get(), capability_xattr, err).has_value();
+    if (err) {
+        o.xattr_error = err;
+        o.xattr_failed = capability_xattr;
+    }
+}
+
+// The ACL permission bits that matter for each file: write everywhere, and
+// execute for the viewer (who may run it without the launcher).
+std::uint16_t acl_bits_that_matter(TrustedFile what) {
+    return what == TrustedFile::viewer ? acl_execute | acl_write : acl_write;
+}
+
 }  // namespace
 
 Observation observe(const TreeRoot& root, const std::string& path) {
@@ -57,27 +81,6 @@ Observation observe_program(const TreeRoot& root, const std::string& path) {
         if (!known) seen.walk.unsafe_parents.push_back(d);
     }
     return seen;
-}
-
-void observe_xattrs(Observation& o) {
-    int err = 0;
-    if (auto raw = read_xattr(o.walk.fd.get(), acl_access_xattr, err)) {
-        o.has_acl = true;
-        o.acl = parse_posix_acl(*raw);
-    } else if (err) {
-        o.xattr_error = err;
-        o.xattr_failed = acl_access_xattr;
-        return;
-    }
-    o.has_capabilities = read_xattr(o.walk.fd.get(), capability_xattr, err).has_value();
-    if (err) {
-        o.xattr_error = err;
-        o.xattr_failed = capability_xattr;
-    }
-}
-
-std::uint16_t acl_bits_that_matter(TrustedFile what) {
-    return what == TrustedFile::viewer ? acl_execute | acl_write : acl_write;
 }
 
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group) {

@@ -39,9 +39,6 @@ inline constexpr const char* capability_xattr = "security.capability";
 
 // Walks `path` in `root` and reads the file's ACL and capability xattrs.
 Observation observe(const TreeRoot& root, const std::string& path);
-// The xattrs of the file a walk found.
-void observe_xattrs(Observation& o);
-
 // The launcher is the file that runs when a user starts it: exec follows a
 // symlink at its path, so this follows one, one hop, and observes the file
 // it names. The directories on the way to the link count as well as those
@@ -81,9 +78,5 @@ struct FileDefect {
 // (the map's `set group`); nullopt when unknown, which skips the group rules
 // (the caller reports the unknown group itself).
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group);
-
-// The ACL permission bits that matter for each file: write everywhere, and
-// execute for the viewer (who may run it without the launcher).
-std::uint16_t acl_bits_that_matter(TrustedFile what);
 
 }  // namespace spice_connect

@@ -21,45 +21,53 @@ const std::string base = entry(acl_user_obj, 7) + entry(acl_group_obj, 5) + entr
 
 }  // namespace
 
-TEST_CASE("base entries only grant nothing beyond the mode") {
+TEST_CASE("base entries only: the mode tells the whole truth") {
     auto e = parse_posix_acl(acl(base));
     REQUIRE(e);
     CHECK(e->size() == 3);
-    CHECK(extra_grants(*e, acl_execute | acl_write).empty());
+    CHECK(entries_beyond_mode(*e, acl_execute | acl_write).empty());
 }
 
-TEST_CASE("a named user with execute is an extra grant") {
+TEST_CASE("a named user always counts, whatever its bits") {
     // setfacl -m u:1000:rx (what getfattr -e hex shows on a real file)
     auto e = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_user, 5, 1000) + entry(acl_group_obj, 5) +
                                  entry(acl_mask, 5) + entry(acl_other, 0)));
     REQUIRE(e);
-    auto g = extra_grants(*e, acl_execute);
+    auto g = entries_beyond_mode(*e, acl_execute);
     REQUIRE(g.size() == 2);
     CHECK(g[0].text() == "user:1000:r-x");
     CHECK(g[1].text() == "mask::r-x");
-    CHECK(extra_grants(*e, acl_write).empty());  // the launcher's question: nobody may write
+    // Without write too: the entry gives that user what the mode does not say.
+    CHECK(entries_beyond_mode(*e, acl_write).size() == 2);
+    // u:1000:--- takes from that user what the mode gives: it counts as well.
+    auto none = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_user, 0, 1000) + entry(acl_group_obj, 5) +
+                                    entry(acl_mask, 5) + entry(acl_other, 5)));
+    REQUIRE(none);
+    CHECK(entries_beyond_mode(*none, acl_write).size() == 2);
 }
 
-TEST_CASE("a named group with write is an extra grant for write") {
-    auto e = parse_posix_acl(acl(base + entry(acl_group, 2, 4900) + entry(acl_mask, 2)));
+TEST_CASE("a named group counts with the bits that matter, even those the mask holds back") {
+    auto e = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_group_obj, 2) + entry(acl_group, 2, 4900) +
+                                 entry(acl_mask, 2) + entry(acl_other, 0)));
     REQUIRE(e);
-    auto g = extra_grants(*e, acl_write);
+    auto g = entries_beyond_mode(*e, acl_write);
     REQUIRE(g.size() == 2);
     CHECK(g[0].text() == "group:4900:-w-");
-    CHECK(extra_grants(*e, acl_execute).empty());
-}
-
-TEST_CASE("a named entry counts with its own bits, the mask alone counts for nothing") {
-    // setfacl -m u:1000:r on a 0750 file: the mask becomes r-x, Alice may only read.
-    auto e = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_user, 4, 1000) + entry(acl_group_obj, 5) +
-                                 entry(acl_mask, 5) + entry(acl_other, 0)));
-    REQUIRE(e);
-    CHECK(extra_grants(*e, acl_execute | acl_write).empty());
-    // u:1000:rwx held back to r-x by the mask today: still a grant of write.
-    auto held = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_user, 7, 1000) + entry(acl_group_obj, 5) +
+    CHECK(entries_beyond_mode(*e, acl_execute).empty());
+    // g:4900:rwx held back to r-x by the mask today: a chmod g+w would let it write.
+    auto held = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_group_obj, 5) + entry(acl_group, 7, 4900) +
                                     entry(acl_mask, 5) + entry(acl_other, 0)));
     REQUIRE(held);
-    CHECK(extra_grants(*held, acl_write).size() == 2);
+    CHECK(entries_beyond_mode(*held, acl_write).size() == 2);
+}
+
+TEST_CASE("an owning group entry the mask misstates counts") {
+    // setfacl -m g::r,m::rx on a 0750 file: the mode shows r-x, the group gets r--.
+    auto e = parse_posix_acl(acl(entry(acl_user_obj, 7) + entry(acl_group_obj, 4) + entry(acl_mask, 5) + entry(acl_other, 0)));
+    REQUIRE(e);
+    auto g = entries_beyond_mode(*e, acl_execute | acl_write);
+    REQUIRE(g.size() == 2);
+    CHECK(g[0].text() == "group::r--");
 }
 
 TEST_CASE("malformed ACLs are refused") {

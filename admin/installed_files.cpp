@@ -1,7 +1,5 @@
 #include "admin/installed_files.hpp"
 
-#include <variant>
-
 #include "audit/trust_findings.hpp"
 #include "policy/accounts.hpp"
 

@@ -1,0 +1,118 @@
+#!/bin/bash
+# The clean room: a fresh Debian 12 root made with mmdebstrap (the essential
+# packages and apt, nothing else), the source tree copied in, and `./run`
+# commands run inside it as root, as a newcomer on a fresh machine would run
+# them. Every package a command needs must be installed by ./run itself, or
+# the command fails here. The root gets /proc, /sys and /dev from the host
+# and fresh tmpfs /run and /tmp, in a private mount namespace; no service
+# is started by package installs (policy-rc.d), and no process outlives the
+# run. The log and the tests' logs come back into OUTDIR; the root is
+# removed (kept for a look when SPICE_CONNECT_KEEP_CLEAN_ROOM=1).
+# usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...   (as root)
+#   COMMAND is a ./run command: demo, test, fuzz (60 s), demo-quick
+set -uo pipefail
+src=$(cd "${1:?usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...}" && pwd)
+out=${2:?usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...}
+shift 2
+[ $# -gt 0 ] || { echo "clean_room: name at least one ./run command" >&2; exit 2; }
+for c in "$@"; do
+    case $c in demo|test|fuzz|demo-quick|package|bench) ;; *) echo "clean_room: unknown command '$c'" >&2; exit 2 ;; esac
+done
+[ "$(id -u)" = 0 ] || { echo "clean_room: needs root (mmdebstrap --mode=root, mounts, chroot)" >&2; exit 3; }
+command -v mmdebstrap >/dev/null || { echo "clean_room: mmdebstrap is missing (./run clean-room installs it)" >&2; exit 3; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+log=$out/clean-room.log
+: >"$log"
+say() { echo "clean-room: $*" | tee -a "$log"; }
+start=$SECONDS
+
+# On disk, not in /tmp: the room's builds take gigabytes.
+base=$(mktemp -d /var/tmp/spice-connect-clean-room.XXXXXX)
+root=$base/root
+chmod 0755 "$base"  # apt downloads into the root as _apt
+
+# Processes whose root directory is inside the room: a daemon a test left.
+room_pids() {
+    local p r
+    for p in /proc/[0-9]*; do
+        r=$(readlink "$p/root" 2>/dev/null) || continue
+        case $r in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
+    done
+}
+cleanup() {
+    local pids
+    pids=$(room_pids)
+    if [ -n "$pids" ]; then
+        say "killing what is left in the room: $(echo $pids)"
+        kill -KILL $pids 2>/dev/null
+        sleep 1
+    fi
+    if [ "${SPICE_CONNECT_KEEP_CLEAN_ROOM:-}" = 1 ]; then
+        say "the room is kept in $root"
+    else
+        rm -rf --one-file-system "$base"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 143' INT TERM
+
+sources=${SPICE_CONNECT_TEST_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
+[ -f "$sources" ] || sources=/etc/apt/sources.list
+say "making a fresh Debian 12 root (mmdebstrap --variant=apt, sources: $sources)"
+if ! unshare --mount --propagation private \
+        mmdebstrap --mode=root --variant=apt \
+            --aptopt='Acquire::Retries "3"' --aptopt='Acquire::http::Timeout "30"' \
+            bookworm "$root" "$sources" >>"$log" 2>&1; then
+    say "mmdebstrap failed (is Debian's mirror reachable through $sources?); its log: $log"
+    exit 4
+fi
+# As in a container image: package installs do not start services here (a
+# daemon started in the room would outlive the run). Tests start their own.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+dest=/root/spice-connect
+bash "$src/packaging/copy-source.sh" "$root$dest"
+say "root made and the tree copied in $((SECONDS - start)) s: $(du -sh --one-file-system "$root" | cut -f1)"
+
+# The commands, one after the other in one room, so later ones reuse the
+# build and the packages of the earlier ones.
+script="set -e; cd $dest"
+for c in "$@"; do
+    case $c in
+        fuzz) script+="; echo '== ./run fuzz 60'; ./run fuzz 60" ;;
+        demo-quick) script+="; echo '== ./run demo quick'; ./run demo quick" ;;
+        *) script+="; echo '== ./run $c'; ./run $c" ;;
+    esac
+done
+say "running in the room: ./run $*"
+rc=0
+unshare --mount --propagation private bash -c '
+    set -e
+    root=$1; shift
+    # The room'"'"'s / is a mount point, as on a machine: tests that make
+    # private mount namespaces change its propagation.
+    mount --bind "$root" "$root"
+    mount -t proc proc "$root/proc"
+    mount --rbind /sys "$root/sys"
+    mount --rbind /dev "$root/dev"
+    mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
+    mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"
+    exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        /bin/bash -c "$1"
+' clean-room "$root" "$script" 2>&1 | tee -a "$log" || rc=$?
+
+# The tests' own logs come back out.
+for d in build build-sanitize; do
+    f=$root$dest/$d/Testing/Temporary/LastTest.log
+    [ -f "$f" ] && cp "$f" "$out/LastTest-$d.log"
+done
+[ -d "$root$dest/build/demo-screenshots" ] && cp -r "$root$dest/build/demo-screenshots" "$out/"
+if [ "$rc" = 0 ]; then
+    say "passed: ./run $* in a fresh Debian 12 root, $((SECONDS - start)) s in all; logs in $out"
+else
+    say "FAILED (exit $rc): ./run $* in a fresh Debian 12 root after $((SECONDS - start)) s; logs in $out"
+fi
+exit "$rc"

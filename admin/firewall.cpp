@@ -70,6 +70,7 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
 
 int verify(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
     const Drift d = compare_with_live(backend, plan);
+    if (!d.unreadable.empty()) return fail(exit_system, "cannot read the loaded rules: " + d.unreadable);
     if (d.unverifiable) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
     if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend.name().c_str());
     for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());

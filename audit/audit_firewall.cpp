@@ -27,6 +27,13 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     if (!root.is_system()) return {};
     auto stamp = read_map_source(build::firewall_stamp_path, false);
     if (!stamp) {
+        // A fresh install's map grants nothing: nothing to enforce yet, and
+        // the hourly audit stays green until there is.
+        if (map.grants.empty() && !map.settings.require_firewall)
+            return {finding("firewall-off", Severity::notice, "the per-user client firewall is not loaded (no stamp)",
+                            "the map grants nothing yet, so there is nothing to enforce; turn the firewall on with the "
+                            "first grant",
+                            apply_fix)};
         if (map.settings.require_firewall)
             return {finding("firewall-off", Severity::error, "the per-user client firewall is not loaded (no stamp)",
                             "the map says require-firewall yes, so the launcher refuses every user", apply_fix)};
@@ -51,7 +58,12 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     }
     auto backend = backend_of_stamp(stamp_text);
     const Drift d = compare_with_live(*backend, *planned);
-    if (!d.loaded) {
+    if (!d.unreadable.empty()) {
+        out.push_back(finding("firewall-unverified", Severity::warning, "the loaded rules cannot be read: " + d.unreadable,
+                              "the loaded rules cannot be compared with the map (the audit needs CAP_NET_ADMIN and "
+                              "netlink, as spice-connect-audit.service grants)",
+                              "spice-connect-admin firewall verify"));
+    } else if (!d.loaded) {
         out.push_back(finding("firewall-missing", Severity::error,
                               "a stamp exists but the " + backend->name() + " rules are not loaded",
                               "nothing stops a user's own connection to a VM port", apply_fix));

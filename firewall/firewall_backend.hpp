@@ -14,6 +14,7 @@ namespace spice_connect::firewall {
 struct RuleLines {
     bool present = false;  // the table / chains exist
     std::vector<std::string> lines;
+    std::string error;     // the rules could not be read (e.g. no CAP_NET_ADMIN): neither present nor absent
 };
 
 class FirewallBackend {

@@ -32,6 +32,7 @@ Result<firewall::Plan> current_plan(const Map& map) {
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {
     Drift d;
     RuleLines live = backend.live();
+    d.unreadable = live.error;
     d.loaded = live.present;
     if (!d.loaded) return d;
     auto expected = backend.expected(plan);

@@ -17,11 +17,12 @@ Result<firewall::Plan> current_plan(const Map& map);
 
 struct Drift {
     bool loaded = false;       // the table or chains exist
+    std::string unreadable;    // the live rules could not be read: why
     bool unverifiable = false; // the expected rules could not be built
     std::vector<std::string> missing;     // in the map, not loaded
     std::vector<std::string> unexpected;  // loaded, not in the map
     bool reordered = false;
-    bool any() const { return !loaded || unverifiable || !missing.empty() || !unexpected.empty() || reordered; }
+    bool any() const { return !loaded || !unreadable.empty() || unverifiable || !missing.empty() || !unexpected.empty() || reordered; }
 };
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan);

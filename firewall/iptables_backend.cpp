@@ -100,6 +100,11 @@ public:
         RuleLines result;
         for (const Tools& t : families) {
             ProgramResult r = run_program({t.save, "-t", "filter"});
+            if (r.status != 0) {
+                result.error = std::string(t.save) + " failed: " + r.output;
+                while (!result.error.empty() && result.error.back() == '\n') result.error.pop_back();
+                return result;
+            }
             bool present = false;
             auto lines = our_lines(r.output, t.label, present);
             result.present = result.present || present;
@@ -119,7 +124,7 @@ public:
             return out;
         });
         if (!saved || (!saved->empty() && (*saved)[0] == '\x01')) return std::nullopt;
-        RuleLines result{true, {}};
+        RuleLines result{true, {}, ""};
         for (const Tools& t : families) {
             std::string marker = std::string("\x02") + t.label + "\n";
             std::size_t at = saved->find(marker);

@@ -80,8 +80,11 @@ public:
     }
     RuleLines live() const override {
         NftResult r = run_nft(list_cmd);
-        if (!r.ok) return {};
-        return {true, normalize(r.output)};
+        if (r.ok) return {true, normalize(r.output), ""};
+        // A missing table is "No such file or directory"; anything else (no
+        // CAP_NET_ADMIN, no netlink) means the rules could not be read.
+        if (r.error.find("No such file or directory") != std::string::npos) return {};
+        return {false, {}, "nft could not list table inet " + std::string(nft_table) + ": " + trim(r.error)};
     }
     std::optional<RuleLines> expected(const firewall::Plan& plan) const override {
         std::string text = firewall::nft_ruleset(plan);
@@ -91,7 +94,7 @@ public:
             return r.ok ? r.output : std::string("\x01list failed");
         });
         if (!listing || (!listing->empty() && (*listing)[0] == '\x01')) return std::nullopt;
-        return RuleLines{true, normalize(*listing)};
+        return RuleLines{true, normalize(*listing), ""};
     }
 };
 

@@ -8,7 +8,10 @@
 
 namespace spice_connect::firewall {
 
-// nullopt when the namespace could not be made (needs CAP_SYS_ADMIN).
+// nullopt when the namespace could not be made. With CAP_SYS_ADMIN a plain
+// network namespace; without it (the audit unit), one inside a new user
+// namespace that maps root to root, so the rules can still be built with
+// nothing more than CAP_NET_ADMIN.
 std::optional<std::string> in_scratch_netns(const std::function<std::string()>& work);
 
 }  // namespace spice_connect::firewall

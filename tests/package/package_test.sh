@@ -8,9 +8,12 @@
 # private mount namespace, and nothing on the host changes. Without the
 # mirror the test fails and says so. One TAP line per check
 # (tests/lib/assert.sh); in_root.sh's checks follow as an indented subtest.
-# usage: package_test.sh SOURCE_DIR   (as root)
+# usage: package_test.sh SOURCE_DIR [DEB_DIR]   (as root)
+#   DEB_DIR: where the built .deb is kept, as spice-connect.deb (for the
+#   booted client test); by default it goes with the temporary directory.
 set -uo pipefail
-src=$(cd "${1:?usage: package_test.sh SOURCE_DIR}" && pwd)
+src=$(cd "${1:?usage: package_test.sh SOURCE_DIR [DEB_DIR]}" && pwd)
+keep_deb=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/assert.sh"
 start=$SECONDS
@@ -37,6 +40,10 @@ bash "$src/packaging/build-deb.sh" "$tmp/out" >"$tmp/deb.log" 2>&1
 expect_true "the .deb builds, lintian-clean" $? "" "$(tail -n 30 "$tmp/deb.log")" || finish
 deb=$(ls "$tmp"/out/spice-connect_*_*.deb)
 note "built $(basename "$deb") in $(elapsed)"
+if [ -n "$keep_deb" ]; then
+    mkdir -p "$keep_deb" && cp "$deb" "$keep_deb/spice-connect.deb"
+    expect_true "the .deb is kept as $keep_deb/spice-connect.deb" $?
+fi
 
 echo "# the .deb's contents"
 dpkg-deb -c "$deb" >"$tmp/contents"

@@ -421,13 +421,15 @@ installed_steps() {
     chmod 0750 "$T/viewer" && mv "$m" "$m.real" && ln -s "$m.real" "$m"
     echo "symlink by another name: $(rc_of "$BIN" check --map "$dir/./$(basename "$m")")"
     rm "$m" && mv "$m.real" "$m"
-    echo "edit as nobody: $(rc_of setpriv --reuid=65534 --regid=65534 --clear-groups env EDITOR="$T/ed-append" "$BIN" edit)"
+    echo "edit as nobody: $(rc_of setpriv --reuid=65534 --regid=65534 --clear-groups env EDITOR="$T/ed-append" "$T/bin/spice-connect-admin" edit)"
     echo "edit as root: $(rc_of env EDITOR="$T/ed-append" "$BIN" edit) $(grep -c 'allow bin debianx' "$m") $(stat -c '%U:%G %a' "$m")"
 }
 host_state() { if [ -e "$INSTALLED" ]; then stat -c '%i %Y %s' "$INSTALLED"; else echo absent; fi; }
 if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
     before=$(host_state)
     chmod 0755 "$T"  # nobody must reach the editor script
+    # and the tool: the build tree may be where nobody can reach (/root/...)
+    install -D -m 0755 "$BIN" "$T/bin/spice-connect-admin"
     export -f installed_steps
     export BIN INSTALLED T
     unshare -m --propagation private bash -c installed_steps >"$T/out" 2>"$T/err"

@@ -3,8 +3,12 @@
 // group is defence in depth).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "policy/build_config.hpp"
 #include "admin/commands.hpp"
@@ -15,6 +19,8 @@
 #include "firewall/firewall_stamp_file.hpp"
 #include "firewall/firewall_state.hpp"
 #include "policy/map_source.hpp"
+#include "policy/syntax.hpp"
+#include "policy/text.hpp"
 #include "firewall/rulesets.hpp"
 #include "admin/valid_map.hpp"
 
@@ -31,24 +37,50 @@ const char* const firewall_usage =
     "and only in their time windows; every other attempt gets a TCP reset.\n"
     "\n"
     "  print     the ruleset for this moment\n"
-    "  apply     load it atomically and write the firewall stamp\n"
-    "  remove    unload it and remove the stamp\n"
+    "  apply     load it atomically, write the firewall stamp, then remove the\n"
+    "            other backend's rules (the two never stay loaded together)\n"
+    "  remove    unload the rules and remove the stamp\n"
     "  verify    compare the loaded rules with the map; exit 1 on any difference\n"
     "\n"
-    "  --backend nft|iptables   nft (default): table inet spice_connect; iptables:\n"
-    "                           chains SPICE_CONNECT* for IPv4 and IPv6\n"
+    "  --backend nft|iptables   nft: table inet spice_connect; iptables: chains\n"
+    "                           SPICE_CONNECT* for IPv4 and IPv6. Without it, print,\n"
+    "                           apply and verify take the map's set firewall-backend,\n"
+    "                           else (verify) the stamp's backend, else nft; remove\n"
+    "                           takes the stamp's backend, else removes both\n"
     "  --map FILE               the map (default: the installed map)\n"
     "  --server                 with print: the KVM host's INPUT rules instead\n"
     "  --clients ADDR...        with --server: the managed clients (addresses or prefixes)\n";
 
 namespace {
 
-
 Result<firewall::Plan> plan_now(const Map& map) {
     auto planned = current_plan(map);
     if (!planned) return planned.failure();
     for (const std::string& w : planned->warnings) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", w.c_str());
     return planned;
+}
+
+// The backend a command works on, and what chose it (for verify's words).
+struct BackendChoice {
+    std::string name;
+    std::string chosen_by;
+};
+
+// --backend, else the map's `set firewall-backend` (the systemd units pass
+// no option, so the map is what they follow), else the stamp's backend
+// (verify: the rules the last apply loaded), else nft.
+BackendChoice choose_backend(const Options& o, const Settings& settings, const std::optional<std::string>& stamped) {
+    if (!o.backend.empty()) return {o.backend, "--backend " + o.backend};
+    if (!settings.firewall_backend.empty())
+        return {settings.firewall_backend, "set firewall-backend " + settings.firewall_backend};
+    if (stamped) return {*stamped, "the stamp"};
+    return {"nft", "the default"};
+}
+
+std::optional<std::string> read_stamp() {
+    auto stamp = read_map_source(build::firewall_stamp_path, false);
+    if (!stamp) return std::nullopt;
+    return std::move(stamp->text);
 }
 
 int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
@@ -68,25 +100,94 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
     return exit_ok;
 }
 
-int verify(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
-    const Drift d = compare_with_live(backend, plan);
-    if (!d.unreadable.empty()) return fail(exit_system, "cannot read the loaded rules: " + d.unreadable);
-    if (d.unverifiable) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
-    if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend.name().c_str());
-    for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());
-    for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", l.c_str());
-    if (d.reordered) std::printf("drift: the rules are loaded in another order\n");
-    bool drift = d.any();
-    auto stamp = read_map_source(build::firewall_stamp_path, false);
+// What verify says about the stamp; true when it is drift.
+bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map_text, const BackendChoice& checked) {
     if (!stamp) {
         std::printf("drift: no firewall stamp %s (the launcher refuses under require-firewall)\n", build::firewall_stamp_path);
-        drift = true;
-    } else if (!stamp_matches_map(stamp->text, map_text)) {
+        return true;
+    }
+    bool drift = false;
+    if (!stamp_matches_map(*stamp, map_text)) {
         std::printf("drift: the firewall stamp names another version of the map\n");
         drift = true;
     }
-    if (drift) return exit_denied;
-    std::printf("firewall: the loaded %s rules match the map\n", backend.name().c_str());
+    const auto stamped = stamped_backend(*stamp);
+    if (!stamped) {
+        std::printf("drift: the firewall stamp names no backend (nft or iptables)\n");
+        drift = true;
+    } else if (*stamped != checked.name) {
+        std::printf("drift: the firewall stamp names the %s backend, but the %s rules were checked (%s)\n",
+                    stamped->c_str(), checked.name.c_str(), checked.chosen_by.c_str());
+        drift = true;
+    }
+    return drift;
+}
+
+int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
+    const std::optional<std::string> stamp = read_stamp();
+    const BackendChoice choice = choose_backend(o, lm.map.settings, stamp ? stamped_backend(*stamp) : std::nullopt);
+    const auto backend = make_backend(choice.name);
+    const Drift d = compare_with_live(*backend, plan);
+    if (!d.unreadable.empty()) return fail(exit_system, "cannot read the loaded rules: " + d.unreadable);
+    if (d.unverifiable) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
+    if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend->name().c_str());
+    for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());
+    for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", l.c_str());
+    if (d.reordered) std::printf("drift: the rules are loaded in another order\n");
+    if (d.other_loaded)
+        std::printf("drift: the %s rules are loaded %s (firewall apply removes them)\n", other_backend(*backend)->name().c_str(),
+                    d.loaded ? "too" : "instead");
+    const bool stamp_off = stamp_drift(stamp, lm.source.text, choice);
+    if (stamp_off || d.any()) return exit_denied;
+    std::printf("firewall: the loaded %s rules match the map\n", backend->name().c_str());
+    return exit_ok;
+}
+
+int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
+    if (auto f = backend.apply(plan)) {
+        // nft: the old rules and their stamp stay valid. iptables: one family
+        // may be loaded and the other not, so nothing vouches for the rules.
+        if (backend.name() != "nft") remove_firewall_stamp(build::firewall_stamp_path);
+        return fail(*f);
+    }
+    std::printf("firewall: %s rules applied: %zu allowance(s), guarded ports", backend.name().c_str(), plan.allowances.size());
+    for (const PortRange& r : plan.guarded)
+        std::printf(" %u%s", static_cast<unsigned>(r.first), r.last != r.first ? ("-" + std::to_string(r.last)).c_str() : "");
+    std::printf("\n");
+    int code = exit_ok;
+    // The stamp names the rules now in force, whatever becomes of the other
+    // backend's: those only ever reject, so they narrow the map, never widen it.
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, backend.name());
+    if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
+    // Only now that the new rules guard the ports: never a moment without rules.
+    const Result<bool> removed = remove_other_rules(backend);
+    const std::string other = other_backend(backend)->name();
+    if (!removed)
+        code = fail(exit_system, one_line(removed.failure().message) + "; the " + other + " rules stay loaded beside the " +
+                                     backend.name() + " rules until the next apply or firewall remove --backend " + other +
+                                     " removes them");
+    else if (*removed)
+        std::printf("firewall: %s rules removed (the %s rules replace them)\n", other.c_str(), backend.name().c_str());
+    return code;
+}
+
+// --backend's rules, else the stamp's backend's, else (no stamp names one)
+// both; a missing table or chain is no error. The map is not read: stopping
+// the firewall must work with a broken or removed map.
+int remove_rules(const Options& o) {
+    const std::optional<std::string> stamp = read_stamp();
+    const std::optional<std::string> stamped = stamp ? stamped_backend(*stamp) : std::nullopt;
+    std::vector<std::string> names{"nft", "iptables"};
+    if (!o.backend.empty()) names = {o.backend};
+    else if (stamped) names = {*stamped};
+    // The stamp goes first, so it never vouches for rules being removed; it
+    // stays when it names the other backend, whose rules stay loaded.
+    const bool stamp_stays = stamped && std::find(names.begin(), names.end(), *stamped) == names.end();
+    if (!stamp_stays) remove_firewall_stamp(build::firewall_stamp_path);
+    for (const std::string& name : names)
+        if (auto f = make_backend(name)->remove()) return fail(*f);
+    std::printf("firewall: %s rules removed\n", names.size() == 1 ? names[0].c_str() : "nft and iptables");
+    if (stamp_stays) std::printf("firewall: the stamp names %s, whose rules stay loaded\n", stamped->c_str());
     return exit_ok;
 }
 
@@ -97,21 +198,13 @@ int firewall_command(const Options& o) {
     const std::string& action = o.positional[0];
     if (action != "print" && action != "apply" && action != "remove" && action != "verify")
         return fail(exit_usage, "unknown firewall action '" + printable(action) + "'; expected print, apply, remove or verify");
-    if (!o.backend.empty() && o.backend != "nft" && o.backend != "iptables")
-        return fail(exit_usage, "--backend takes nft or iptables");
+    if (!o.backend.empty() && !is_firewall_backend(o.backend)) return fail(exit_usage, "--backend takes nft or iptables");
     if ((o.server || !o.clients.empty()) && action != "print")
         return fail(exit_usage, "--server and --clients go only with print");
     if (!o.clients.empty() && !o.server) return fail(exit_usage, "--clients goes only with --server");
-    const bool nft = o.backend.empty() || o.backend == "nft";
-    auto backend = nft ? make_nft_backend() : make_iptables_backend();
     if (action != "print" && ::geteuid() != 0) return fail(exit_config, "firewall " + action + " needs root");
 
-    if (action == "remove") {
-        remove_firewall_stamp(build::firewall_stamp_path);
-        if (auto f = backend->remove()) return fail(*f);
-        std::printf("firewall: %s rules removed\n", backend->name().c_str());
-        return exit_ok;
-    }
+    if (action == "remove") return remove_rules(o);
     // Read without following a symlink; a broken map never changes the rules.
     auto loaded = load_valid_map(o.map, false, "; the firewall was not changed");
     if (!loaded) return fail(loaded.failure());
@@ -120,26 +213,14 @@ int firewall_command(const Options& o) {
     if (!planned) return fail(planned.failure());
     const firewall::Plan& plan = *planned;
 
-    if (action == "print") {
-        if (o.server) return print_server(o, plan, nft);
-        std::fputs(backend->print(plan).c_str(), stdout);
-        return std::fflush(stdout) == 0 ? exit_ok : exit_system;
-    }
-    if (action == "verify") return verify(*backend, plan, lm.source.text);
-
-    if (auto f = backend->apply(plan)) {
-        // nft: the old rules and their stamp stay valid. iptables: one family
-        // may be loaded and the other not, so nothing vouches for the rules.
-        if (!nft) remove_firewall_stamp(build::firewall_stamp_path);
-        return fail(*f);
-    }
-    std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, lm.source.text, backend->name());
-    if (!stamp_error.empty()) return fail(exit_system, "rules loaded, but " + stamp_error);
-    std::printf("firewall: %s rules applied: %zu allowance(s), guarded ports", backend->name().c_str(), plan.allowances.size());
-    for (const PortRange& r : plan.guarded)
-        std::printf(" %u%s", static_cast<unsigned>(r.first), r.last != r.first ? ("-" + std::to_string(r.last)).c_str() : "");
-    std::printf("\n");
-    return exit_ok;
+    if (action == "verify") return verify(o, lm, plan);
+    // print and apply: what the map asks for, never the stamp (switching
+    // backends is the map's or --backend's to say).
+    const auto backend = make_backend(choose_backend(o, lm.map.settings, std::nullopt).name);
+    if (action == "apply") return apply(*backend, plan, lm.source.text);
+    if (o.server) return print_server(o, plan, backend->name() == "nft");
+    std::fputs(backend->print(plan).c_str(), stdout);
+    return std::fflush(stdout) == 0 ? exit_ok : exit_system;
 }
 
 }  // namespace spice_connect::admin

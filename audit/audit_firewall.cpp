@@ -45,7 +45,8 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     const std::string& stamp_text = stamp->text;
     std::vector<AuditFinding> out;
     auto map_source = read_map_source(map_path, false);
-    if (map_source && !stamp_matches_map(stamp_text, map_source->text))
+    const bool made_from_another_map = map_source && !stamp_matches_map(stamp_text, map_source->text);
+    if (made_from_another_map)
         out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from another version of the map",
                               "grants added or removed since then are not enforced, and the launcher refuses under "
                               "require-firewall",
@@ -56,8 +57,25 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
                               "the loaded rules cannot be compared with the map", "spice-connect-admin firewall print"));
         return out;
     }
+    // The rules the stamp names are the ones apply loaded; a stamp naming
+    // none is judged by the map's choice, as apply would make it.
     auto backend = backend_of_stamp(stamp_text);
+    if (!backend) backend = make_backend(map.settings.firewall_backend.empty() ? "nft" : map.settings.firewall_backend);
+    // After a change of the map, firewall-stale above says it already.
+    if (!made_from_another_map && !map.settings.firewall_backend.empty() && backend->name() != map.settings.firewall_backend)
+        out.push_back(finding("firewall-stale", Severity::warning,
+                              "the loaded rules are " + backend->name() + " rules, but the map says set firewall-backend " +
+                                  map.settings.firewall_backend,
+                              "they enforce this map, but through the backend the map does not choose; the next apply "
+                              "(the refresh timer's too) replaces them",
+                              "spice-connect-admin firewall apply"));
     const Drift d = compare_with_live(*backend, *planned);
+    if (d.other_loaded)
+        out.push_back(finding("firewall-drift", Severity::error,
+                              "the " + other_backend(*backend)->name() + " rules are loaded" +
+                                  (d.loaded ? " too, beside" : ", not") + " the " + backend->name() + " rules the stamp names",
+                              "rules an earlier apply left behind reset connections the map grants now",
+                              "spice-connect-admin firewall apply"));
     if (!d.unreadable.empty()) {
         out.push_back(finding("firewall-unverified", Severity::warning, "the loaded rules cannot be read: " + d.unreadable,
                               "the loaded rules cannot be compared with the map (the audit needs CAP_NET_ADMIN and "

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "policy/clock.hpp"
+#include "policy/firewall_stamp.hpp"
 #include "firewall/system_directory.hpp"
 
 namespace spice_connect::firewall {
@@ -31,6 +32,7 @@ Result<firewall::Plan> current_plan(const Map& map) {
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {
     Drift d;
+    d.other_loaded = other_backend(backend)->live().present;
     RuleLines live = backend.live();
     d.unreadable = live.error;
     d.loaded = live.present;
@@ -46,8 +48,28 @@ Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& pl
     return d;
 }
 
+std::unique_ptr<FirewallBackend> make_backend(std::string_view name) {
+    if (name == "nft") return make_nft_backend();
+    if (name == "iptables") return make_iptables_backend();
+    return nullptr;
+}
+
+std::unique_ptr<FirewallBackend> other_backend(const FirewallBackend& backend) {
+    return backend.name() == "nft" ? make_iptables_backend() : make_nft_backend();
+}
+
 std::unique_ptr<FirewallBackend> backend_of_stamp(const std::string& stamp_text) {
-    return stamp_text.find("\nbackend iptables\n") != std::string::npos ? make_iptables_backend() : make_nft_backend();
+    auto name = stamped_backend(stamp_text);
+    return name ? make_backend(*name) : nullptr;
+}
+
+Result<bool> remove_other_rules(const FirewallBackend& kept) {
+    auto other = other_backend(kept);
+    // Asked first: on a host with only one of the two tools, the other's
+    // removal has nothing to do and must not fail.
+    if (!other->live().present) return false;
+    if (auto f = other->remove()) return *f;
+    return true;
 }
 
 }  // namespace spice_connect::firewall

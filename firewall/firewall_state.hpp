@@ -3,6 +3,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "firewall/firewall_backend.hpp"
@@ -22,12 +23,23 @@ struct Drift {
     std::vector<std::string> missing;     // in the map, not loaded
     std::vector<std::string> unexpected;  // loaded, not in the map
     bool reordered = false;
-    bool any() const { return !loaded || !unreadable.empty() || unverifiable || !missing.empty() || !unexpected.empty() || reordered; }
+    bool other_loaded = false;  // the other backend's rules are loaded too
+    bool any() const {
+        return !loaded || !unreadable.empty() || unverifiable || !missing.empty() || !unexpected.empty() || reordered || other_loaded;
+    }
 };
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan);
 
-// The backend named in a stamp ("backend nft"); nft when absent.
+// The backend called `name` ("nft" or "iptables"); nullptr for any other name.
+std::unique_ptr<FirewallBackend> make_backend(std::string_view name);
+// The backend that is not `backend`: its rules must not be loaded beside ours.
+std::unique_ptr<FirewallBackend> other_backend(const FirewallBackend& backend);
+// The backend a stamp names (stamped_backend); nullptr when it names none.
 std::unique_ptr<FirewallBackend> backend_of_stamp(const std::string& stamp_text);
+
+// For apply, once `kept`'s rules are in force: removes the other backend's
+// rules if any are loaded. True when there were some.
+Result<bool> remove_other_rules(const FirewallBackend& kept);
 
 }  // namespace spice_connect::firewall

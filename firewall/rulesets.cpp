@@ -123,7 +123,8 @@ std::string iptables_server_ruleset(const std::vector<PortRange>& guarded, const
     std::string jumps;
     for (const PortRange& r : guarded) {
         std::string ports = std::to_string(r.first) + (r.last != r.first ? ":" + std::to_string(r.last) : "");
-        jumps += "# iptables -I INPUT -p tcp -m tcp --dport " + ports + " --tcp-flags SYN,ACK SYN -j " + chain + "\n";
+        jumps += std::string("# ") + (family == Family::ipv4 ? "iptables" : "ip6tables") + " -I INPUT -p tcp -m tcp --dport " +
+                 ports + " --tcp-flags SYN,ACK SYN -j " + chain + "\n";
     }
     return out + jumps;
 }

@@ -1,18 +1,21 @@
 #include "policy/firewall_stamp.hpp"
 
 #include "policy/sha256.hpp"
+#include "policy/syntax.hpp"
 
 namespace spice_connect {
 namespace {
 constexpr std::string_view header = "spice-connect firewall stamp 1\n";
 constexpr std::string_view digest_key = "map-sha256 ";
+constexpr std::string_view backend_key = "backend ";
 }  // namespace
 
 std::string format_firewall_stamp(std::string_view map_text, const std::string& backend, std::time_t applied) {
     char when[32] = "";
     std::tm tm{};
     if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\nbackend " + backend + "\napplied " + when + "\n";
+    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(backend_key) + backend +
+           "\napplied " + when + "\n";
 }
 
 std::optional<std::string> stamped_map_digest(std::string_view stamp_text) {
@@ -29,6 +32,24 @@ std::optional<std::string> stamped_map_digest(std::string_view stamp_text) {
 bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text) {
     auto digest = stamped_map_digest(stamp_text);
     return digest && *digest == sha256_hex(map_text);
+}
+
+std::optional<std::string> stamped_backend(std::string_view stamp_text) {
+    if (stamp_text.substr(0, header.size()) != header) return std::nullopt;
+    std::optional<std::string> found;
+    std::size_t start = header.size();
+    while (start < stamp_text.size()) {
+        std::size_t nl = stamp_text.find('\n', start);
+        if (nl == std::string_view::npos) nl = stamp_text.size();
+        const std::string_view line = stamp_text.substr(start, nl - start);
+        start = nl + 1;
+        if (line.substr(0, backend_key.size()) != backend_key) continue;
+        const std::string_view name = line.substr(backend_key.size());
+        // Two backend lines, even equal ones, are no stamp apply wrote.
+        if (found || !is_firewall_backend(name)) return std::nullopt;
+        found = std::string(name);
+    }
+    return found;
 }
 
 }  // namespace spice_connect

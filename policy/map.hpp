@@ -102,6 +102,7 @@ struct Settings {
     std::vector<PortRange> ports;  // empty: the VMs' TLS ports
     bool require_launcher = false;  // firewall: grants also need the launcher's group (skgid)
     bool require_firewall = false;  // launcher: refuse without a fresh firewall stamp
+    std::string firewall_backend;   // nft or iptables; empty: not set (the firewall commands choose)
     bool audit_fix = false;         // the audit timer repairs instead of only reporting
     std::string libvirt_uri;        // empty: none; else the audit compares the VMs with libvirt
 };

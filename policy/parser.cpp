@@ -68,7 +68,9 @@ std::size_t count_lines(std::string_view text) {
 
 // The settings, in the order of the "unknown setting" message; each may be
 // given once. The value is the setting's bit in MapParser::settings_seen_.
-enum class Setting : unsigned { viewer, group, timezone, ports, require_launcher, require_firewall, audit_fix, libvirt };
+enum class Setting : unsigned {
+    viewer, group, timezone, ports, require_launcher, require_firewall, firewall_backend, audit_fix, libvirt
+};
 
 std::optional<Setting> setting_named(std::string_view key) {
     if (key == "viewer") return Setting::viewer;
@@ -77,6 +79,7 @@ std::optional<Setting> setting_named(std::string_view key) {
     if (key == "ports") return Setting::ports;
     if (key == "require-launcher") return Setting::require_launcher;
     if (key == "require-firewall") return Setting::require_firewall;
+    if (key == "firewall-backend") return Setting::firewall_backend;
     if (key == "audit-fix") return Setting::audit_fix;
     if (key == "libvirt") return Setting::libvirt;
     return std::nullopt;
@@ -173,7 +176,8 @@ private:
         if (!setting)
             return error(line_no, t[1].column,
                          join("unknown setting '", key,
-                              "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, audit-fix or libvirt"));
+                              "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, "
+                              "firewall-backend, audit-fix or libvirt"));
         // Marked before the value is checked: a second line is "given twice"
         // even when the first one's value was refused.
         if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
@@ -182,6 +186,10 @@ private:
         case Setting::require_launcher: return set_yes_no(line_no, vcol, key, value, s.require_launcher);
         case Setting::require_firewall: return set_yes_no(line_no, vcol, key, value, s.require_firewall);
         case Setting::audit_fix: return set_yes_no(line_no, vcol, key, value, s.audit_fix);
+        case Setting::firewall_backend:
+            if (!is_firewall_backend(value)) return error(line_no, vcol, "firewall-backend takes nft or iptables");
+            s.firewall_backend = value;
+            return;
         case Setting::viewer:
             if (!is_absolute_clean_path(value))
                 return error(line_no, vcol, "viewer must be an absolute path without '.', '..' or '//' parts");

@@ -137,6 +137,8 @@ std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+bool is_firewall_backend(std::string_view s) { return s == "nft" || s == "iptables"; }
+
 bool is_embedded_libvirt_uri(std::string_view s) {
     const std::size_t sep = s.find("://");
     if (sep == std::string_view::npos) return false;

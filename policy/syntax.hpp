@@ -20,6 +20,8 @@ bool is_valid_utf8_text(std::string_view s);  // well-formed UTF-8, no control c
 bool is_libvirt_uri(std::string_view s);
 // qemu:///embed?root=DIR: the QEMU driver inside the caller's process.
 bool is_embedded_libvirt_uri(std::string_view s);
+// The client firewall's backends: exactly "nft" or "iptables".
+bool is_firewall_backend(std::string_view s);
 // A-Z to a-z, nothing else (host names compare without regard to case).
 std::string ascii_lower(std::string_view s);
 std::optional<HostKind> classify_host(std::string_view s);  // nullopt: invalid

@@ -290,3 +290,10 @@ TEST_CASE("parser: set libvirt and a VM's libvirt domain", "[parser]") {
     CHECK(r.map.vms[1].domain_name() == "db");
     CHECK(parse_ok("vm db host=vmsrv tls-port=5903\n").map.settings.libvirt_uri.empty());
 }
+
+TEST_CASE("parser: set firewall-backend", "[parser]") {
+    CHECK(parse_ok("set firewall-backend iptables\n").map.settings.firewall_backend == "iptables");
+    CHECK(parse_ok("set firewall-backend nft # the default anyway\n").map.settings.firewall_backend == "nft");
+    // Unset: the firewall commands choose (--backend, the stamp, nft).
+    CHECK(parse_ok("vm a host=192.0.2.2 tls-port=5900\n").map.settings.firewall_backend.empty());
+}

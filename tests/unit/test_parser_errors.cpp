@@ -59,6 +59,16 @@ TEST_CASE("parser errors: bad setting values", "[parser][errors]") {
     expect_error("set group root\n", 1, 11, "never root");
 }
 
+TEST_CASE("parser errors: set firewall-backend takes nft or iptables", "[parser][errors]") {
+    expect_error("set firewall-backend pf\n", 1, 22, "firewall-backend takes nft or iptables");
+    expect_error("# the firewall\nset  firewall-backend   NFT\n", 2, 25, "firewall-backend takes nft or iptables");
+    expect_error("set firewall-backend \"nft \"\n", 1, 22, "firewall-backend takes nft or iptables");
+    expect_error("set firewall-backend nft\nset firewall-backend iptables\n", 2, 5, "setting 'firewall-backend' is given twice");
+    // Misspelt, it is an unknown setting, and the message lists the right name.
+    expect_error("set firewall_backend nft\n", 1, 5, "unknown setting 'firewall_backend'");
+    expect_error("set backend nft\n", 1, 5, "firewall-backend");
+}
+
 TEST_CASE("parser errors: bad set ports", "[parser][errors]") {
     expect_error("set ports 20010-20001\n", 1, 11, "bad port range '20010-20001'");
     expect_error("set ports 0-10\n", 1, 11, "bad port range");

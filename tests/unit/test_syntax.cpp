@@ -130,3 +130,10 @@ TEST_CASE("is_libvirt_uri", "[syntax]") {
     CHECK_FALSE(is_embedded_libvirt_uri("qemu:///system"));
     CHECK_FALSE(is_embedded_libvirt_uri("qemu+ssh://embed/system"));
 }
+
+TEST_CASE("is_firewall_backend", "[syntax]") {
+    CHECK(is_firewall_backend("nft"));
+    CHECK(is_firewall_backend("iptables"));
+    for (const char* bad : {"", "NFT", "nftables", "ip6tables", "iptables-legacy", " nft", "nft ", "nft\n"})
+        CHECK_FALSE(is_firewall_backend(bad));
+}

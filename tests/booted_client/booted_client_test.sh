@@ -302,7 +302,9 @@ in_client journalctl -b --no-pager >"$tmp/journal-before-upgrade.log" 2>&1
 apt_in install --reinstall /var/tmp/spice-connect.deb
 expect_true "upgrade: the same .deb installed again" $? "" "$(tail -n 20 "$tmp/apt.log")"
 in_client journalctl -b --no-pager >"$tmp/journal-after-upgrade.log" 2>&1
-diff "$tmp/journal-before-upgrade.log" "$tmp/journal-after-upgrade.log" | tail -n 40 | sed 's/^/# journal: /' 
+diff "$tmp/journal-before-upgrade.log" "$tmp/journal-after-upgrade.log" | tail -n 40 | sed 's/^/# journal: /'
+in_client tail -n 20 /var/log/dpkg.log | sed 's/^/# dpkg.log: /'
+sed 's/^/# apt: /' "$tmp/apt.log"
 expect_equal "upgrade: the firewall stays active" "$(in_client systemctl is-active spice-connect-firewall.service)" active \
     "$(tap_field journal "$(in_client journalctl -b -u spice-connect-firewall.service -u spice-connect-firewall-refresh.service --no-pager | tail -n 25)")" \
     "$(tap_field apt "$(tail -n 15 "$tmp/apt.log")")"

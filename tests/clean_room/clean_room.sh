@@ -4,9 +4,9 @@
 # commands run inside it as root, as a newcomer on a fresh machine would run
 # them. Every package a command needs must be installed by ./run itself, or
 # the command fails here. The root gets /proc, /sys and /dev from the host
-# and fresh tmpfs /run and /tmp, in a private mount namespace; no service
-# is started by package installs (policy-rc.d), and no process outlives the
-# run. The log and the tests' logs come back into OUTDIR; the root is
+# and fresh tmpfs /run and /tmp, in private mount and PID namespaces whose
+# root it becomes (pivot_root); no service is started by package installs
+# (policy-rc.d), and no process outlives the run. The log and the tests' logs come back into OUTDIR; the root is
 # removed (kept for a look when SPICE_CONNECT_KEEP_CLEAN_ROOM=1).
 # usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...   (as root)
 #   COMMAND is a ./run command: demo, test, fuzz (60 s), demo-quick
@@ -33,22 +33,7 @@ base=$(mktemp -d /var/tmp/spice-connect-clean-room.XXXXXX)
 root=$base/root
 chmod 0755 "$base"  # apt downloads into the root as _apt
 
-# Processes whose root directory is inside the room: a daemon a test left.
-room_pids() {
-    local p r
-    for p in /proc/[0-9]*; do
-        r=$(readlink "$p/root" 2>/dev/null) || continue
-        case $r in "$root"|"$root"/*) echo "${p#/proc/}" ;; esac
-    done
-}
 cleanup() {
-    local pids
-    pids=$(room_pids)
-    if [ -n "$pids" ]; then
-        say "killing what is left in the room: $(echo $pids)"
-        kill -KILL $pids 2>/dev/null
-        sleep 1
-    fi
     if [ "${SPICE_CONNECT_KEEP_CLEAN_ROOM:-}" = 1 ]; then
         say "the room is kept in $root"
     else
@@ -68,8 +53,8 @@ if ! unshare --mount --propagation private \
     say "mmdebstrap failed (is Debian's mirror reachable through $sources?); its log: $log"
     exit 4
 fi
-# As in a container image: package installs do not start services here (a
-# daemon started in the room would outlive the run). Tests start their own.
+# As in a container image: package installs start no services here (the
+# room has no init to run them); tests start their own.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 0755 "$root/usr/sbin/policy-rc.d"
 dest=/root/spice-connect
@@ -88,7 +73,10 @@ for c in "$@"; do
 done
 say "running in the room: ./run $*"
 rc=0
-unshare --mount --propagation private bash -c '
+# A PID namespace of its own: when the room's first process ends, the
+# kernel ends every process left in it (a daemon a test started), and
+# --kill-child ends the room if this script is stopped.
+unshare --mount --propagation private --pid --fork --kill-child bash -c '
     set -e
     root=$1; shift
     # The room'"'"'s / is a mount point, as on a machine: tests that make
@@ -99,7 +87,14 @@ unshare --mount --propagation private bash -c '
     mount --rbind /dev "$root/dev"
     mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"
-    exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
+    # pivot_root, not chroot: in a chroot the kernel refuses user
+    # namespaces (the audit builds its scratch network namespace in one),
+    # and the room is to be a machine of its own.
+    cd "$root"
+    pivot_root . mnt
+    umount -l /mnt
+    cd /
+    exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         /bin/bash -c "$1"
 ' clean-room "$root" "$script" 2>&1 | tee -a "$log" || rc=$?

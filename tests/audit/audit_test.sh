@@ -464,4 +464,24 @@ cd "$sys" && audit --map spice-connect.map --json && cd /
 expect_no_finding "running system, relative --map" viewer-mode
 expect_equal "running system, relative --map: resolved" "$(json_query "d['map']")" "$sys/spice-connect.map"
 
+# No firewall loaded (an empty /run: no stamp): with a grant that is a
+# warning; with a map that grants nothing yet (as the package installs it)
+# only a notice, so the hourly audit of a fresh install stays green.
+mount -t tmpfs -o mode=0755 spice-audit-run /run
+firewall_off_severity() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'firewall-off']"; }
+audit --map "$sys/spice-connect.map" --json
+expect_rc "firewall off, the map grants: a finding" 1
+expect_equal "firewall off, the map grants: firewall-off is a warning" "$(firewall_off_severity)" "['warning']"
+printf 'set group spiceaudit\nset viewer %s/remote-viewer\nvm a host=a.example.org tls-port=20002\n' "$sys" \
+    >"$sys/spice-connect.map"
+audit --map "$sys/spice-connect.map" --json
+# (group-members is this tree's own: auditmember is in the group)
+expect_equal "firewall off, the map grants nothing: the firewall is no finding" \
+    "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice']")" "['group-members']"
+expect_equal "firewall off, the map grants nothing: firewall-off is a notice" "$(firewall_off_severity)" "['notice']"
+printf 'set require-firewall yes\n' >>"$sys/spice-connect.map"
+audit --map "$sys/spice-connect.map" --json
+expect_equal "firewall off, no grant but require-firewall: an error" "$(firewall_off_severity)" "['error']"
+umount /run
+
 summary

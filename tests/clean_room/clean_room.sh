@@ -92,7 +92,9 @@ unshare --mount --propagation private --pid --fork --kill-child bash -c '
     # and the room is to be a machine of its own.
     cd "$root"
     pivot_root . mnt
-    umount -l /mnt
+    # The room has no umount yet (package mount is not essential): the
+    # host'"'"'s, still reachable under /mnt, detaches the host.
+    /mnt/usr/bin/umount -l /mnt
     cd /
     exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \

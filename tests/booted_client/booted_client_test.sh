@@ -21,6 +21,7 @@ deb=${2:?usage: booted_client_test.sh SOURCE_DIR DEB SHOT_DIR}
 shots=${3:?usage: booted_client_test.sh SOURCE_DIR DEB SHOT_DIR}
 . "$src/tests/lib/assert.sh"
 . "$src/tests/firewall/network.sh"
+. "$src/tests/lib/debian_root.sh"
 e2e=$src/tests/e2e
 start=$SECONDS
 
@@ -110,8 +111,8 @@ install -d /etc/systemd/system/spice-connect-audit.timer.d
 install -m 0644 /tmp/in/soon.conf /etc/systemd/system/spice-connect-audit.timer.d/soon.conf
 install -m 0644 /tmp/in/spice-connect.deb /var/tmp/spice-connect.deb
 SETUP
-sources=${SPICE_CONNECT_TEST_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
-[ -f "$sources" ] || sources=/etc/apt/sources.list
+sources=$(debian_apt_sources)
+expect_true "an apt sources file for the client root (${sources:-none})" $? "no file in /etc/apt names a source" || finish
 root_start=$SECONDS
 # --skip=cleanup/apt: the package lists and the downloaded .debs stay, so
 # virt-viewer can be reinstalled later without a mirror.

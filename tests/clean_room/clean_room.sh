@@ -43,8 +43,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' INT TERM
 
-sources=${SPICE_CONNECT_TEST_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
-[ -f "$sources" ] || sources=/etc/apt/sources.list
+. "$src/tests/lib/debian_root.sh"
+sources=$(debian_apt_sources) || { say "no apt sources file in /etc/apt names a source"; exit 3; }
 say "making a fresh Debian 12 root (mmdebstrap --variant=apt, sources: $sources)"
 if ! unshare --mount --propagation private \
         mmdebstrap --mode=root --variant=apt \

@@ -16,6 +16,7 @@ src=$(cd "${1:?usage: package_test.sh SOURCE_DIR [DEB_DIR]}" && pwd)
 keep_deb=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/assert.sh"
+. "$here/../lib/debian_root.sh"
 start=$SECONDS
 
 elapsed() { echo "$((SECONDS - start)) s"; }
@@ -89,9 +90,8 @@ rpm_job=$!
 
 # Debian's entries of apt's configured sources (or, for a local mirror, a
 # sources file named by SPICE_CONNECT_TEST_APT_SOURCES).
-sources=${SPICE_CONNECT_TEST_APT_SOURCES:-/etc/apt/sources.list.d/debian.sources}
-[ -f "$sources" ] || sources=/etc/apt/sources.list
-check "an apt sources file for the Debian 12 root ($sources)" test -f "$sources" || finish
+sources=$(debian_apt_sources)
+expect_true "an apt sources file for the Debian 12 root (${sources:-none})" $? "no file in /etc/apt names a source" || finish
 mkdir -p "$tmp/in"
 cp "$deb" "$tmp/in/spice-connect.deb"
 cp "$here/in_root.sh" "$here/../lib/assert.sh" "$tmp/in/"

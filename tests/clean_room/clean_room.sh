@@ -33,7 +33,16 @@ base=$(mktemp -d /var/tmp/spice-connect-clean-room.XXXXXX)
 root=$base/root
 chmod 0755 "$base"  # apt downloads into the root as _apt
 
+ROOM_PID=
 cleanup() {
+    # Ending unshare ends the room: --kill-child kills its first process,
+    # and with it the kernel kills everything in its PID namespace. (unshare
+    # --fork does not die of SIGTERM, so SIGKILL.)
+    if [ -n "$ROOM_PID" ] && kill -0 "$ROOM_PID" 2>/dev/null; then
+        kill -KILL "$ROOM_PID"
+        wait "$ROOM_PID" 2>/dev/null
+        sleep 1
+    fi
     if [ "${SPICE_CONNECT_KEEP_CLEAN_ROOM:-}" = 1 ]; then
         say "the room is kept in $root"
     else
@@ -72,10 +81,11 @@ for c in "$@"; do
     esac
 done
 say "running in the room: ./run $*"
-rc=0
 # A PID namespace of its own: when the room's first process ends, the
 # kernel ends every process left in it (a daemon a test started), and
-# --kill-child ends the room if this script is stopped.
+# --kill-child ends the room if this script is stopped. In the background
+# and waited for, so that a signal to this script ends the room at once
+# (bash runs a trap only after a foreground command has ended).
 unshare --mount --propagation private --pid --fork --kill-child bash -c '
     set -e
     root=$1; shift
@@ -99,7 +109,11 @@ unshare --mount --propagation private --pid --fork --kill-child bash -c '
     exec /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
         PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         /bin/bash -c "$1"
-' clean-room "$root" "$script" 2>&1 | tee -a "$log" || rc=$?
+' clean-room "$root" "$script" > >(tee -a "$log") 2>&1 &
+ROOM_PID=$!
+rc=0
+wait "$ROOM_PID" || rc=$?
+ROOM_PID=
 
 # The tests' own logs come back out.
 for d in build build-sanitize; do

@@ -46,7 +46,7 @@ const char* const firewall_usage =
     "                           SPICE_CONNECT* for IPv4 and IPv6. Without it, print,\n"
     "                           apply and verify take the map's set firewall-backend,\n"
     "                           else (verify) the stamp's backend, else nft; remove\n"
-    "                           takes the stamp's backend, else removes both\n"
+    "                           without it removes both backends' rules\n"
     "  --map FILE               the map (default: the installed map)\n"
     "  --server                 with print: the KVM host's INPUT rules instead\n"
     "  --clients ADDR...        with --server: the managed clients (addresses or prefixes)\n";
@@ -162,30 +162,39 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
     const std::string other = other_backend(backend)->name();
+    // A warning, not a failure: the map's rules are loaded and stamped, so
+    // the firewall unit must not fail (its refresh would stop with it);
+    // verify and the audit report the leftovers until they are gone.
     if (!removed)
-        code = fail(exit_system, one_line(removed.failure().message) + "; the " + other + " rules stay loaded beside the " +
-                                     backend.name() + " rules until the next apply or firewall remove --backend " + other +
-                                     " removes them");
+        std::fprintf(stderr, "spice-connect-admin: warning: %s; the %s rules stay loaded beside the %s rules until the next "
+                             "apply or firewall remove --backend %s removes them\n",
+                     one_line(removed.failure().message).c_str(), other.c_str(), backend.name().c_str(), other.c_str());
     else if (*removed)
         std::printf("firewall: %s rules removed (the %s rules replace them)\n", other.c_str(), backend.name().c_str());
     return code;
 }
 
-// --backend's rules, else the stamp's backend's, else (no stamp names one)
-// both; a missing table or chain is no error. The map is not read: stopping
-// the firewall must work with a broken or removed map.
+// --backend's rules, else both backends' (an apply whose removal of the
+// other's failed leaves them beside the stamped ones); a missing table or
+// chain is no error, and a failure with one backend does not stop the
+// other's removal. The map is not read: stopping the firewall must work
+// with a broken or removed map.
 int remove_rules(const Options& o) {
     const std::optional<std::string> stamp = read_stamp();
     const std::optional<std::string> stamped = stamp ? stamped_backend(*stamp) : std::nullopt;
     std::vector<std::string> names{"nft", "iptables"};
     if (!o.backend.empty()) names = {o.backend};
-    else if (stamped) names = {*stamped};
     // The stamp goes first, so it never vouches for rules being removed; it
     // stays when it names the other backend, whose rules stay loaded.
     const bool stamp_stays = stamped && std::find(names.begin(), names.end(), *stamped) == names.end();
     if (!stamp_stays) remove_firewall_stamp(build::firewall_stamp_path);
+    std::optional<Failure> first;
     for (const std::string& name : names)
-        if (auto f = make_backend(name)->remove()) return fail(*f);
+        if (auto f = make_backend(name)->remove()) {
+            if (first) fail(*first);
+            first = f;
+        }
+    if (first) return fail(*first);
     std::printf("firewall: %s rules removed\n", names.size() == 1 ? names[0].c_str() : "nft and iptables");
     if (stamp_stays) std::printf("firewall: the stamp names %s, whose rules stay loaded\n", stamped->c_str());
     return exit_ok;
@@ -204,6 +213,12 @@ int firewall_command(const Options& o) {
     if (!o.clients.empty() && !o.server) return fail(exit_usage, "--clients goes only with --server");
     if (action != "print" && ::geteuid() != 0) return fail(exit_config, "firewall " + action + " needs root");
 
+    // One apply or remove at a time (released when this returns).
+    Result<UniqueFd> lock = UniqueFd{};
+    if (action == "apply" || action == "remove") {
+        lock = lock_firewall(build::firewall_stamp_path);
+        if (!lock) return fail(lock.failure());
+    }
     if (action == "remove") return remove_rules(o);
     // Read without following a symlink; a broken map never changes the rules.
     auto loaded = load_valid_map(o.map, false, "; the firewall was not changed");

@@ -27,12 +27,13 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     if (!root.is_system()) return {};
     auto stamp = read_map_source(build::firewall_stamp_path, false);
     if (!stamp) {
-        // A fresh install's map grants nothing: nothing to enforce yet, and
-        // the hourly audit stays green until there is.
-        if (map.grants.empty() && !map.settings.require_firewall)
+        // A fresh install's map names no VM and no port: nothing to guard
+        // yet, and the hourly audit stays green until there is. (A VM
+        // without grants is guarded: its port is closed to every user.)
+        if (map.vms.empty() && map.settings.ports.empty() && !map.settings.require_firewall)
             return {finding("firewall-off", Severity::notice, "the per-user client firewall is not loaded (no stamp)",
-                            "the map grants nothing yet, so there is nothing to enforce; turn the firewall on with the "
-                            "first grant",
+                            "the map names no VM and no port yet, so there is nothing to guard; turn the firewall on "
+                            "with the first VM",
                             apply_fix)};
         if (map.settings.require_firewall)
             return {finding("firewall-off", Severity::error, "the per-user client firewall is not loaded (no stamp)",

@@ -1,6 +1,7 @@
 #include "firewall/firewall_stamp_file.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,12 +14,35 @@
 
 namespace spice_connect::firewall {
 
-std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const std::string& backend) {
-    const std::string dir = path.substr(0, path.rfind('/'));
+namespace {
+
+// The stamp's directory, made if missing; "" when it is root's alone.
+std::string stamp_directory_problem(const std::string& dir) {
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return "cannot create " + dir + ": " + std::strerror(errno);
     struct stat st{};
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
         return dir + " must be a directory owned by root and writable only by root";
+    return "";
+}
+
+}  // namespace
+
+Result<UniqueFd> lock_firewall(const std::string& stamp_path) {
+    const std::string dir = stamp_path.substr(0, stamp_path.rfind('/'));
+    if (std::string problem = stamp_directory_problem(dir); !problem.empty()) return Failure{exit_system, problem};
+    const std::string path = dir + "/firewall.lock";
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd) return Failure{exit_system, "cannot open " + path + ": " + std::strerror(errno), errno};
+    int rc;
+    while ((rc = ::flock(fd.get(), LOCK_EX)) != 0 && errno == EINTR) {
+    }
+    if (rc != 0) return Failure{exit_system, "cannot lock " + path + ": " + std::strerror(errno), errno};
+    return fd;
+}
+
+std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const std::string& backend) {
+    const std::string dir = path.substr(0, path.rfind('/'));
+    if (std::string problem = stamp_directory_problem(dir); !problem.empty()) return problem;
     const std::string tmp = path + ".new";
     ::unlink(tmp.c_str());
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));

@@ -32,9 +32,13 @@ Result<firewall::Plan> current_plan(const Map& map) {
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {
     Drift d;
-    d.other_loaded = other_backend(backend)->live().present;
+    // The other backend's rules too: unreadable, they might be resetting
+    // connections the map grants, so that is no clean verdict either.
+    const auto other = other_backend(backend);
+    const RuleLines other_live = other->live();
+    d.other_loaded = other_live.present;
     RuleLines live = backend.live();
-    d.unreadable = live.error;
+    d.unreadable = !live.error.empty() ? live.error : other_live.error;
     d.loaded = live.present;
     if (!d.loaded) return d;
     auto expected = backend.expected(plan);

@@ -100,6 +100,7 @@ public:
         RuleLines result;
         for (const Tools& t : families) {
             ProgramResult r = run_program({t.save, "-t", "filter"});
+            if (r.status == 127) continue;  // not installed: no iptables rules of ours
             if (r.status != 0) {
                 result.error = std::string(t.save) + " failed: " + r.output;
                 while (!result.error.empty() && result.error.back() == '\n') result.error.pop_back();

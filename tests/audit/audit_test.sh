@@ -464,9 +464,10 @@ cd "$sys" && audit --map spice-connect.map --json && cd /
 expect_no_finding "running system, relative --map" viewer-mode
 expect_equal "running system, relative --map: resolved" "$(json_query "d['map']")" "$sys/spice-connect.map"
 
-# No firewall loaded (an empty /run: no stamp): with a grant that is a
-# warning; with a map that grants nothing yet (as the package installs it)
-# only a notice, so the hourly audit of a fresh install stays green.
+# No firewall loaded (an empty /run: no stamp): with a VM that is a warning
+# (granted or not, its port is open to every user's own client); with a map
+# that names no VM and no port yet (as the package installs it) only a
+# notice, so the hourly audit of a fresh install stays green.
 mount -t tmpfs -o mode=0755 spice-audit-run /run
 firewall_off_severity() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'firewall-off']"; }
 audit --map "$sys/spice-connect.map" --json
@@ -475,13 +476,16 @@ expect_equal "firewall off, the map grants: firewall-off is a warning" "$(firewa
 printf 'set group spiceaudit\nset viewer %s/remote-viewer\nvm a host=a.example.org tls-port=20002\n' "$sys" \
     >"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json
+expect_equal "firewall off, a VM without grants: still a warning" "$(firewall_off_severity)" "['warning']"
+printf 'set group spiceaudit\nset viewer %s/remote-viewer\n' "$sys" >"$sys/spice-connect.map"
+audit --map "$sys/spice-connect.map" --json
 # (group-members is this tree's own: auditmember is in the group)
-expect_equal "firewall off, the map grants nothing: the firewall is no finding" \
+expect_equal "firewall off, no VM, no port: the firewall is no finding" \
     "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice']")" "['group-members']"
-expect_equal "firewall off, the map grants nothing: firewall-off is a notice" "$(firewall_off_severity)" "['notice']"
+expect_equal "firewall off, no VM, no port: firewall-off is a notice" "$(firewall_off_severity)" "['notice']"
 printf 'set require-firewall yes\n' >>"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json
-expect_equal "firewall off, no grant but require-firewall: an error" "$(firewall_off_severity)" "['error']"
+expect_equal "firewall off, no VM but require-firewall: an error" "$(firewall_off_severity)" "['error']"
 umount /run
 
 summary

@@ -4,9 +4,11 @@
 # commands run inside it as root, as a newcomer on a fresh machine would run
 # them. Every package a command needs must be installed by ./run itself, or
 # the command fails here. The root gets /proc, /sys and /dev from the host
-# and fresh tmpfs /run and /tmp, in private mount and PID namespaces whose
-# root it becomes (pivot_root); no service is started by package installs
-# (policy-rc.d), and no process outlives the run. The log and the tests' logs come back into OUTDIR; the root is
+# and fresh tmpfs /run and /tmp, in private mount, PID, UTS and IPC
+# namespaces whose root it becomes (pivot_root); no service is started by
+# package installs (policy-rc.d), and no process outlives the run. Shared
+# with the host: the network (apt needs the mirror; tests make their own
+# network namespaces), /sys with its cgroups, and /dev. The log and the tests' logs come back into OUTDIR; the root is
 # removed (kept for a look when SPICE_CONNECT_KEEP_CLEAN_ROOM=1).
 # usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...   (as root)
 #   COMMAND is a ./run command: demo, test, fuzz (60 s), demo-quick
@@ -18,7 +20,7 @@ shift 2
 for c in "$@"; do
     case $c in demo|test|fuzz|demo-quick|package|bench) ;; *) echo "clean_room: unknown command '$c'" >&2; exit 2 ;; esac
 done
-[ "$(id -u)" = 0 ] || { echo "clean_room: needs root (mmdebstrap --mode=root, mounts, chroot)" >&2; exit 3; }
+[ "$(id -u)" = 0 ] || { echo "clean_room: needs root (mmdebstrap --mode=root, mounts, pivot_root)" >&2; exit 3; }
 command -v mmdebstrap >/dev/null || { echo "clean_room: mmdebstrap is missing (./run clean-room installs it)" >&2; exit 3; }
 
 mkdir -p "$out"
@@ -86,7 +88,7 @@ say "running in the room: ./run $*"
 # --kill-child ends the room if this script is stopped. In the background
 # and waited for, so that a signal to this script ends the room at once
 # (bash runs a trap only after a foreground command has ended).
-unshare --mount --propagation private --pid --fork --kill-child bash -c '
+unshare --mount --propagation private --pid --fork --kill-child --uts --ipc bash -c '
     set -e
     root=$1; shift
     # The room'"'"'s / is a mount point, as on a machine: tests that make
@@ -99,7 +101,7 @@ unshare --mount --propagation private --pid --fork --kill-child bash -c '
     mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root/tmp"
     # pivot_root, not chroot: in a chroot the kernel refuses user
     # namespaces (the audit builds its scratch network namespace in one),
-    # and the room is to be a machine of its own.
+    # and the room is to be as much a machine of its own as it can.
     cd "$root"
     pivot_root . mnt
     # The room has no umount yet (package mount is not essential): the

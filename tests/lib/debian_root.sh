@@ -5,8 +5,9 @@
 
 # debian_apt_sources: prints the sources file: SPICE_CONNECT_TEST_APT_SOURCES
 # when set (a local mirror), else the first of this machine's own files that
-# names a source (deb822 .sources or one-line .list; mmdebstrap names its
-# own 0000debian.sources, so a clean room has no debian.sources). Returns 1
+# names a Debian archive (deb822 .sources or one-line .list; a third-party
+# repository's file is passed over; mmdebstrap names its own
+# 0000debian.sources, so a clean room has no debian.sources). Returns 1
 # when there is none.
 debian_apt_sources() {
     local f
@@ -16,7 +17,8 @@ debian_apt_sources() {
     fi
     for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources \
              /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [ -f "$f" ] && grep -Eq '^[[:space:]]*(Types:|deb )' "$f" && { echo "$f"; return 0; }
+        [ -f "$f" ] && grep -Eq '^[[:space:]]*(Types:|deb )' "$f" &&
+            grep -Eq '(deb|security)\.debian\.org|/debian(-security)?/?([[:space:]]|$)' "$f" && { echo "$f"; return 0; }
     done
     return 1
 }

@@ -29,7 +29,7 @@ start=$SECONDS
 expect_true "runs as root" $? "uid $(id -u)" || finish
 require_tools mmdebstrap:mmdebstrap systemd-nspawn:systemd-container qemu-system-x86_64:qemu-system-x86 \
               certtool:gnutls-bin Xvfb:xvfb xauth:xauth xwininfo:x11-utils import:imagemagick convert:imagemagick \
-              nft:nftables nsenter:util-linux python3:python3 || finish
+              nft:nftables nsenter:util-linux pgrep:procps python3:python3 || finish
 check "the .deb to install is there ($deb)" test -f "$deb" || finish
 mkdir -p "$shots"
 
@@ -117,7 +117,7 @@ root_start=$SECONDS
 # --skip=cleanup/apt: the package lists and the downloaded .debs stay, so
 # virt-viewer can be reinstalled later without a mirror.
 unshare --mount --propagation private \
-    mmdebstrap --mode=root --variant=apt --include=systemd,systemd-sysv,dbus,virt-viewer --skip=cleanup/apt \
+    mmdebstrap --mode=root --variant=apt --include=systemd,systemd-sysv,dbus,procps,virt-viewer --skip=cleanup/apt \
         --aptopt='Acquire::Retries "3"' --aptopt='Acquire::http::Timeout "30"' \
         --customize-hook="copy-in $tmp/in /tmp" \
         --customize-hook='chroot "$1" bash /tmp/in/setup.sh' \

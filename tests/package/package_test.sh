@@ -25,7 +25,9 @@ expect_true "runs as root (mmdebstrap --mode=root, dpkg-statoverride in the root
 require_tools dpkg-buildpackage:dpkg-dev dh:debhelper lintian:lintian mmdebstrap:mmdebstrap rpmbuild:rpm \
               rpmspec:rpm unshare:util-linux || finish
 
-tmp=$(mktemp -d /tmp/spice-connect-package-test.XXXXXX)
+# On disk under /var/tmp, not in /tmp: a tmpfs /tmp is often nosuid (systemd's
+# tmp.mount), and the launcher in the root must run setgid.
+tmp=$(mktemp -d /var/tmp/spice-connect-package-test.XXXXXX)
 chmod 0755 "$tmp"  # apt downloads into the root as _apt
 cleanup() {
     local pid

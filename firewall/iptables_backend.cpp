@@ -100,7 +100,9 @@ public:
         RuleLines result;
         for (const Tools& t : families) {
             ProgramResult r = run_program({t.save, "-t", "filter"});
-            if (r.status == 127) continue;  // not installed: no iptables rules of ours
+            // Not installed (not found, or not executable): no iptables rules
+            // of ours can be loaded, which is no failure to read them.
+            if ((!r.started && r.output.find(": not found in ") != std::string::npos) || r.status == 127) continue;
             if (r.status != 0) {
                 result.error = std::string(t.save) + " failed: " + r.output;
                 while (!result.error.empty() && result.error.back() == '\n') result.error.pop_back();

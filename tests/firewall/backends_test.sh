@@ -200,4 +200,13 @@ expect_equal "set firewall-backend pf: no iptables chains" "$(chains iptables)" 
 fw apply --backend pf
 expect_rc "--backend pf is a usage error" 2
 
+echo "# a client without iptables (nft only): verify is clean, not unreadable"
+write_map ""
+fw apply --backend nft >/dev/null
+# iptables' programs hidden: a tmpfs over /usr/sbin (and so /sbin) in a
+# mount namespace of this command only.
+run_capture unshare --mount --propagation private sh -c 'mount -t tmpfs spice-no-sbin /usr/sbin && exec "$@"' \
+    no-iptables "$ADMIN" firewall verify --map "$MAP"
+expect_rc "verify without iptables installed" 0
+expect_out "verify without iptables installed: compared" "the loaded nft rules match the map"
 summary

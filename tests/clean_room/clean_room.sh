@@ -11,14 +11,19 @@
 # network namespaces), /sys with its cgroups, and /dev. The log and the tests' logs come back into OUTDIR; the root is
 # removed (kept for a look when SPICE_CONNECT_KEEP_CLEAN_ROOM=1).
 # usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...   (as root)
-#   COMMAND is a ./run command: demo, test, fuzz (60 s), demo-quick
+#   COMMAND is a ./run command line, "./run test", "./run fuzz 60", or the
+#   same without "./run ": demo, demo quick, test, fuzz [SECONDS], package, bench
 set -uo pipefail
 src=$(cd "${1:?usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...}" && pwd)
 out=${2:?usage: clean_room.sh SOURCE_DIR OUTDIR COMMAND...}
 shift 2
 [ $# -gt 0 ] || { echo "clean_room: name at least one ./run command" >&2; exit 2; }
+commands=()
 for c in "$@"; do
-    case $c in demo|test|fuzz|demo-quick|package|bench) ;; *) echo "clean_room: unknown command '$c'" >&2; exit 2 ;; esac
+    c=${c#./run }
+    [[ $c =~ ^(demo|demo\ quick|test|fuzz|fuzz\ [0-9]+|package|bench)$ ]] ||
+        { echo "clean_room: not a ./run command: '$c'" >&2; exit 2; }
+    commands+=("$c")
 done
 [ "$(id -u)" = 0 ] || { echo "clean_room: needs root (mmdebstrap --mode=root, mounts, pivot_root)" >&2; exit 3; }
 command -v mmdebstrap >/dev/null || { echo "clean_room: mmdebstrap is missing (./run clean-room installs it)" >&2; exit 3; }
@@ -75,14 +80,8 @@ say "root made and the tree copied in $((SECONDS - start)) s: $(du -sh --one-fil
 # The commands, one after the other in one room, so later ones reuse the
 # build and the packages of the earlier ones.
 script="set -e; cd $dest"
-for c in "$@"; do
-    case $c in
-        fuzz) script+="; echo '== ./run fuzz 60'; ./run fuzz 60" ;;
-        demo-quick) script+="; echo '== ./run demo quick'; ./run demo quick" ;;
-        *) script+="; echo '== ./run $c'; ./run $c" ;;
-    esac
-done
-say "running in the room: ./run $*"
+for c in "${commands[@]}"; do script+="; echo '== ./run $c'; ./run $c"; done
+say "running in the room: $(printf './run %s; ' "${commands[@]}")"
 # A PID namespace of its own: when the room's first process ends, the
 # kernel ends every process left in it (a daemon a test started), and
 # --kill-child ends the room if this script is stopped. In the background
@@ -124,8 +123,8 @@ for d in build build-sanitize; do
 done
 [ -d "$root$dest/build/demo-screenshots" ] && cp -r "$root$dest/build/demo-screenshots" "$out/"
 if [ "$rc" = 0 ]; then
-    say "passed: ./run $* in a fresh Debian 12 root, $((SECONDS - start)) s in all; logs in $out"
+    say "passed: ${commands[*]} in a fresh Debian 12 root, $((SECONDS - start)) s in all; logs in $out"
 else
-    say "FAILED (exit $rc): ./run $* in a fresh Debian 12 root after $((SECONDS - start)) s; logs in $out"
+    say "FAILED (exit $rc): ${commands[*]} in a fresh Debian 12 root after $((SECONDS - start)) s; logs in $out"
 fi
 exit "$rc"

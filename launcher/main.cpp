@@ -24,6 +24,7 @@
 #include "launcher/installation.hpp"
 #include "launcher/privileges.hpp"
 #include "launcher/process_hygiene.hpp"
+#include "launcher/setid_filter.hpp"
 #include "launcher/trusted_files.hpp"
 #include "policy/accounts.hpp"
 #include "policy/build_config.hpp"
@@ -213,10 +214,14 @@ int run(int argc, char** argv, char** envp) {
         return exit_ok;
     }
 
-    // 8. No capabilities; no new privileges unless USB redirection needs its setuid helper.
+    // 8. No capabilities. No new privileges, and no set-id file made by
+    // anything the viewer runs (the filter needs no_new_privs), unless USB
+    // redirection needs its setuid helper: then neither can be had.
     if (auto f = drop_all_capabilities()) return refuse(*f);
-    if (!vm.usbredir)
+    if (!vm.usbredir) {
         if (auto f = forbid_new_privileges()) return refuse(*f);
+        if (auto f = forbid_setid_files()) return refuse(*f);
+    }
 
     // 9. All three group ids become the launcher's group; the uid stays ours.
     if (auto f = become_group_entirely(launcher_gid)) return refuse(*f);

@@ -12,8 +12,8 @@ usage: dependencies_test.py SOURCE_DIR BUILD_DIR [CMAKE]
     SOURCE_DIR with BUILD_DIR's generator, compiler and SPICE_CONNECT_*
     options (BUILD_DIR itself is only read): every target compiles only its
     own folder's files and links only the libraries its folder may use, and
-    spice-connect, the setgid launcher, links spice_launcher, spice_policy
-    and libcap-ng and nothing else.
+    spice-connect, the setgid launcher, links spice_launcher, spice_policy,
+    libcap-ng and libseccomp and nothing else.
 (d) The table in docs/ARCHITECTURE.md says what RULES says.
 
 Output is TAP: one "ok N - rule" per rule kept, one "not ok N - FILE: ..."
@@ -52,13 +52,14 @@ THIRD_PARTY = [
     (re.compile(r"^libvirt/"), {"libvirt"}, "libvirt"),
     (re.compile(r"^nftables/"), {"firewall"}, "libnftables"),
     (re.compile(r"^cap-ng\.h$"), {"launcher"}, "libcap-ng"),
+    (re.compile(r"^seccomp\.h$"), {"launcher"}, "libseccomp"),
     (re.compile(r"^(gtk|gdk)/"), set(), "GTK"),
 ]
 
 # The setgid launcher: the only targets and libraries it may link.
 LAUNCHER = "spice-connect"
 LAUNCHER_TARGETS = {"spice_launcher", "spice_policy"}
-LAUNCHER_LIBRARY = re.compile(r"(^|/)(libspice_launcher\.a|libspice_policy\.a|libcap-ng\.(so|a)(\.[0-9]+)*)$|^-lcap-ng$")
+LAUNCHER_LIBRARY = re.compile(r"(^|/)(libspice_launcher\.a|libspice_policy\.a|libcap-ng\.(so|a)(\.[0-9]+)*|libseccomp\.(so|a)(\.[0-9]+)*)$|^-l(cap-ng|seccomp)$")
 
 CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".c", ".hpp", ".hh", ".h", ".hpp.in", ".h.in")
 SOURCE_SUFFIXES = (".cpp", ".cc", ".cxx", ".c")
@@ -320,13 +321,15 @@ def check_link_graph(tap, source, targets):
         where = f"{t['dir']}/CMakeLists.txt: {LAUNCHER} (setgid)"
         for dep in t["dependencies"]:
             if dep not in LAUNCHER_TARGETS:
-                launcher.append(f"{where} depends on target {dep}; it may link only spice_launcher, spice_policy and libcap-ng")
+                launcher.append(f"{where} depends on target {dep}; it may link only spice_launcher, spice_policy, libcap-ng and libseccomp")
         for fragment in t["libraries"]:
             if not LAUNCHER_LIBRARY.search(fragment):
-                launcher.append(f"{where} links {fragment}; it may link only spice_launcher, spice_policy and libcap-ng")
+                launcher.append(f"{where} links {fragment}; it may link only spice_launcher, spice_policy, libcap-ng and libseccomp")
         if not any(re.search(r"cap-ng", f) for f in t["libraries"]):
             launcher.append(f"{where} does not link libcap-ng (it drops capabilities with it)")
-    tap.rule(f"{LAUNCHER} links only spice_launcher, spice_policy and libcap-ng", launcher)
+        if not any(re.search(r"seccomp", f) for f in t["libraries"]):
+            launcher.append(f"{where} does not link libseccomp (the viewer's set-id filter)")
+    tap.rule(f"{LAUNCHER} links only spice_launcher, spice_policy, libcap-ng and libseccomp", launcher)
 
 
 def check_document(tap, source):

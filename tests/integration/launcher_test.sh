@@ -87,6 +87,11 @@ expect_equal "no capabilities in any set" "$(rec_field 'status Cap' | grep -v Ca
 expect_equal "no_new_privs set" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "1"
 expect_equal "umask keeps group and others out" "$(rec_field umask)" "umask 0077"
 expect_equal "only descriptors 0-2 reach the viewer" "$(rec_field fd | awk '{print $2}' | tr '\n' ' ')" "0 1 2 "
+expect_equal "the viewer runs under the launcher's seccomp filter" "$(rec_field 'status Seccomp:' | awk '{print $3}')" "2"
+# The viewer runs with gid spicegrp: a set-id file it made would hand the
+# group to anyone. Plain modes pass; every way to a set-id bit is refused.
+expect_equal "viewer: set-id files refused, plain modes allowed" "$(rec_field setid | tr '\n' ' ')" \
+  "setid chmod(0750)=ok setid chmod(02755)=EPERM setid chmod(04755)=EPERM setid fchmod(02755)=EPERM setid fchmodat(02755)=EPERM setid fchmodat2(02755)=EPERM setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=EPERM setid openat(O_CREAT,04755)=EPERM setid openat(O_TMPFILE,02755)=EPERM setid creat(02755)=EPERM setid mknod(S_IFREG|02755)=EPERM setid mknodat(02755)=EPERM setid openat2=ENOSYS setid io_uring_setup=ENOSYS setid left none "
 syslog() { tap_field syslog "$(cat "$OFFICE/log/syslog")"; }
 grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog"
 expect_true "grant logged to syslog (authpriv)" $? "" "$(syslog)"
@@ -119,6 +124,13 @@ launch usbuser DISPLAY=:7
 expect_rc "usbuser opens usbvm" 0
 expect_equal "usbredir=yes: no_new_privs left off for the USB helper" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "0"
 expect_equal "usbredir=yes: no disable option" "$(rec_field argv | grep -c usbredir)" "0"
+# The filter needs no_new_privs, which would stop the setuid USB helper:
+# with usbredir=yes the kernel lets the viewer make set-id files (the audit
+# finds them). Each attempt that the filter refuses above really makes a
+# set-id file here ("setid"): the filter is what refuses them.
+expect_equal "usbredir=yes: no seccomp filter" "$(rec_field 'status Seccomp:' | awk '{print $3}')" "0"
+expect_equal "usbredir=yes: the kernel alone allows each set-id file (what the filter stops)" "$(rec_field setid | tr "\n" " ")" \
+  "setid chmod(0750)=ok setid chmod(02755)=setid setid chmod(04755)=setid setid fchmod(02755)=setid setid fchmodat(02755)=setid setid fchmodat2(02755)=setid setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=setid setid openat(O_CREAT,04755)=setid setid openat(O_TMPFILE,02755)=setid setid creat(02755)=setid setid mknod(S_IFREG|02755)=setid setid mknodat(02755)=setid setid openat2=EINVAL setid io_uring_setup=EFAULT setid left none "
 launch maggie DISPLAY=:7 -- leaptest
 expect_rc "maggie opens leaptest by name" 0
 expect_out "title passed glued to its option" "REC argv[1]=--title=Web test server"

@@ -1,11 +1,17 @@
 // A stand-in for remote-viewer: reports what it was started with, so the
 // integration tests can assert on argv, environment, ids, capabilities,
-// descriptors and umask. Writes to stdout, or to stderr when stdout is
+// descriptors and umask, and which attempts to make a set-id file the
+// kernel let through (the launcher's seccomp filter). Writes to stdout, or to stderr when stdout is
 // /dev/null (the closed-stdout test).
 #include <dirent.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <climits>
@@ -22,6 +28,79 @@ std::string link_target(const std::string& path) {
     char buf[PATH_MAX];
     ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
     return n < 0 ? std::string("?") : std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string outcome(long rc) { return rc >= 0 ? "ok" : errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS" : strerrorname_np(errno); }
+
+// "ok" becomes "setid" when the file really has a set-id bit afterwards.
+std::string checked(long rc, const std::string& path) {
+    std::string result = outcome(rc);
+    struct stat st;
+    if (rc >= 0 && ::lstat(path.c_str(), &st) == 0 && (st.st_mode & 06000)) result = "setid";
+    return result;
+}
+
+// Each way of making a set-id file, in a fresh directory of ours; then
+// whether any file there ended up with a set-id bit. Two plain modes show
+// that only set-id bits are refused.
+std::vector<std::string> setid_attempts() {
+    std::vector<std::string> out;
+    char dir[] = "/tmp/recording-viewer.XXXXXX";
+    if (!::mkdtemp(dir)) return {"setid cannot make a directory in /tmp"};
+    const std::string d = dir;
+    const std::string f = d + "/file";
+    auto fresh = [&] { ::unlink(f.c_str()); int fd = ::open(f.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0700); return fd; };
+    int dfd = ::open(dir, O_PATH | O_DIRECTORY);
+    int fd = fresh();
+    out.push_back("setid chmod(0750)=" + checked(::chmod(f.c_str(), 0750), f));
+    auto reset = [&] { ::chmod(f.c_str(), 0700); };
+    out.push_back("setid chmod(02755)=" + checked(::chmod(f.c_str(), 02755), f));
+    reset();
+    out.push_back("setid chmod(04755)=" + checked(::chmod(f.c_str(), 04755), f));
+    reset();
+    out.push_back("setid fchmod(02755)=" + checked(::fchmod(fd, 02755), f));
+    reset();
+    out.push_back("setid fchmodat(02755)=" + checked(::syscall(SYS_fchmodat, dfd, "file", 02755), f));
+    reset();
+    out.push_back("setid fchmodat2(02755)=" + checked(::syscall(452, dfd, "file", 02755, 0), f));
+    ::close(fd);
+    ::unlink(f.c_str());
+    auto opened = [&](long rc) {
+        std::string result = outcome(rc);
+        struct stat st;  // on the descriptor: an O_TMPFILE file has no name
+        if (rc >= 0 && ::fstat(static_cast<int>(rc), &st) == 0 && (st.st_mode & 06000)) result = "setid";
+        if (rc >= 0) ::close(static_cast<int>(rc));
+        ::unlink(f.c_str());
+        return result;
+    };
+    out.push_back("setid open(O_CREAT,0600)=" + opened(::syscall(SYS_open, f.c_str(), O_WRONLY | O_CREAT, 0600)));
+    out.push_back("setid open(O_CREAT,02755)=" + opened(::syscall(SYS_open, f.c_str(), O_WRONLY | O_CREAT, 02755)));
+    out.push_back("setid openat(O_CREAT,04755)=" + opened(::syscall(SYS_openat, dfd, "file", O_WRONLY | O_CREAT, 04755)));
+    out.push_back("setid openat(O_TMPFILE,02755)=" + opened(::syscall(SYS_openat, dfd, ".", O_WRONLY | O_TMPFILE, 02755)));
+    out.push_back("setid creat(02755)=" + opened(::syscall(SYS_creat, f.c_str(), 02755)));
+    auto made = [&](long rc) {  // mknod returns no descriptor
+        std::string result = checked(rc, f);
+        ::unlink(f.c_str());
+        return result;
+    };
+    out.push_back("setid mknod(S_IFREG|02755)=" + made(::syscall(SYS_mknod, f.c_str(), S_IFREG | 02755, 0)));
+    out.push_back("setid mknodat(02755)=" + made(::syscall(SYS_mknodat, dfd, "file", 02755, 0)));
+    out.push_back("setid openat2=" + opened(::syscall(SYS_openat2, dfd, "file", nullptr, 0)));
+    out.push_back("setid io_uring_setup=" + outcome(::syscall(SYS_io_uring_setup, 1, nullptr)));
+    std::string left = "none";
+    if (DIR* dd = opendir(dir)) {
+        while (dirent* e = readdir(dd)) {
+            struct stat st;
+            if (e->d_name[0] != '.' && ::fstatat(dirfd(dd), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & 06000))
+                left = e->d_name;
+            if (e->d_name[0] != '.') ::unlinkat(dirfd(dd), e->d_name, 0);
+        }
+        closedir(dd);
+    }
+    out.push_back("setid left " + left);
+    ::close(dfd);
+    ::rmdir(dir);
+    return out;
 }
 
 }  // namespace
@@ -48,7 +127,8 @@ int main(int argc, char** argv) {
     {
         std::ifstream status("/proc/self/status");
         for (std::string l; std::getline(status, l);)
-            if (l.rfind("Cap", 0) == 0 || l.rfind("NoNewPrivs", 0) == 0) lines.push_back("status " + l);
+            if (l.rfind("Cap", 0) == 0 || l.rfind("NoNewPrivs", 0) == 0 || l.rfind("Seccomp:", 0) == 0)
+                lines.push_back("status " + l);
     }
     mode_t mask = umask(0);
     char mbuf[8];
@@ -66,6 +146,7 @@ int main(int argc, char** argv) {
         std::sort(fds.begin(), fds.end());
         for (int fd : fds) lines.push_back("fd " + std::to_string(fd) + " " + link_target("/proc/self/fd/" + std::to_string(fd)));
     }
+    for (const std::string& l : setid_attempts()) lines.push_back(l);
     int out = link_target("/proc/self/fd/1") == "/dev/null" ? 2 : 1;
     std::string text;
     for (const auto& l : lines) text += "REC " + l + "\n";

@@ -22,7 +22,7 @@ bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall)"
 e2e_setup "$work" "$shots" "$build/launcher/spice-connect" "$build/admin/spice-connect-admin" \
-          "$build/tests/firewall/connecting_viewer"
+          "$build/tests/firewall/connecting_viewer" "$build/tests/e2e/libsetid_gtk_module.so"
 echo "    ready in ${E2E_TIME[setup]} s"
 echo "    server (network namespace): $SERVER_V4 $SERVER_V6, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') (TCG, 64 MB, SeaBIOS on qxl),"
 echo "        SPICE TLS at [::] (both families): debianx 20002, leaptest 20004, analysis 20006, wrongca 20008 (certificate"
@@ -112,7 +112,7 @@ sed 's/^<[0-9]*>//; s/^/    /' "$OFFICE/log/syslog" | tail -6 | cut -c1-160
 bad=$(e2e_mismatches)
 bold "Result"
 echo "    times: setup ${E2E_TIME[setup]} s, IPv4 round ${E2E_TIME[ipv4]} s, IPv6 round ${E2E_TIME[ipv6]} s," \
-     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s; total ${E2E_TIME[total]} s"
+     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s, GTK module ${E2E_TIME[gtk-module]} s; total ${E2E_TIME[total]} s"
 echo "    ${#E2E_CELLS[@]} cells, ${#E2E_CHECK_NAMES[@]} other checks: $([ "$bad" = 0 ] && echo "every one as the map says" || echo "$bad DIFFER from the map")"
 echo "    $(ls "$shots"/*.png 2>/dev/null | grep -vc -- '-tls-failure.png$') screenshots of viewer windows that connected, each checked to show its VM's screen,"
 echo "    and $(ls "$shots"/*-tls-failure.png 2>/dev/null | wc -l) of the screen after a TLS failure, checked to show no guest:"

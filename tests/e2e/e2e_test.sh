@@ -5,19 +5,19 @@
 # calls for at this moment; every viewer that connected shows its guest in
 # a real window; the probe agrees with remote-viewer; a VM with a foreign
 # certificate, the probe's other answers and a window that ends while a
-# session is open. Usage, as root:
-#   unshare --mount --propagation private bash e2e_test.sh LAUNCHER ADMIN CONNECTOR SHOT_DIR
+# session is open; a user's GTK module inside the viewer. Usage, as root:
+#   unshare --mount --propagation private bash e2e_test.sh LAUNCHER ADMIN CONNECTOR SHOT_DIR GTK_MODULE
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/office_e2e.sh"
 . "$here/../lib/assert.sh"
-[ $# = 4 ] || { echo "usage: e2e_test.sh LAUNCHER ADMIN CONNECTOR SHOT_DIR" >&2; exit 2; }
+[ $# = 5 ] || { echo "usage: e2e_test.sh LAUNCHER ADMIN CONNECTOR SHOT_DIR GTK_MODULE" >&2; exit 2; }
 # shellcheck disable=SC2086
 require_tools $E2E_TOOLS || finish
 
 work=$(mktemp -d /tmp/spice-connect-e2e.XXXXXX)
 trap 'e2e_teardown; office_teardown "$work"' EXIT
-e2e_setup "$work" "$4" "$1" "$2" "$3"
+e2e_setup "$work" "$4" "$1" "$2" "$3" "$5"
 echo "# setup: ${E2E_TIME[setup]} s (certificates, 5 VMs booted, Xvfb, firewall watch); exec permission enforced: $E2E_EXEC_ENFORCED"
 e2e_run_all
 
@@ -68,5 +68,5 @@ total=${E2E_TIME[total]%.*}
 [ "$total" -lt 300 ]
 expect_true "the whole run took less than 300 s" $? "${E2E_TIME[total]} s"
 echo "# times: setup ${E2E_TIME[setup]} s, IPv4 round ${E2E_TIME[ipv4]} s, IPv6 round ${E2E_TIME[ipv6]} s," \
-     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s; screenshots in $4 ($shots)"
+     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s, GTK module ${E2E_TIME[gtk-module]} s; screenshots in $4 ($shots)"
 summary

@@ -217,6 +217,7 @@ e2e_setup() {
     local work=$1
     E2E_SHOTS=$2
     E2E_LAUNCHER=$(readlink -f "$3"); E2E_ADMIN=$(readlink -f "$4"); E2E_CONNECTOR=$(readlink -f "$5")
+    E2E_GTK_MODULE=$(readlink -f "$6")
     E2E_T0=$(e2e_now)
     e2e_require_tools
     office_setup "$work"
@@ -644,6 +645,34 @@ e2e_window_end() {
     E2E_TIME[window-end]=$(e2e_elapsed "$t0")
 }
 
+# A user's GTK module inside the launcher's viewer (~/.config/gtk-3.0/
+# settings.ini names it; the environment cannot, the launcher rebuilds it).
+# It runs with gid spicegrp and tries to leave a set-group-ID program in the
+# home: the launcher's seccomp filter refuses chmod 02755 and an open with
+# mode 02755, and the viewer still shows the guest.
+e2e_gtk_module() {
+    local t0 home=/home/myself log=/home/myself/setid-module.log gid
+    t0=$(e2e_now)
+    gid=$(getent group spicegrp | cut -d: -f3)
+    install -d -o myself -g myself -m 0755 "$home/.local" "$home/.local/lib" "$home/.config" "$home/.config/gtk-3.0"
+    install -o myself -g myself -m 0644 "$E2E_GTK_MODULE" "$home/.local/lib/planted.so"
+    printf '[Settings]\ngtk-modules=%s\n' "$home/.local/lib/planted.so" > "$home/.config/gtk-3.0/settings.ini"
+    chown myself:myself "$home/.config/gtk-3.0/settings.ini"
+    rm -f "$log"
+    e2e_write_map ipv4
+    e2e_apply_firewall
+    e2e_try_launcher myself debianx "$E2E_SHOTS/gtk-module-viewer.png"
+    e2e_check "GTK module: the viewer still shows the guest" "$OUTCOME" connected "$DETAIL"
+    e2e_check "GTK module: it ran inside the viewer with every gid spicegrp" "$(sed -n 's/^loaded //p' "$log" 2>/dev/null)" \
+        "gids $gid $gid $gid" "$(cat "$log" 2>/dev/null || echo "no $log")"
+    e2e_check "GTK module: chmod 02755 of its copy of a program is refused" "$(sed -n 's/^chmod 02755 //p' "$log" 2>/dev/null)" \
+        "EPERM mode 0700" "the viewer's umask is 077"
+    e2e_check "GTK module: open with mode 02755 is refused" "$(sed -n 's/^open 02755 //p' "$log" 2>/dev/null)" "EPERM mode absent"
+    e2e_check "GTK module: no set-id file in the home" "$(find "$home" -xdev -perm /6000 -type f | tr '\n' ' ')" ""
+    rm -rf "$home/.config/gtk-3.0" "$home/.local/lib/planted.so" "$home"/planted-* "$log"
+    E2E_TIME[gtk-module]=$(e2e_elapsed "$t0")
+}
+
 # e2e_received PID: bytes received on PID's SPICE connections so far.
 e2e_received() {
     on_client ss -tnpiH state established "( dport = :20002 )" |
@@ -663,6 +692,7 @@ e2e_run_all() {
     for fam in $E2E_FAMILIES; do e2e_round "$fam"; done
     e2e_probe_cases
     e2e_window_end
+    e2e_gtk_module
     e2e_syslog_checks
     e2e_write_map ipv4
     e2e_apply_firewall

@@ -101,14 +101,14 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
 }
 
 // What verify says about the stamp; true when it is drift.
-bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map_text, const BackendChoice& checked) {
+bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map_text, const Map& map, const BackendChoice& checked) {
     if (!stamp) {
         std::printf("drift: no firewall stamp %s (the launcher refuses under require-firewall)\n", build::firewall_stamp_path);
         return true;
     }
     bool drift = false;
-    if (!stamp_matches_map(*stamp, map_text)) {
-        std::printf("drift: the firewall stamp names another version of the map\n");
+    if (!stamp_matches_map(*stamp, map_text, map)) {
+        std::printf("drift: the loaded rules were made from a map whose grants, VMs or ports differ from this one\n");
         drift = true;
     }
     const auto stamped = stamped_backend(*stamp);
@@ -137,13 +137,13 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     if (d.other_loaded)
         std::printf("drift: the %s rules are loaded %s (firewall apply removes them)\n", other_backend(*backend)->name().c_str(),
                     d.loaded ? "too" : "instead");
-    const bool stamp_off = stamp_drift(stamp, lm.source.text, choice);
+    const bool stamp_off = stamp_drift(stamp, lm.source.text, lm.map, choice);
     if (stamp_off || d.any()) return exit_denied;
     std::printf("firewall: the loaded %s rules match the map\n", backend->name().c_str());
     return exit_ok;
 }
 
-int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text) {
+int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map) {
     if (auto f = backend.apply(plan)) {
         // nft: the old rules and their stamp stay valid. iptables: one family
         // may be loaded and the other not, so nothing vouches for the rules.
@@ -157,7 +157,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
     int code = exit_ok;
     // The stamp names the rules now in force, whatever becomes of the other
     // backend's: those only ever reject, so they narrow the map, never widen it.
-    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, backend.name());
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name());
     if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
@@ -232,7 +232,7 @@ int firewall_command(const Options& o) {
     // print and apply: what the map asks for, never the stamp (switching
     // backends is the map's or --backend's to say).
     const auto backend = make_backend(choose_backend(o, lm.map.settings, std::nullopt).name);
-    if (action == "apply") return apply(*backend, plan, lm.source.text);
+    if (action == "apply") return apply(*backend, plan, lm.source.text, lm.map);
     if (o.server) return print_server(o, plan, backend->name() == "nft");
     std::fputs(backend->print(plan).c_str(), stdout);
     return std::fflush(stdout) == 0 ? exit_ok : exit_system;

@@ -46,9 +46,9 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     const std::string& stamp_text = stamp->text;
     std::vector<AuditFinding> out;
     auto map_source = read_map_source(map_path, false);
-    const bool made_from_another_map = map_source && !stamp_matches_map(stamp_text, map_source->text);
+    const bool made_from_another_map = map_source && !stamp_matches_map(stamp_text, map_source->text, map);
     if (made_from_another_map)
-        out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from another version of the map",
+        out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from a map with other grants, VMs or ports",
                               "grants added or removed since then are not enforced, and the launcher refuses under "
                               "require-firewall",
                               "spice-connect-admin firewall apply"));

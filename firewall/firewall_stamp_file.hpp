@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "policy/failure.hpp"
+#include "policy/map.hpp"
 #include "policy/unique_fd.hpp"
 
 namespace spice_connect::firewall {
@@ -16,7 +17,7 @@ namespace spice_connect::firewall {
 Result<UniqueFd> lock_firewall(const std::string& stamp_path);
 
 // Atomically (temp file + rename in the same directory); "" on success, else why not.
-std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const std::string& backend);
+std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend);
 void remove_firewall_stamp(const std::string& path);
 
 }  // namespace spice_connect::firewall

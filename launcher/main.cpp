@@ -171,12 +171,13 @@ int run(int argc, char** argv, char** envp) {
                                        parsed_map.errors.front().format() + "); ask your administrator to run spice-connect-admin check");
     const Map& map = parsed_map.map;
     if (map.settings.require_firewall) {
-        // The rules loaded must be those of this very map (the stamp names its digest).
+        // The rules loaded must be those of this map's grants (the stamp names
+        // the digest of its rule content: comments and viewer options aside).
         auto stamp = read_trusted_stamp(build::firewall_stamp_path);
         if (!stamp) return refuse(stamp.failure());
-        if (!stamp_matches_map(*stamp, *text))
-            return refuse(exit_config, "the console firewall enforces another version of the access map; ask your administrator "
-                                       "to run spice-connect-admin firewall apply");
+        if (!stamp_matches_map(*stamp, *text, map))
+            return refuse(exit_config, "the console firewall was set up for other grants than the access map now holds; ask "
+                                       "your administrator to run spice-connect-admin firewall apply");
     }
     const auto map_gid = group_id(map.settings.group);
     if (!map_gid || *map_gid != launcher_gid)

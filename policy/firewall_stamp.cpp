@@ -1,5 +1,6 @@
 #include "policy/firewall_stamp.hpp"
 
+#include "policy/rule_content.hpp"
 #include "policy/sha256.hpp"
 #include "policy/syntax.hpp"
 
@@ -7,29 +8,37 @@ namespace spice_connect {
 namespace {
 constexpr std::string_view header = "spice-connect firewall stamp 1\n";
 constexpr std::string_view digest_key = "map-sha256 ";
+constexpr std::string_view rules_key = "rules-sha256 ";
 constexpr std::string_view backend_key = "backend ";
 }  // namespace
 
-std::string format_firewall_stamp(std::string_view map_text, const std::string& backend, std::time_t applied) {
+std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend, std::time_t applied) {
     char when[32] = "";
     std::tm tm{};
     if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(backend_key) + backend +
+    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(rules_key) +
+           firewall_rule_digest(map) + "\n" + std::string(backend_key) + backend +
            "\napplied " + when + "\n";
 }
 
-std::optional<std::string> stamped_map_digest(std::string_view stamp_text) {
+namespace {
+std::optional<std::string> stamped_digest(std::string_view stamp_text, std::string_view key) {
     if (stamp_text.substr(0, header.size()) != header) return std::nullopt;
-    std::size_t at = stamp_text.find(std::string("\n") + std::string(digest_key));
+    std::size_t at = stamp_text.find(std::string("\n") + std::string(key));
     if (at == std::string_view::npos) return std::nullopt;
-    std::string_view digest = stamp_text.substr(at + 1 + digest_key.size(), 64);
+    std::string_view digest = stamp_text.substr(at + 1 + key.size(), 64);
     if (digest.size() != 64) return std::nullopt;
     for (char c : digest)
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
     return std::string(digest);
 }
+}  // namespace
 
-bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text) {
+std::optional<std::string> stamped_map_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, digest_key); }
+std::optional<std::string> stamped_rules_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, rules_key); }
+
+bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map) {
+    if (auto rules = stamped_rules_digest(stamp_text)) return *rules == firewall_rule_digest(map);
     auto digest = stamped_map_digest(stamp_text);
     return digest && *digest == sha256_hex(map_text);
 }

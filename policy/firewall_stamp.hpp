@@ -1,7 +1,9 @@
 // /run/spice-connect/firewall.stamp: written by `firewall apply`, read by the
-// launcher under `set require-firewall yes`. It names the map (by SHA-256)
-// whose rules are loaded, so a map changed since the last apply is noticed,
-// and the backend (nft or iptables) that loaded them, so `verify`, `remove`
+// launcher under `set require-firewall yes`. It names the map's rule content
+// (policy/rule_content.hpp, by SHA-256) whose rules are loaded, so a map
+// whose grants changed since the last apply is noticed while one changed
+// only in comments or viewer options is not; the map's text digest, for
+// people; and the backend (nft or iptables) that loaded them, so `verify`, `remove`
 // and the audit look at the rules that are there.
 #pragma once
 #include <ctime>
@@ -9,12 +11,18 @@
 #include <string>
 #include <string_view>
 
+#include "policy/map.hpp"
+
 namespace spice_connect {
 
-std::string format_firewall_stamp(std::string_view map_text, const std::string& backend, std::time_t applied);
-// The map digest recorded in a stamp; nullopt when the text is not a stamp.
+std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend, std::time_t applied);
+// The digests recorded in a stamp; nullopt when the text is not a stamp or
+// has no such line.
 std::optional<std::string> stamped_map_digest(std::string_view stamp_text);
-bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text);
+std::optional<std::string> stamped_rules_digest(std::string_view stamp_text);
+// The loaded rules are those of this map: its rule content's digest, or for
+// a stamp written before the stamp had one, the digest of its text.
+bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map);
 // The backend recorded in a stamp: its one line "backend nft" or "backend
 // iptables", exactly. nullopt when the text is not a stamp, has no such
 // line, names another backend or has two backend lines.

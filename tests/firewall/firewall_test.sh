@@ -101,6 +101,7 @@ expect_rc "apply again" 0
 expect_equal "apply twice leaves one table" "$(on_client nft list tables | grep -c 'inet spice_connect$')" "1"
 expect_equal "stamp is root 0644" "$(stat -c '%U %a' /run/spice-connect/firewall.stamp)" "root 644"
 expect_has "stamp names the map's SHA-256" "$(cat /run/spice-connect/firewall.stamp)" "map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)"
+expect_has "stamp names the digest of the map's rule content" "$(cat /run/spice-connect/firewall.stamp)" "rules-sha256 "
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify right after apply" 0
 
@@ -136,9 +137,23 @@ write_map <<< "set require-firewall yes"
 # Every launch runs in the client's network namespace: no test traffic
 # ever leaves the namespaces this test made.
 launch() { run_capture on_client setpriv --reuid="$1" --regid="$1" --init-groups env -i "$OFFICE/bin/spice-connect"; }
+# The stamp names the map's rule content: saving the map with no rule
+# changed (require-firewall itself, a comment) refuses nobody.
 launch maggie
-expect_rc "stamp for another map: launcher refuses" 3
-expect_err "stale stamp message" "enforces another version of the access map"
+expect_rc "require-firewall turned on, the same grants: the stamp stays valid" 0
+expect_out "require-firewall on: maggie connects" "connected $SERVER_V4 20004"
+write_map <<< $'# saved again with a comment\nset require-firewall yes'
+launch maggie
+expect_rc "a comment added: the stamp stays valid" 0
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "a comment added: verify finds no drift" 0
+write_map <<< $'set require-firewall yes\nallow mybro leaptest'
+launch maggie
+expect_rc "a grant added since the apply: launcher refuses" 3
+expect_err "stale stamp message" "the console firewall was set up for other grants than the access map now holds"
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "a grant added: verify reports drift" 1
+expect_out "a grant added: verify says why" "drift: the loaded rules were made from a map whose grants, VMs or ports differ from this one"
 on_client "$ADMIN" firewall remove >/dev/null
 launch maggie
 expect_rc "no stamp: launcher refuses" 3

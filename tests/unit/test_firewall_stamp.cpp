@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "policy/firewall_stamp.hpp"
+#include "policy/parser.hpp"
+#include "policy/rule_content.hpp"
 #include "policy/sha256.hpp"
 
 using namespace spice_connect;
@@ -15,6 +19,12 @@ const std::string map_text = "vm a host=192.0.2.2 tls-port=20002\nallow anne a\n
 const std::string header = "spice-connect firewall stamp 1\n";
 const std::string digest_line = "map-sha256 " + sha256_hex(map_text) + "\n";
 
+Map parsed_map(const std::string& text) {
+    ParseResult r = parse_map(text, "/etc/spice-connect.map");
+    REQUIRE(r.ok());
+    return r.map;
+}
+
 // A stamp as apply writes it, with `backend_lines` in place of its backend line.
 std::string stamp_with(const std::string& backend_lines) {
     return header + digest_line + backend_lines + "applied 2026-01-06T08:00:00Z\n";
@@ -24,12 +34,13 @@ std::string stamp_with(const std::string& backend_lines) {
 
 TEST_CASE("firewall stamp: the backend apply writes is the backend read back", "[stamp]") {
     for (const char* backend : {"nft", "iptables"}) {
-        const std::string text = format_firewall_stamp(map_text, backend, 1767686400);
+        const std::string text = format_firewall_stamp(map_text, parsed_map(map_text), backend, 1767686400);
         INFO("stamp:\n" << text);
         CHECK(stamped_backend(text) == std::optional<std::string>(backend));
         CHECK(stamped_map_digest(text) == std::optional<std::string>(sha256_hex(map_text)));
-        CHECK(stamp_matches_map(text, map_text));
-        CHECK_FALSE(stamp_matches_map(text, map_text + "allow maggie a\n"));
+        CHECK(stamp_matches_map(text, map_text, parsed_map(map_text)));
+        const std::string more = map_text + "allow maggie a\n";
+        CHECK_FALSE(stamp_matches_map(text, more, parsed_map(more)));
     }
 }
 
@@ -53,4 +64,57 @@ TEST_CASE("firewall stamp: no backend, two backends or no stamp names no backend
     CHECK_FALSE(stamped_backend(""));
     CHECK_FALSE(stamped_backend("spice-connect firewall stamp 2\nbackend nft\n"));
     CHECK_FALSE(stamped_backend("backend nft\n" + stamp_with("")));
+}
+
+TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp]") {
+    const std::string base =
+        "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=\"Book keeping\"\nvm b host=192.0.2.3 tls-port=20004\n"
+        "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n";
+    const std::string stamp = format_firewall_stamp(base, parsed_map(base), "nft", 1767686400);
+    REQUIRE(stamped_rules_digest(stamp) == std::optional<std::string>(firewall_rule_digest(parsed_map(base))));
+    // Changes that change no rule: the stamp stays valid.
+    const std::vector<std::pair<const char*, std::string>> same = {
+        {"a comment", "# the office map, revised\n" + base},
+        {"blank lines and spaces", "\n\n" + base + "\n"},
+        {"grants in another order",
+         "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=\"Book keeping\"\nvm b host=192.0.2.3 tls-port=20004\n"
+         "allow %boss b hours=18:00-23:00\nallow anne a days=mon-fri\n"},
+        {"another spelling of the same days",
+         "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=\"Book keeping\"\nvm b host=192.0.2.3 tls-port=20004\n"
+         "allow anne a days=mon,tue,wed,thu,fri\nallow %boss b hours=18:00-23:00\n"},
+        {"a title, kiosk and audio (viewer options)",
+         "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=Books kiosk audio=no\nvm b host=192.0.2.3 tls-port=20004\n"
+         "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n"},
+        {"require-firewall turned on", "set require-firewall yes\n" + base},
+        {"a grant repeated", base + "allow anne a days=mon-fri\n"},
+    };
+    for (const auto& [what, text] : same) {
+        INFO(what);
+        CHECK(stamp_matches_map(stamp, text, parsed_map(text)));
+    }
+    // Changes that change the rules: the stamp names another map.
+    const std::vector<std::pair<const char*, std::string>> other = {
+        {"a grant added", base + "allow maggie b\n"},
+        {"a window changed", "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002\nvm b host=192.0.2.3 tls-port=20004\n"
+                             "allow anne a days=mon-sat\nallow %boss b hours=18:00-23:00\n"},
+        {"a VM's address", "set ports 20001-20010\nvm a host=192.0.2.9 tls-port=20002\nvm b host=192.0.2.3 tls-port=20004\n"
+                           "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n"},
+        {"a VM's port", "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20003\nvm b host=192.0.2.3 tls-port=20004\n"
+                        "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n"},
+        {"the guarded ports", "set ports 20001-20020\n" + base.substr(base.find('\n') + 1)},
+        {"require-launcher", "set require-launcher yes\n" + base},
+        {"the time zone", "set timezone UTC\n" + base},
+    };
+    for (const auto& [what, text] : other) {
+        INFO(what);
+        CHECK_FALSE(stamp_matches_map(stamp, text, parsed_map(text)));
+    }
+}
+
+TEST_CASE("firewall stamp: a stamp without a rules digest is matched by the map's text", "[stamp]") {
+    // Written before the stamp named the rule content (an upgrade in place).
+    const std::string old = stamp_with("backend nft\n");
+    CHECK(stamp_matches_map(old, map_text, parsed_map(map_text)));
+    const std::string commented = "# comment\n" + map_text;
+    CHECK_FALSE(stamp_matches_map(old, commented, parsed_map(commented)));
 }

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "policy/accounts.hpp"
+#include "policy/suggest.hpp"
 #include "policy/tokenizer.hpp"
 
 namespace spice_connect::admin {
@@ -92,13 +93,25 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
     // One NSS question per distinct name: maps repeat names, LDAP is slow.
     std::map<std::string, bool> users, groups;
     std::map<uid_t, bool> uids;
+    // Asked only when a name is unknown: the users NSS lists, and the names
+    // the map's other grants use (a directory may not list its users).
+    std::optional<std::vector<std::string>> known_users;
+    auto user_hint = [&](const std::string& name) {
+        if (!known_users) {
+            known_users = enumerated_user_names();
+            for (const Grant& other : map.grants)
+                if (other.who.kind == WhoKind::user && other.who.name != name) known_users->push_back(other.who.name);
+        }
+        return did_you_mean(name, *known_users);
+    };
     for (const Grant& g : map.grants) {
         const Location at{file, g.where.line, word_column(lines, g.where.line, 1, g.where.column)};
         switch (g.who.kind) {
         case WhoKind::user: {
             auto it = users.find(g.who.name);
             if (it == users.end()) it = users.emplace(g.who.name, user_exists(g.who.name)).first;
-            if (!it->second) warn(at, "user '" + g.who.name + "' is unknown to the system (NSS); this grant applies to nobody");
+            if (!it->second)
+                warn(at, "user '" + g.who.name + "' is unknown to the system (NSS); this grant applies to nobody" + user_hint(g.who.name));
             break;
         }
         case WhoKind::uid: {

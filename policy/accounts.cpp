@@ -155,4 +155,12 @@ std::vector<std::pair<std::string, uid_t>> accounts_with_primary_group(gid_t gid
     return out;
 }
 
+std::vector<std::string> enumerated_user_names() {
+    std::vector<std::string> out;
+    ::setpwent();
+    while (passwd* pw = ::getpwent()) out.emplace_back(pw->pw_name);
+    ::endpwent();
+    return out;
+}
+
 }  // namespace spice_connect

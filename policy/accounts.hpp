@@ -56,5 +56,7 @@ std::optional<GroupEntry> group_by_name(const std::string& name);
 // Every account NSS enumerates whose primary group is `gid` (name, uid).
 // LDAP and SSSD may be configured not to enumerate: then none of theirs.
 std::vector<std::pair<std::string, uid_t>> accounts_with_primary_group(gid_t gid);
+// Every user name NSS enumerates (for "did you mean"; the same caveat).
+std::vector<std::string> enumerated_user_names();
 
 }  // namespace spice_connect

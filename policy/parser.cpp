@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "policy/schedule.hpp"
+#include "policy/suggest.hpp"
 #include "policy/syntax.hpp"
 #include "policy/tokenizer.hpp"
 
@@ -84,6 +85,17 @@ std::optional<Setting> setting_named(std::string_view key) {
     if (key == "libvirt") return Setting::libvirt;
     return std::nullopt;
 }
+
+const std::vector<std::string> directive_words = {"set", "vm", "allow"};
+const std::vector<std::string> setting_words = {"viewer", "group", "timezone", "ports", "require-launcher", "require-firewall",
+                                                "firewall-backend", "audit-fix", "libvirt"};
+const std::vector<std::string> vm_option_words = {"host", "tls-port", "title", "ca", "subject", "usbredir",
+                                                  "audio", "domain", "kiosk", "fullscreen"};
+const std::vector<std::string> allow_option_words = {"days", "hours"};
+
+// Options whose values are free text: a word after one of them that is no
+// option is most likely the rest of an unquoted value.
+bool takes_text(std::string_view key) { return key == "title" || key == "subject" || key == "ca"; }
 
 // The options of a vm line; each may be given once per line.
 enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen, domain };
@@ -160,7 +172,8 @@ private:
         if (directive == "set") return parse_set(line_no, tokens);
         if (directive == "vm") return parse_vm(line_no, tokens);
         if (directive == "allow") return parse_allow(line_no, tokens);
-        error(line_no, tokens[0].column, join("unknown directive '", directive, "'; expected set, vm or allow"));
+        error(line_no, tokens[0].column,
+              join("unknown directive '", directive, "'; expected set, vm or allow", did_you_mean(directive, directive_words)));
     }
 
     void parse_set(int line_no, const std::vector<TokenView>& t) {
@@ -177,7 +190,7 @@ private:
             return error(line_no, t[1].column,
                          join("unknown setting '", key,
                               "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, "
-                              "firewall-backend, audit-fix or libvirt"));
+                              "firewall-backend, audit-fix or libvirt", did_you_mean(key, setting_words)));
         // Marked before the value is checked: a second line is "given twice"
         // even when the first one's value was refused.
         if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
@@ -248,6 +261,18 @@ private:
         ports_where_ = Position{line_no, col};
     }
 
+    // Why a word is no option of its line: the rest of an unquoted value
+    // before it, or a known option mistyped.
+    static std::string unknown_option_hint(const std::vector<TokenView>& t, std::size_t i, const std::vector<std::string>& known) {
+        const TokenView& tok = t[i];
+        if (!tok.has_value() && i > 0 && t[i - 1].has_value() && takes_text(t[i - 1].key())) {
+            std::string value(t[i - 1].value());
+            for (std::size_t j = i; j < t.size() && !t[j].has_value(); ++j) value += " " + std::string(t[j].text);
+            return join("; a value with spaces needs quotes: ", t[i - 1].key(), "=\"", value, "\"");
+        }
+        return did_you_mean(tok.key(), known);
+    }
+
     void parse_vm(int line_no, const std::vector<TokenView>& t) {
         if (t.size() < 2 || t[1].has_value())
             return error(line_no, t[0].column, "vm needs a name: vm NAME host=HOST tls-port=PORT [options]");
@@ -292,7 +317,8 @@ private:
             }
             if (!option || !tok.has_value()) {
                 error(line_no, tok.column, join("unknown VM option '", key,
-                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, kiosk, fullscreen"));
+                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, kiosk, fullscreen",
+                                                unknown_option_hint(t, i, vm_option_words)));
                 bad = true;
                 continue;
             }
@@ -364,28 +390,34 @@ private:
         return "internal error: unexpected VM option";
     }
 
+    // Every mistake of the line is reported; a line with one grants nothing.
     void parse_allow(int line_no, const std::vector<TokenView>& t) {
         if (t.size() < 3)
             return error(line_no, t[0].column, "allow needs a user and a VM: allow WHO VM [days=...] [hours=...]");
         Grant g;
         g.where = Position{line_no, t[0].column};
+        bool bad = false;
+        auto fail = [&](int column, std::string message) {
+            error(line_no, column, std::move(message));
+            bad = true;
+        };
         const std::string_view who = t[1].text;
         if (!who.empty() && who[0] == '#') {
             auto uid = parse_decimal(who.substr(1), 4294967294ul);
-            if (!uid) return error(line_no, t[1].column, join("bad UID '", who, "'; write #NUMBER"));
+            if (!uid) fail(t[1].column, join("bad UID '", who, "'; write #NUMBER"));
             g.who.kind = WhoKind::uid;
-            g.who.uid = static_cast<uid_t>(*uid);
+            g.who.uid = static_cast<uid_t>(uid.value_or(0));
         } else if (!who.empty() && who[0] == '%') {
-            if (!is_account_name(who.substr(1))) return error(line_no, t[1].column, join("bad group name '", who, "'"));
+            if (!is_account_name(who.substr(1))) fail(t[1].column, join("bad group name '", who, "'"));
             g.who.kind = WhoKind::group;
             g.who.name = who.substr(1);
         } else {
             if (!is_account_name(who) || t[1].has_value())
-                return error(line_no, t[1].column, join("bad user name '", who, "'; write NAME, #UID or %GROUP"));
+                fail(t[1].column, join("bad user name '", who, "'; write NAME, #UID or %GROUP"));
             g.who.kind = WhoKind::user;
             g.who.name = who;
         }
-        if (!is_vm_name(t[2].text)) return error(line_no, t[2].column, join("bad VM name '", t[2].text, "'"));
+        if (!is_vm_name(t[2].text) || t[2].has_value()) fail(t[2].column, join("bad VM name '", t[2].text, "'"));
         g.vm = t[2].text;
         // days= and hours=, each at most once: bit 0 days, bit 1 hours.
         unsigned seen = 0;
@@ -393,23 +425,40 @@ private:
             const TokenView& tok = t[i];
             const std::string_view key = tok.key();
             const unsigned key_bit = key == "days" ? 1u : key == "hours" ? 2u : 0u;
-            if (!tok.has_value() || key_bit == 0)
-                return error(line_no, tok.column, join("unknown allow option '", tok.text, "'; expected days=... or hours=..."));
-            if (seen & key_bit) return error(line_no, tok.column, join("option '", key, "' is given twice"));
+            if (!tok.has_value() && i == 3 && vm_index_.count(std::string(tok.text))) {
+                fail(tok.column, join("one VM per allow line: write 'allow ", who, " ", tok.text, "' on a line of its own"));
+                continue;
+            }
+            if (!tok.has_value() || key_bit == 0) {
+                fail(tok.column, join("unknown allow option '", tok.text, "'; expected days=... or hours=...",
+                                      did_you_mean(key, allow_option_words)));
+                continue;
+            }
+            if (seen & key_bit) {
+                fail(tok.column, join("option '", key, "' is given twice"));
+                continue;
+            }
             seen |= key_bit;
             if (key_bit == 1u) {
                 auto d = parse_days(tok.value());
-                if (!d) return error(line_no, tok.value_column, d.failure().message);
-                g.when.days = *d;
+                if (!d) fail(tok.value_column, d.failure().message);
+                else g.when.days = *d;
             } else {
                 auto h = parse_hours(tok.value());
-                if (!h) return error(line_no, tok.value_column, h.failure().message);
-                g.when.hours = *h;
+                if (!h) fail(tok.value_column, h.failure().message);
+                else g.when.hours = *h;
             }
         }
+        if (bad) return;
         // Most maps define their VMs first: one lookup now settles it.
         if (!vm_index_.count(g.vm)) vm_not_yet_defined_.emplace_back(result_.map.grants.size(), Position{line_no, t[2].column});
         result_.map.grants.push_back(std::move(g));
+    }
+
+    std::vector<std::string> vm_names() const {
+        std::vector<std::string> names;
+        for (const Vm& vm : result_.map.vms) names.push_back(vm.name);
+        return names;
     }
 
     // Checks that need the whole map: grants naming VMs defined anywhere,
@@ -418,7 +467,9 @@ private:
         Map& m = result_.map;
         for (const auto& [index, w] : vm_not_yet_defined_) {
             const std::string& vm = m.grants[index].vm;
-            if (!vm_index_.count(vm)) error(w.line, w.column, join("VM '", vm, "' is not defined; add a 'vm ", vm, " ...' line"));
+            if (vm_index_.count(vm)) continue;
+            std::string hint = did_you_mean(vm, vm_names());
+            error(w.line, w.column, join("VM '", vm, "' is not defined", hint.empty() ? join("; add a 'vm ", vm, " ...' line") : hint));
         }
         std::unordered_map<std::string, std::size_t> endpoints;
         for (std::size_t i = 0; i < m.vms.size(); ++i) {

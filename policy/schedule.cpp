@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "policy/suggest.hpp"
+
 namespace spice_connect {
 namespace {
 
@@ -49,8 +51,14 @@ Result<std::uint8_t> parse_days(std::string_view text) {
         std::string_view to = dash == std::string_view::npos ? from : item.substr(dash + 1);
         int a = day_index(from);
         int b = day_index(to);
-        if (a < 0 || b < 0)
-            return Failure{exit_config, "bad day '" + std::string(item) + "'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon"};
+        if (item.empty())
+            return Failure{exit_config, "days= '" + std::string(text) + "' has an empty day between commas; remove the extra comma"};
+        if (a < 0 || b < 0) {
+            const std::string_view wrong = a < 0 ? from : to;
+            return Failure{exit_config, "bad day '" + std::string(wrong) +
+                                            "'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon" +
+                                            did_you_mean(wrong, {"mon", "tue", "wed", "thu", "fri", "sat", "sun"})};
+        }
         // A range may wrap around the week end: fri-mon = fri,sat,sun,mon.
         for (int d = a;; d = (d + 1) % 7) {
             bits = static_cast<std::uint8_t>(bits | (1u << d));

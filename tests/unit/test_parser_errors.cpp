@@ -227,7 +227,9 @@ TEST_CASE("parser errors: bad days and hours", "[parser][errors]") {
     const std::string v = one_vm;
     // "allow anne a days=" is 18 characters; "allow anne a hours=" is 19.
     expect_error(v + "allow anne a days=funday\n", 2, 19, "bad day 'funday'");
-    expect_error(v + "allow anne a days=mon,,tue\n", 2, 19, "bad day");
+    expect_error(v + "allow anne a days=mon,,tue\n", 2, 19, "has an empty day between commas; remove the extra comma");
+    expect_error(v + "allow anne a days=mon-fri,\n", 2, 19, "days= 'mon-fri,' has an empty day between commas");
+    expect_error(v + "allow anne a days=mon-thur\n", 2, 19, "bad day 'thur'; use mon, tue, wed, thu, fri, sat, sun or a range like fri-mon; did you mean 'thu'?");
     expect_error(v + "allow anne a days=\n", 2, 19, "days= is empty");
     expect_error(v + "allow anne a days=Mon\n", 2, 19, "bad day");
     expect_error(v + "allow anne a hours=7:00-09:00\n", 2, 20, "bad time window");
@@ -246,6 +248,41 @@ TEST_CASE("parser errors: allow options", "[parser][errors]") {
     expect_error(v + "allow anne a weeks=1\n", 2, 14, "unknown allow option 'weeks=1'");
     expect_error(v + "allow anne a always\n", 2, 14, "unknown allow option");
     expect_error(v + "allow anne a b\n", 2, 14, "unknown allow option 'b'");
+    expect_error(v + "allow anne a day=mon\n", 2, 14, "unknown allow option 'day=mon'; expected days=... or hours=...; did you mean 'days'?");
+    expect_error(v + "vm b host=b.example tls-port=5901\nallow anne a b\n", 3, 14,
+                 "one VM per allow line: write 'allow anne b' on a line of its own");
+}
+
+TEST_CASE("parser errors: did you mean", "[parser][errors]") {
+    const std::string v = one_vm;
+    expect_error("set requre-firewall yes\n", 1, 5, "unknown setting 'requre-firewall'; expected viewer,");
+    expect_error("set requre-firewall yes\n", 1, 5, "; did you mean 'require-firewall'?");
+    expect_error("set colour blue\n", 1, 5, "or libvirt");  // nothing near: no guess
+    expect_error("alow anne a\n", 1, 1, "unknown directive 'alow'; expected set, vm or allow; did you mean 'allow'?");
+    expect_error("vm a host=a.example tls_port=5900\n", 1, 21, "unknown VM option 'tls_port'");
+    expect_error("vm a host=a.example tls_port=5900\n", 1, 21, "; did you mean 'tls-port'?");
+    expect_error("vm a host=a.example tls-port=5900 fullscren\n", 1, 35, "; did you mean 'fullscreen'?");
+    expect_error(v + "allow anne webb\nvm web host=b.example tls-port=5901\n", 2, 12, "VM 'webb' is not defined; did you mean 'web'?");
+    expect_error(v + "allow anne zzz\n", 2, 12, "VM 'zzz' is not defined; add a 'vm zzz ...' line");
+}
+
+TEST_CASE("parser errors: an unquoted value with spaces", "[parser][errors]") {
+    expect_error("vm a host=a.example tls-port=5900 title=Web Server\n", 1, 45,
+                 "unknown VM option 'Server'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, "
+                 "kiosk, fullscreen; a value with spaces needs quotes: title=\"Web Server\"");
+}
+
+TEST_CASE("parser errors: every mistake of an allow line", "[parser][errors]") {
+    ParseResult r = parse_map(std::string(one_vm) + "allow an:ne a days=mon-fri, hours=8-9 weeks=2\n", "test.map");
+    std::string all;
+    for (const Diagnostic& d : r.errors) all += d.format() + "\n";
+    INFO(all);
+    REQUIRE(r.errors.size() == 4);
+    CHECK_THAT(r.errors[0].message, Catch::Contains("bad user name 'an:ne'"));
+    CHECK_THAT(r.errors[1].message, Catch::Contains("empty day between commas"));
+    CHECK_THAT(r.errors[2].message, Catch::Contains("bad time window '8-9'"));
+    CHECK_THAT(r.errors[3].message, Catch::Contains("unknown allow option 'weeks=2'"));
+    CHECK(r.map.grants.empty());
 }
 
 TEST_CASE("parser errors: bad WHO", "[parser][errors]") {

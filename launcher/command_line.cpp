@@ -9,14 +9,14 @@ namespace spice_connect {
 
 const char* const launcher_usage =
     "Usage: spice-connect [VM]\n"
-    "       spice-connect --list [--porcelain]\n"
+    "       spice-connect -l | --list [--porcelain]\n"
     "       spice-connect --dry-run [VM]\n"
     "       spice-connect --help | --version\n"
     "\n"
     "Open the SPICE console of a virtual machine your administrator granted you.\n"
     "Without VM, opens the one console that is open to you now.\n"
     "\n"
-    "  --list      show your consoles, when each is open to you and whether it is now\n"
+    "  -l, --list  show your consoles, when each is open to you and whether it is now\n"
     "  --porcelain with --list: one line per console for programs:\n"
     "              NAME <tab> open|closed <tab> WHEN\n"
     "  --dry-run   show the decision and the exact viewer command, start nothing\n"
@@ -42,7 +42,7 @@ Result<Command> parse_command_line(int argc, const char* const* argv) {
         }
         if (!options_done && !arg.empty() && arg.front() == '-') {
             Mode m;
-            if (arg == "--list") m = Mode::list;
+            if (arg == "--list" || arg == "-l") m = Mode::list;
             else if (arg == "--dry-run") m = Mode::dry_run;
             else if (arg == "--help" || arg == "-h") m = Mode::help;
             else if (arg == "--version") m = Mode::version;

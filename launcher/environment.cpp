@@ -37,6 +37,12 @@ const std::string* find_variable(const std::vector<std::string>& env, std::strin
     return nullptr;
 }
 
+bool names_a_display(const std::vector<std::string>& viewer_env) {
+    for (std::string_view name : {"DISPLAY", "WAYLAND_DISPLAY"})
+        if (find_variable(viewer_env, name)) return true;  // found means a value follows '='
+    return false;
+}
+
 std::vector<std::string> build_viewer_environment(const std::vector<std::string>& inherited, const Account& account) {
     std::vector<std::string> env;
     auto keep_if = [&](std::string_view name, bool (*ok)(std::string_view)) {

@@ -16,5 +16,7 @@ std::vector<std::string> build_viewer_environment(const std::vector<std::string>
 
 // The caller's value for NAME (the first one, as getenv would return), or nullptr.
 const std::string* find_variable(const std::vector<std::string>& env, std::string_view name);
+// The viewer's environment names a display (X11 or Wayland) to open a window on.
+bool names_a_display(const std::vector<std::string>& viewer_env);
 
 }  // namespace spice_connect

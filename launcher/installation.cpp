@@ -71,7 +71,7 @@ Status installation_problem() {
     }
     const std::vector<FileDefect> found = defects(TrustedFile::launcher, seen, ::getegid());
     if (found.empty()) return std::nullopt;
-    Failure f = refusal_for("the launcher", path, seen, found.front(), "root:GROUP 2755");
+    Failure f = refusal_for("the launcher", path, seen, found.front(), with_group_name("root:GROUP 2755", ::getegid()));
     f.message = "installation error: " + f.message;
     return f;
 }

@@ -49,6 +49,33 @@ int refuse(int code, const std::string& message) {
 
 int refuse(const Failure& f) { return refuse(f.code, f.message); }
 
+// What went wrong when the fault is the computer's, not the caller's: the
+// office user reads what happened and whom to tell; the administrator's
+// details go to syslog (and to root, who is the administrator).
+enum class Trouble { map, firewall, viewer, launcher, account };
+
+std::string plain_words(Trouble t, ExitCode code) {
+    if (code == exit_system)
+        return "something went wrong on this computer while opening the console. Please try again; if it happens again, "
+               "tell your administrator (the system log says what went wrong).";
+    const char* what = "";
+    switch (t) {
+    case Trouble::map: what = "the list of consoles on this computer cannot be used, so no console can be opened."; break;
+    case Trouble::firewall: what = "the console firewall of this computer is not ready, so no console can be opened now."; break;
+    case Trouble::viewer: what = "the console program of this computer is not installed correctly, so no console can be opened."; break;
+    case Trouble::launcher: what = "spice-connect is not installed correctly on this computer, so no console can be opened."; break;
+    case Trouble::account: what = "your user account is not known to this computer's user directory, so no console can be opened."; break;
+    }
+    return std::string(what) + " Please tell your administrator (the system log says what is wrong).";
+}
+
+int refuse_setup(Trouble t, const Failure& f) {
+    std::fprintf(stderr, "spice-connect: %s\n", plain_words(t, f.code).c_str());
+    if (::getuid() == 0) std::fprintf(stderr, "spice-connect: details: %s\n", f.message.c_str());
+    log_decision(LOG_ERR, who + ": refused: " + f.message);
+    return f.code;
+}
+
 std::vector<std::string> copy_environment(char** envp) {
     std::vector<std::string> env;
     for (char** e = envp; e && *e; ++e) env.emplace_back(*e);
@@ -130,13 +157,13 @@ int run(int argc, char** argv, char** envp) {
     // string instead), closed stdio, stray fds, cores.
     if (argc < 1 || !argv || !argv[0] || !argv[0][0]) return refuse(exit_usage, "refusing to run with an empty argument list");
     if (!reopen_closed_stdio_on_dev_null() || !close_fds_from_3() || !disable_core_dumps())
-        return refuse(exit_system, "cannot set up standard descriptors and limits");
+        return refuse_setup(Trouble::launcher, Failure{exit_system, "cannot set up standard descriptors and limits"});
     if (!ensure_descriptor_limit())
         return refuse(exit_system, "the limit on open files is too low to check the map safely (ulimit -n); raise it to 32 or more");
     // Keep a private copy of the caller's variables, then empty ours: nothing
     // below (NSS, the time zone, libc) reads a variable the caller chose.
     const std::vector<std::string> inherited = copy_environment(envp);
-    if (::clearenv() != 0) return refuse(exit_system, "cannot clear the environment");
+    if (::clearenv() != 0) return refuse_setup(Trouble::launcher, Failure{exit_system, "cannot clear the environment"});
     // We create no files. Files the viewer creates carry the launcher's
     // group, which every other launcher user holds: never group-readable.
     const mode_t viewer_umask = ::umask(077) | 077;
@@ -148,15 +175,16 @@ int run(int argc, char** argv, char** envp) {
 
     // 2. Our own installation: setgid (not setuid), root:GROUP 2755 in
     // directories only root may change, no capabilities.
-    if (auto f = installation_problem()) return refuse(*f);
-    if (auto f = capability_problem()) return refuse(*f);
+    if (auto f = installation_problem()) return f->code == exit_denied ? refuse(*f) : refuse_setup(Trouble::launcher, *f);
+    if (auto f = capability_problem()) return refuse_setup(Trouble::launcher, *f);
     const gid_t launcher_gid = ::getegid();
 
     // 3. Identity from the real uid and NSS only; SUDO_UID must agree. The
     // passwd entry only: the groups that matter are known once the map is.
     const uid_t uid = ::getuid();
     auto account = passwd_by_uid(uid);
-    if (!account) return refuse(exit_config, "your user id " + std::to_string(uid) + " is unknown to the system (NSS); ask your administrator");
+    if (!account)
+        return refuse_setup(Trouble::account, Failure{exit_config, "uid " + std::to_string(uid) + " is unknown to NSS (no passwd entry)"});
     who = account->caller.name + " (uid " + std::to_string(uid) + ")";
     account->caller.name_is_own = uid_by_name(account->caller.name) == uid;
     if (!sudo_uid_matches(inherited, uid))
@@ -164,30 +192,31 @@ int run(int argc, char** argv, char** envp) {
 
     // 4. The map: trusted file, parsed without a single error, our group.
     auto text = read_trusted_map(build::map_path, launcher_gid);
-    if (!text) return refuse(text.failure());
+    if (!text) return refuse_setup(Trouble::map, text.failure());
     const ParseResult parsed_map = parse_map(*text, build::map_path, ParseOptions{build::zoneinfo_dir});
     if (!parsed_map.ok())
-        return refuse(exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) + " error(s), so it grants nothing (first: " +
-                                       parsed_map.errors.front().format() + "); ask your administrator to run spice-connect-admin check");
+        return refuse_setup(Trouble::map, Failure{exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) +
+                                                                   " error(s), so it grants nothing (first: " + parsed_map.errors.front().format() +
+                                                                   "); run spice-connect-admin check"});
     const Map& map = parsed_map.map;
     if (map.settings.require_firewall) {
         // The rules loaded must be those of this map's grants (the stamp names
         // the digest of its rule content: comments and viewer options aside).
         auto stamp = read_trusted_stamp(build::firewall_stamp_path);
-        if (!stamp) return refuse(stamp.failure());
+        if (!stamp) return refuse_setup(Trouble::firewall, stamp.failure());
         if (!stamp_matches_map(*stamp, *text, map))
-            return refuse(exit_config, "the console firewall was set up for other grants than the access map now holds; ask "
-                                       "your administrator to run spice-connect-admin firewall apply");
+            return refuse_setup(Trouble::firewall, Failure{exit_config, "the console firewall was set up for other grants than "
+                                                                        "the access map now holds; run spice-connect-admin firewall apply"});
     }
     const auto map_gid = group_id(map.settings.group);
     if (!map_gid || *map_gid != launcher_gid)
-        return refuse(exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +
-                                       ") is not the map's group '" + map.settings.group + "'; ask your administrator");
+        return refuse_setup(Trouble::map, Failure{exit_config, "installation error: the launcher's group (gid " + std::to_string(launcher_gid) +
+                                                                        ") is not the map's group '" + map.settings.group + "'"});
 
     // 5. The viewer, checked on the descriptor that will be executed. Before
     // deciding, so that --list reports a broken installation like a start.
     auto viewer = open_trusted_viewer(map.settings.viewer, launcher_gid);
-    if (!viewer) return refuse(viewer.failure());
+    if (!viewer) return refuse_setup(Trouble::viewer, viewer.failure());
     const UniqueFd& viewer_fd = *viewer;
 
     // 6. Decide, in the map's zone (never the caller's TZ: it was cleared).
@@ -196,7 +225,7 @@ int run(int argc, char** argv, char** envp) {
     account->caller.groups = groups_among(*account, granted_group_names(map));
     const Caller& me = account->caller;
     const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
-    if (!now) return refuse(exit_system, "cannot read the clock in the map's time zone");
+    if (!now) return refuse_setup(Trouble::map, Failure{exit_system, "cannot read the clock in the map's time zone"});
     const std::vector<Entitlement> mine = entitlements(map, me, now->local);
     if (cmd.mode == Mode::list) return print_list(mine, me, *now, map, cmd.porcelain), exit_ok;
     auto chosen = choose_vm(mine, cmd.vm, me, *now, map.settings.timezone);
@@ -215,17 +244,22 @@ int run(int argc, char** argv, char** envp) {
         return exit_ok;
     }
 
+    // No window can open without a display: say so before anything is granted.
+    if (!names_a_display(viewer_env))
+        return refuse(exit_usage, "no graphical display to show the console on (neither DISPLAY nor WAYLAND_DISPLAY is set); "
+                                  "start spice-connect from your desktop session");
+
     // 8. No capabilities. No new privileges, and no set-id file made by
     // anything the viewer runs (the filter needs no_new_privs), unless USB
     // redirection needs its setuid helper: then neither can be had.
-    if (auto f = drop_all_capabilities()) return refuse(*f);
+    if (auto f = drop_all_capabilities()) return refuse_setup(Trouble::launcher, *f);
     if (!vm.usbredir) {
-        if (auto f = forbid_new_privileges()) return refuse(*f);
-        if (auto f = forbid_setid_files()) return refuse(*f);
+        if (auto f = forbid_new_privileges()) return refuse_setup(Trouble::launcher, *f);
+        if (auto f = forbid_setid_files()) return refuse_setup(Trouble::launcher, *f);
     }
 
     // 9. All three group ids become the launcher's group; the uid stays ours.
-    if (auto f = become_group_entirely(launcher_gid)) return refuse(*f);
+    if (auto f = become_group_entirely(launcher_gid)) return refuse_setup(Trouble::launcher, *f);
 
     // 10. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the
@@ -244,11 +278,12 @@ int run(int argc, char** argv, char** envp) {
     std::fflush(nullptr);
     // Anything opened since step 1 (an NSS module's socket) stays behind;
     // the viewer's own descriptor is close-on-exec already.
-    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) return refuse(exit_system, "cannot mark descriptors close-on-exec");
+    if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+        return refuse_setup(Trouble::launcher, Failure{exit_system, "cannot mark descriptors close-on-exec"});
     ::execveat(viewer_fd.get(), "", c_argv.data(), c_env.data(), AT_EMPTY_PATH);
     int err = errno;
-    return refuse(err == EACCES ? exit_config : exit_system,
-                  "cannot start the viewer " + map.settings.viewer + ": " + std::strerror(err) + "; ask your administrator");
+    return refuse_setup(Trouble::viewer, Failure{err == EACCES ? exit_config : exit_system,
+                                                 "cannot start the viewer " + map.settings.viewer + ": " + std::strerror(err)});
 }
 
 }  // namespace

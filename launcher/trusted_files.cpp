@@ -6,13 +6,16 @@
 #include <cerrno>
 #include <cstring>
 
+#include "policy/accounts.hpp"
 #include "policy/map_source.hpp"
 #include "policy/text.hpp"
 
 namespace spice_connect {
 namespace {
 
-const char* const ask_admin = "; ask your administrator to fix it (spice-connect-admin check)";
+// These messages go to the system log, for the administrator.
+const char* const ask_admin = "; run spice-connect-admin check";
+
 
 // The system's root, opened once per call: every walk starts there.
 Result<TreeRoot> system_root() {
@@ -26,7 +29,7 @@ Status judge(TrustedFile kind, const std::string& what, const std::string& path,
              std::optional<gid_t> group, const std::string& expected) {
     const std::vector<FileDefect> found = defects(kind, seen, group);
     if (found.empty()) return std::nullopt;
-    return refusal_for(what, path, seen, found.front(), expected);
+    return refusal_for(what, path, seen, found.front(), with_group_name(expected, group));
 }
 
 // Reads the file behind an O_PATH descriptor through /proc/self/fd: the
@@ -44,6 +47,14 @@ Result<std::string> read_judged(const std::string& what, const std::string& path
 }
 
 }  // namespace
+
+// "root:GROUP" with the group's name, once a file is refused.
+std::string with_group_name(std::string expected, std::optional<gid_t> group) {
+    const std::size_t at = expected.find("GROUP");
+    if (at == std::string::npos || !group) return expected;
+    const std::optional<std::string> name = group_name(*group);
+    return expected.replace(at, 5, name ? *name : "gid " + std::to_string(*group));
+}
 
 Failure refusal_for(const std::string& what, const std::string& path, const Observation& seen,
                     const FileDefect& d, const std::string& expected) {
@@ -101,7 +112,7 @@ Result<std::string> read_trusted_stamp(const char* path) {
     const Observation seen = observe(*root, path);
     if (seen.walk.outcome == WalkOutcome::missing)
         return Failure{exit_config, std::string("the console firewall is not active on this workstation (no ") + path +
-                                        "), and the map requires it; ask your administrator to run spice-connect-admin firewall apply",
+                                        "), and the map requires it; run spice-connect-admin firewall apply",
                        ENOENT};
     // The map's rules; anyone may read the stamp, so no group is asked about.
     if (auto refused = judge(TrustedFile::map, what, path, seen, std::nullopt, "0644 root:root")) return *refused;

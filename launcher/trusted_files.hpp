@@ -5,6 +5,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 
 #include "policy/failure.hpp"
@@ -28,6 +29,8 @@ Result<UniqueFd> open_trusted_viewer(const std::string& path, gid_t group);
 
 // The refusal for the first defect of a file, worded for the person who ran
 // the launcher: what is wrong and that the administrator can fix it.
+// `expected` ("root:GROUP 0750") with GROUP replaced by the group's name.
+std::string with_group_name(std::string expected, std::optional<gid_t> group);
 Failure refusal_for(const std::string& what, const std::string& path, const Observation& seen,
                     const FileDefect& defect, const std::string& expected);
 

@@ -155,6 +155,17 @@ std::vector<std::pair<std::string, uid_t>> accounts_with_primary_group(gid_t gid
     return out;
 }
 
+std::optional<std::string> group_name(gid_t gid) {
+    std::vector<char> buf(16384);
+    group gr{};
+    group* res = nullptr;
+    int rc;
+    while ((rc = ::getgrgid_r(gid, &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
+        buf.resize(buf.size() * 2);
+    if (rc != 0 || !res) return std::nullopt;
+    return std::string(res->gr_name);
+}
+
 std::vector<std::string> enumerated_user_names() {
     std::vector<std::string> out;
     ::setpwent();

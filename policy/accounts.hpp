@@ -44,6 +44,7 @@ Result<std::vector<gid_t>> group_ids(const std::string& name, gid_t gid);
 
 std::optional<gid_t> group_id(const std::string& name);
 bool user_exists(const std::string& name);
+std::optional<std::string> group_name(gid_t gid);
 std::optional<uid_t> uid_by_name(const std::string& name);  // passwd only
 
 // A group as NSS reports it: its gid and the names in its member list.

@@ -319,13 +319,13 @@ expect_equal "only the list was asked for" "$(calls)" "--list --porcelain"
 
 new_case firewall-not-active
 list $'debianx\topen\talways'
-refuse debianx 3 "spice-connect: the console firewall is not active on this workstation (no /run/spice-connect/firewall.stamp), and the map requires it; ask your administrator to run spice-connect-admin firewall apply"
+refuse debianx 3 "spice-connect: the console firewall of this computer is not ready, so no console can be opened now. Please tell your administrator (the system log says what is wrong)."
 start_menu
 wait_window "SPICE console not opened" 20
 if expect_true "a configuration refusal (status 3): a dialog appears" $? "none within 20 s"; then
     screenshot firewall-not-active
     ocr_has "it tells the user to tell the administrator, and why" "not set up correctly" \
-        "tell your administrator" "The console firewall is not active on this workstation"
+        "tell your administrator" "The console firewall of this computer is not ready"
     press Return
     wait_menu 20
     expect_equal "the chooser exits with the launcher's status 3" "$MENU_STATUS" 3
@@ -334,14 +334,14 @@ else
 fi
 
 new_case list-fails
-printf '%s\n' "spice-connect: the access map has 1 error(s), so it grants nothing (first: /etc/spice-connect.map:3:1: error: unknown keyword 'vmm')" \
+printf '%s\n' "spice-connect: the list of consoles on this computer cannot be used, so no console can be opened. Please tell your administrator (the system log says what is wrong)." \
     >"$case_dir/scenario/list.stderr"
 echo 3 >"$case_dir/scenario/list.status"
 start_menu
 wait_window "SPICE console not opened" 20
 if expect_true "--list refused (broken map): a dialog appears" $? "none within 20 s"; then
     zenity_call 0
-    expect_has "it shows the launcher's message" "$(text_arg)" "The access map has 1 error(s), so it grants nothing"
+    expect_has "it shows the launcher's message" "$(text_arg)" "The list of consoles on this computer cannot be used"
     press Return
     wait_menu 20
     expect_equal "--list refused: the chooser exits 3" "$MENU_STATUS" 3

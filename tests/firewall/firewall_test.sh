@@ -150,14 +150,14 @@ expect_rc "a comment added: verify finds no drift" 0
 write_map <<< $'set require-firewall yes\nallow mybro leaptest'
 launch maggie
 expect_rc "a grant added since the apply: launcher refuses" 3
-expect_err "stale stamp message" "the console firewall was set up for other grants than the access map now holds"
+expect_err "stale stamp: the user reads plain words" "the console firewall of this computer is not ready, so no console can be opened now"
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "a grant added: verify reports drift" 1
 expect_out "a grant added: verify says why" "drift: the loaded rules were made from a map whose grants, VMs or ports differ from this one"
 on_client "$ADMIN" firewall remove >/dev/null
 launch maggie
 expect_rc "no stamp: launcher refuses" 3
-expect_err "no stamp message" "console firewall is not active"
+expect_err "no stamp: the user reads plain words" "the console firewall of this computer is not ready"
 run_capture on_client "$ADMIN" firewall apply
 expect_rc "apply with require-firewall" 0
 launch maggie

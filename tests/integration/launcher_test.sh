@@ -226,12 +226,33 @@ run_capture env -i DISPLAY=:7 "$SC"
 expect_rc "root is refused (holds capabilities)" 3
 expect_err "root told why" "holds capabilities"
 
+echo "# no display: refused before anything is granted"
+launch myself
+expect_rc "no DISPLAY or WAYLAND_DISPLAY: a usage error" 2
+expect_err "no display: the user is told where to start it" "no graphical display to show the console on (neither DISPLAY nor WAYLAND_DISPLAY is set); start spice-connect from your desktop session"
+expect_equal "no display: no viewer" "$(rec)" ""
+expect_equal "no display: no grant logged" "$(tail -1 "$OFFICE/log/syslog" | grep -c 'granted')" "0"
+launch myself WAYLAND_DISPLAY=wayland-0
+expect_rc "WAYLAND_DISPLAY alone is a display" 0
+launch anne -- -l
+expect_out "-l is --list" "leaptest"
+
+# Faults of the installation: the office user reads what happened and whom
+# to tell; the administrator's details go to syslog (authpriv).
+expect_logged() {  # NAME NEEDLE: the last line the launcher logged holds NEEDLE
+    tap_holds syslog "$1" "$(grep 'spice-connect\[' "$OFFICE/log/syslog" | tail -1)" "$2"
+}
+plain_map="spice-connect: the list of consoles on this computer cannot be used, so no console can be opened. Please tell your administrator (the system log says what is wrong)."
+plain_viewer="spice-connect: the console program of this computer is not installed correctly, so no console can be opened. Please tell your administrator (the system log says what is wrong)."
+plain_launcher="spice-connect: spice-connect is not installed correctly on this computer, so no console can be opened. Please tell your administrator (the system log says what is wrong)."
+
 echo "# the map: missing, a symlink, wrong owner, writable, broken"
 map=/etc/spice-connect.map
 check_map_refused() {  # name needle
     launch myself DISPLAY=:7
     expect_rc "$1" 3
-    expect_err "$1: message" "$2"
+    expect_equal "$1: the user reads plain words" "$ERR" "$plain_map"
+    expect_logged "$1: the log says why" "$2"
     expect_equal "$1: no viewer" "$(rec)" ""
 }
 rm -f $map
@@ -242,7 +263,7 @@ rm -f $map /etc/real.map
 write_test_map; chown myself $map
 check_map_refused "map owned by a user" "is owned by uid 1021, not root"
 write_test_map; chmod 0660 $map
-check_map_refused "map group-writable" "writable by group or others (mode 0660)"
+check_map_refused "map group-writable" "writable by group or others (mode 0660); expected 0640 root:spicegrp or 0644 root:root"
 write_test_map; chmod 0646 $map
 check_map_refused "map world-writable" "writable by group or others (mode 0646)"
 write_test_map; chmod 0600 $map
@@ -263,13 +284,14 @@ viewer=$OFFICE/bin/remote-viewer
 check_viewer_refused() {  # name needle
     launch myself DISPLAY=:7
     expect_rc "$1" 3
-    expect_err "$1: message" "$2"
+    expect_equal "$1: the user reads plain words" "$ERR" "$plain_viewer"
+    expect_logged "$1: the log says why" "$2"
     expect_equal "$1: nothing started" "$(rec)" ""
 }
 chmod 0770 $viewer
 check_viewer_refused "viewer group-writable" "writable by group or others (mode 0770)"
 chmod 0750 $viewer; chgrp boss $viewer
-check_viewer_refused "viewer in the wrong group" "does not belong to the launcher's group"
+check_viewer_refused "viewer in the wrong group" "does not belong to the launcher's group (gid 4901); expected root:spicegrp 0750"
 chgrp spicegrp $viewer; mv $viewer $OFFICE/bin/real-viewer; ln -s $OFFICE/bin/real-viewer $viewer
 check_viewer_refused "viewer is a symlink" "symbolic link"
 rm $viewer; mv $OFFICE/bin/real-viewer $viewer; chown myself $viewer; chgrp spicegrp $viewer; chmod 0750 $viewer
@@ -285,14 +307,15 @@ echo "# the launcher's own installation"
 chmod 0755 $SC
 launch myself DISPLAY=:7
 expect_rc "launcher without setgid bit refuses" 3
-expect_err "not setgid: message" "installation error"
+expect_equal "not setgid: the user reads plain words" "$ERR" "$plain_launcher"
+expect_logged "not setgid: the log says why" "installation error"
 chmod 2757 $SC
 launch myself DISPLAY=:7
 expect_rc "launcher writable by others refuses" 3
 chmod 6755 $SC
 launch myself DISPLAY=:7
 expect_rc "launcher with a setuid bit refuses" 3
-expect_err "setuid: message" "setuid"
+expect_logged "setuid: the log says why" "setuid"
 chmod 2755 $SC; chgrp boss $SC; chmod 2755 $SC
 launch carol DISPLAY=:7
 expect_rc "launcher in another group than the map's refuses" 3

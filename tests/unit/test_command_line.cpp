@@ -52,6 +52,7 @@ TEST_CASE("command line: modes", "[command_line]") {
     CHECK(ok({"debianx"}).mode == Mode::connect);
     CHECK(ok({"debianx"}).vm == "debianx");
     CHECK(ok({"--list"}).mode == Mode::list);
+    CHECK(ok({"-l"}).mode == Mode::list);
     CHECK(ok({"--dry-run"}).mode == Mode::dry_run);
     CHECK(ok({"--dry-run"}).vm.empty());
     CHECK(ok({"--help"}).mode == Mode::help);
@@ -79,7 +80,7 @@ TEST_CASE("command line: '--' ends the options", "[command_line]") {
 }
 
 TEST_CASE("command line: unknown options are usage errors", "[command_line]") {
-    for (const char* arg : {"--lst", "-l", "-", "--list=1", "--help=x", "---list", "--dry_run", "-hv", "--HELP"}) {
+    for (const char* arg : {"--lst", "-L", "-", "--list=1", "--help=x", "---list", "--dry_run", "-hv", "--HELP"}) {
         INFO(arg);
         Failure r = refused({arg});
         CHECK(r.code == 2);

@@ -130,12 +130,16 @@ std::string iptables_guarded_syns(const std::string& chain, const std::vector<Po
     return out;
 }
 
+// The same two tests as nft's, on the fixed header's bits (u32 reads the 32
+// bits at an offset): IPv4's header length (IHL, the low nibble of octet 0)
+// above 5 words means options; IPv6's next header (octet 6) other than TCP
+// on a TCP packet means extension headers come first.
 std::string iptables_refuse_routing_headers(const std::string& chain, Family family) {
-    if (family == Family::ipv4)  // the header length field (IHL) above 5 words: options follow
+    if (family == Family::ipv4)
         return "-A " + chain + " -m u32 --u32 \"0>>24&0xF=6:15\"" + iptables_comment(ipv4_options_comment) + " -j " +
                iptables_deny_chain + "\n";
-    return "-A " + chain + " -m ipv6header --header hop-by-hop,ipv6-opts,ipv6-route,ipv6-frag,ah --soft" +
-           iptables_comment(ipv6_headers_comment) + " -j " + iptables_deny_chain + "\n";
+    return "-A " + chain + " -m u32 ! --u32 \"4>>8&0xFF=6\"" + iptables_comment(ipv6_headers_comment) + " -j " +
+           iptables_deny_chain + "\n";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The iptables backend, for hosts without nft: dedicated chains loaded with
-// iptables-restore --noflush (and ip6tables-restore), one jump from OUTPUT.
-// Nobody else's rules are flushed or reordered.
+// iptables-restore --noflush (and ip6tables-restore), one jump from OUTPUT
+// and one from FORWARD (iptables_hooks). Nobody else's rules are flushed or
+// reordered.
 #include <sstream>
 
 #include "firewall/firewall_backend.hpp"
@@ -12,7 +13,9 @@ namespace spice_connect::firewall {
 namespace {
 
 using firewall::iptables_chain;
-using firewall::iptables_grants_chain;
+using firewall::iptables_chains;
+using firewall::iptables_hooks;
+using firewall::IptablesHook;
 
 struct Tools {
     Family family;
@@ -28,8 +31,15 @@ constexpr Tools families[] = {
 
 bool ours(const std::string& chain) { return chain.rfind(iptables_chain, 0) == 0; }
 
+// A rule of a built-in chain we hook that jumps into one of our chains.
+bool our_jump(const std::string& chain, const std::string& line) {
+    for (const IptablesHook& h : iptables_hooks)
+        if (chain == h.builtin && line.find(" -j ") != std::string::npos && ours(line.substr(line.rfind(' ') + 1))) return true;
+    return false;
+}
+
 // Our chains' lines from iptables-save output, prefixed by family; chain
-// counters dropped. The jump from OUTPUT counts too.
+// counters dropped. The jumps from OUTPUT and FORWARD count too.
 std::vector<std::string> our_lines(const std::string& save, const char* label, bool& present) {
     std::vector<std::string> out;
     std::istringstream in(save);
@@ -46,19 +56,40 @@ std::vector<std::string> our_lines(const std::string& save, const char* label, b
             }
         } else if (line.rfind("-A ", 0) == 0) {
             std::string chain = line.substr(3, line.find(' ', 3) - 3);
-            if (ours(chain) || (chain == "OUTPUT" && line.find(std::string("-j ") + iptables_chain) != std::string::npos &&
-                                ours(line.substr(line.rfind(' ') + 1))))
-                out.push_back(std::string(label) + " " + line);
+            if (ours(chain) || our_jump(chain, line)) out.push_back(std::string(label) + " " + line);
         }
     }
     return out;
 }
 
-Status ensure_jump(const Tools& t) {
-    if (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0) return std::nullopt;
-    ProgramResult r = run_program({t.cmd, "-w", "-I", "OUTPUT", "1", "-j", iptables_chain});
-    if (r.status != 0) return Failure{exit_system, std::string(t.cmd) + " could not add the jump from OUTPUT: " + r.output};
+Status ensure_jump(const Tools& t, const IptablesHook& h) {
+    if (run_program({t.cmd, "-w", "-C", h.builtin, "-j", h.chain}).status == 0) return std::nullopt;
+    ProgramResult r = run_program({t.cmd, "-w", "-I", h.builtin, "1", "-j", h.chain});
+    if (r.status != 0)
+        return Failure{exit_system, std::string(t.cmd) + " could not add the jump from " + h.builtin + ": " + r.output};
     return std::nullopt;
+}
+
+Status ensure_jumps(const Tools& t) {
+    for (const IptablesHook& h : iptables_hooks)
+        if (auto f = ensure_jump(t, h)) return f;
+    return std::nullopt;
+}
+
+Status delete_jumps(const Tools& t) {
+    for (const IptablesHook& h : iptables_hooks)
+        while (run_program({t.cmd, "-w", "-C", h.builtin, "-j", h.chain}).status == 0)
+            if (run_program({t.cmd, "-w", "-D", h.builtin, "-j", h.chain}).status != 0)
+                return Failure{exit_system, std::string(t.cmd) + " could not delete the jump from " + h.builtin};
+    return std::nullopt;
+}
+
+// "iptables -I OUTPUT 1 -j SPICE_CONNECT; iptables -I FORWARD 1 -j ..."
+std::string jump_commands(const Tools& t) {
+    std::string out;
+    for (const IptablesHook& h : iptables_hooks)
+        out += std::string(out.empty() ? "" : "; ") + t.cmd + " -I " + h.builtin + " 1 -j " + h.chain;
+    return out;
 }
 
 class IptablesBackend : public FirewallBackend {
@@ -67,7 +98,7 @@ public:
     std::string print(const firewall::Plan& plan) const override {
         std::string out;
         for (const Tools& t : families)
-            out += std::string("# ") + t.restore + " --noflush, then: " + t.cmd + " -I OUTPUT 1 -j " + iptables_chain + "\n" +
+            out += std::string("# ") + t.restore + " --noflush, then: " + jump_commands(t) + "\n" +
                    firewall::iptables_ruleset(plan, t.family);
         return out;
     }
@@ -75,20 +106,19 @@ public:
         for (const Tools& t : families) {
             ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
             if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
-            if (auto f = ensure_jump(t)) return f;
+            if (auto f = ensure_jumps(t)) return f;
         }
         return std::nullopt;
     }
     Status remove() const override {
         for (const Tools& t : families) {
-            while (run_program({t.cmd, "-w", "-C", "OUTPUT", "-j", iptables_chain}).status == 0)
-                if (run_program({t.cmd, "-w", "-D", "OUTPUT", "-j", iptables_chain}).status != 0)
-                    return Failure{exit_system, std::string(t.cmd) + " could not delete the jump from OUTPUT"};
-            for (const char* chain : {iptables_chain, iptables_grants_chain}) {
+            if (auto f = delete_jumps(t)) return f;
+            // All flushed before any is deleted: our chains jump to each other.
+            for (const char* chain : iptables_chains) {
                 if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
                 run_program({t.cmd, "-w", "-F", chain});
             }
-            for (const char* chain : {iptables_chain, iptables_grants_chain}) {
+            for (const char* chain : iptables_chains) {
                 if (run_program({t.cmd, "-w", "-n", "-L", chain}).status != 0) continue;
                 ProgramResult r = run_program({t.cmd, "-w", "-X", chain});
                 if (r.status != 0) return Failure{exit_system, std::string(t.cmd) + " could not delete chain " + chain + ": " + r.output};
@@ -120,7 +150,7 @@ public:
             std::string out;
             for (const Tools& t : families) {
                 if (run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family)).status != 0 ||
-                    ensure_jump(t))
+                    ensure_jumps(t))
                     return std::string("\x01load failed");
                 out += std::string("\x02") + t.label + "\n" + run_program({t.save, "-t", "filter"}).output;
             }

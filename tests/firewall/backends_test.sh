@@ -39,8 +39,9 @@ fw() { local action=$1; shift; admin "$action" --map "$MAP" "$@"; }
 audit() { run_capture "$ADMIN" audit --map "$MAP"; }
 
 nft_table() { nft list tables | grep -c '^table inet spice_connect$'; }
-chains() { "$1" -S | grep -c '^-N SPICE_CONNECT'; }           # iptables|ip6tables: 2 when loaded
-jumps() { "$1" -S OUTPUT | grep -c -- '-j SPICE_CONNECT$'; }  # the jump from OUTPUT
+chains() { "$1" -S | grep -c '^-N SPICE_CONNECT'; }           # iptables|ip6tables: 4 when loaded
+# The jumps from OUTPUT and FORWARD into our chains: 2 when loaded.
+jumps() { "$1" -S | grep -c -e '^-A OUTPUT -j SPICE_CONNECT$' -e '^-A FORWARD -j SPICE_CONNECT_FORWARD$'; }
 stamped() { if [ -e "$STAMP" ]; then sed -n 's/^backend //p' "$STAMP"; else echo "no stamp"; fi; }
 
 # Somebody else's rules in both, which no apply or remove may touch.
@@ -59,12 +60,15 @@ others_intact() { expect_equal "$1: the other iptables rules and nft table are i
 iptables_gone() {  # CASE
     expect_equal "$1: no IPv4 SPICE_CONNECT chains" "$(chains iptables)" 0
     expect_equal "$1: no IPv6 SPICE_CONNECT chains" "$(chains ip6tables)" 0
-    expect_equal "$1: no IPv4 jump from OUTPUT" "$(jumps iptables)" 0
-    expect_equal "$1: no IPv6 jump from OUTPUT" "$(jumps ip6tables)" 0
+    expect_equal "$1: no IPv4 jump from OUTPUT or FORWARD" "$(jumps iptables)" 0
+    expect_equal "$1: no IPv6 jump from OUTPUT or FORWARD" "$(jumps ip6tables)" 0
+    expect_equal "$1: no IPv4 SPICE_CONNECT rule left at all" "$(iptables -S | grep -c SPICE_CONNECT)" 0
 }
 iptables_loaded() {  # CASE
-    expect_equal "$1: both IPv4 chains loaded" "$(chains iptables)" 2
-    expect_equal "$1: both IPv6 chains loaded" "$(chains ip6tables)" 2
+    expect_equal "$1: the four IPv4 chains loaded" "$(chains iptables)" 4
+    expect_equal "$1: the four IPv6 chains loaded" "$(chains ip6tables)" 4
+    expect_equal "$1: the IPv4 jumps from OUTPUT and FORWARD" "$(jumps iptables)" 2
+    expect_equal "$1: the IPv6 jumps from OUTPUT and FORWARD" "$(jumps ip6tables)" 2
 }
 
 echo "# nft, then --backend iptables"
@@ -79,6 +83,24 @@ expect_equal "nft then iptables: the nft table is gone" "$(nft_table)" 0
 iptables_loaded "nft then iptables"
 expect_equal "nft then iptables: the stamp names iptables" "$(stamped)" iptables
 others_intact "nft then iptables"
+
+echo "# the forward hook is part of the rules: verify and the audit miss it when it is gone"
+iptables -D FORWARD -j SPICE_CONNECT_FORWARD
+fw verify --backend iptables
+expect_rc "iptables: verify with the FORWARD jump deleted: drift" 1
+expect_out "iptables: verify names the missing FORWARD jump" "missing:    IPv4 -A FORWARD -j SPICE_CONNECT_FORWARD"
+audit
+expect_out "iptables: the audit names the missing FORWARD jump" "missing: IPv4 -A FORWARD -j SPICE_CONNECT_FORWARD"
+# (The other way round the kernel refuses: the output chain's owner match
+# is only valid on the output path.)
+ip6tables -A OUTPUT -j SPICE_CONNECT_FORWARD   # the forward chain, hooked where it does not belong
+fw verify --backend iptables
+expect_out "iptables: verify names a jump from OUTPUT into the forward chain" "unexpected: IPv6 -A OUTPUT -j SPICE_CONNECT_FORWARD"
+ip6tables -D OUTPUT -j SPICE_CONNECT_FORWARD
+fw apply --backend iptables >/dev/null
+fw verify --backend iptables
+expect_rc "iptables: apply puts the FORWARD jump back" 0
+iptables_loaded "iptables: apply puts the FORWARD jump back"
 
 echo "# verify without --backend follows the stamp"
 fw verify
@@ -114,6 +136,15 @@ expect_equal "iptables then nft: the stamp names nft" "$(stamped)" nft
 others_intact "iptables then nft"
 fw verify
 expect_rc "iptables then nft: verify without --backend is clean" 0
+nft delete chain inet spice_connect forward
+fw verify
+expect_rc "nft: verify with the forward chain deleted: drift" 1
+expect_out "nft: verify names the missing forward chain" "missing:    chain forward {"
+audit
+expect_out "nft: the audit names the missing forward chain" "missing: chain forward {"
+fw apply >/dev/null
+fw verify
+expect_rc "nft: apply puts the forward chain back" 0
 
 echo "# remove --backend of the other backend leaves the stamp"
 admin remove --backend iptables
@@ -151,7 +182,7 @@ echo "# remove without a stamp removes both"
 fw apply --backend iptables >/dev/null
 "$ADMIN" firewall print --backend nft --map "$MAP" | nft -f -   # nft beside iptables, by hand
 rm "$STAMP"
-expect_equal "no stamp: both loaded before remove" "$(nft_table) $(chains iptables)" "1 2"
+expect_equal "no stamp: both loaded before remove" "$(nft_table) $(chains iptables)" "1 4"
 admin remove
 expect_rc "remove without a stamp" 0
 expect_out "remove without a stamp removed both" "firewall: nft and iptables rules removed"

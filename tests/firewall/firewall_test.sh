@@ -2,7 +2,9 @@
 # The client firewall against real traffic: real users (private mount
 # namespace) open TCP connections from a client network namespace to
 # listeners in a server namespace, through rules loaded by
-# spice-connect-admin firewall. Usage, as root:
+# spice-connect-admin firewall; and the ways around a grant: an IPv6
+# routing header, IPv4 options, UDP, and a container behind the client
+# whose traffic the client forwards. Usage, as root:
 #   unshare --mount --propagation private bash firewall_test.sh ADMIN LAUNCHER CONNECTING_VIEWER
 set -u
 here=$(dirname "$(readlink -f "$0")")
@@ -14,12 +16,16 @@ ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlin
 work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
 trap 'network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
+require_tools /usr/bin/python3:python3 || { summary; exit 1; }
 mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
 printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
 office_install_launcher "$LAUNCHER_BIN"
 office_install_viewer "$CONNECTOR"
 install -m 0755 "$CONNECTOR" "$OFFICE/bin/connect"   # the same program, run directly
+install -m 0644 "$here/crafted_client.py" "$OFFICE/bin/crafted_client.py"
 network_start
+network_add_container
+network_seg6_server
 network_listen 20002 20004 20006 20008 20020
 
 H=$((10#$(date -u +%H)))
@@ -57,6 +63,25 @@ try() {
 expect_try() {  # user host port expected; inside traffic_matrix the name says whose rules
     expect_equal "${rules:+$rules: }$1 -> $2:$3 $4" "$(try "$1" "$2" "$3")" "$4"
 }
+# try_in_container USER HOST PORT: the same from the container behind the
+# client (the client forwards it).
+try_in_container() {
+    local h=$2; [[ $h == *:* ]] && h="[$h]"
+    on_container setpriv --reuid="$1" --regid="$1" --init-groups "$OFFICE/bin/connect" "spice://$h?tls-port=$3" 2>&1 | head -1 | cut -d' ' -f1
+}
+# crafted NAMESPACE USER MODE ARG...: crafted_client.py as USER in the client
+# (on_client) or the container (on_container); its outcome word (and for a
+# refused datagram the errno name). Debian's python3 by its path: a python3
+# earlier on root's PATH (a pyenv shim under /root) is not the users'.
+crafted() {
+    local ns=$1 user=$2; shift 2
+    $ns setpriv --reuid="$user" --regid="$user" --init-groups /usr/bin/python3 "$OFFICE/bin/crafted_client.py" "$@" 2>&1 |
+        head -1 | awk '{ print ($1 == "refused" ? $1 " " $2 : $1) }'
+}
+# What reached the listener since listener_mark: "accepted ADDRESS PORT"
+# and "udp PORT from SOURCE" lines.
+listener_mark() { LISTENER_MARK=$(wc -l < "$OFFICE/log/listener.out"); }
+listener_got() { sleep 0.3; tail -n +$((LISTENER_MARK + 1)) "$OFFICE/log/listener.out"; }
 
 traffic_matrix() {  # label
     local rules=$1
@@ -77,9 +102,57 @@ traffic_matrix() {  # label
     expect_try mybro   $SERVER_V4   20020 connected          # not a guarded port
 }
 
+# The ways around a grant (issue 14), each through the rules of LABEL: ralph
+# is granted [$SERVER_V6]:20006 only, maggie $SERVER_V4:20004 only;
+# [$SERVER_V6_2]:20006 stands for a VM on another host that nobody is
+# granted.
+bypass_matrix() {  # label
+    local rules=$1
+    echo "# the ways around a grant, through the $1 rules"
+    expect_try ralph $SERVER_V6_2 20006 reset                # not granted, asked plainly
+    listener_mark
+    # The reset goes out from the first segment's address, which the socket
+    # is not connected to: the client sees no answer at all.
+    expect_equal "$rules: routing header: ralph's SYN to $SERVER_V6_2 with first segment his $SERVER_V6 is stopped (timeout)" \
+        "$(crafted on_client ralph srh $SERVER_V6 $SERVER_V6_2 20006)" timeout
+    expect_equal "$rules: routing header: nothing reached $SERVER_V6_2" "$(listener_got | grep -c "^accepted $SERVER_V6_2 ")" 0
+    expect_equal "$rules: IPv4 options: maggie's SYN with record route to her $SERVER_V4:20004 is reset" \
+        "$(crafted on_client maggie ipopt $SERVER_V4 20004)" reset
+    listener_mark
+    # The client's own datagram: send() fails (EPERM, netfilter refused it);
+    # the container's: the ICMP "administratively prohibited" comes back.
+    expect_equal "$rules: UDP: maggie's datagram to her $SERVER_V4:20004 is refused" \
+        "$(crafted on_client maggie udp $SERVER_V4 20004)" "refused EPERM"
+    expect_equal "$rules: UDP: ralph's datagram to his [$SERVER_V6]:20006 is refused" \
+        "$(crafted on_client ralph udp $SERVER_V6 20006)" "refused EPERM"
+    expect_equal "$rules: forwarded UDP: the container's datagram to $SERVER_V4:20004 is refused (admin-prohibited)" \
+        "$(crafted on_container maggie udp $SERVER_V4 20004)" "refused EHOSTUNREACH"
+    expect_equal "$rules: forwarded UDP: the container's datagram to [$SERVER_V6]:20006 is refused (admin-prohibited)" \
+        "$(crafted on_container ralph udp $SERVER_V6 20006)" "refused EACCES"
+    expect_equal "$rules: UDP: the listener got no datagram" "$(listener_got | grep -c '^udp ')" 0
+    expect_try maggie $SERVER_V4 20004 connected             # from the client itself
+    expect_equal "$rules: forwarded: maggie in the container -> $SERVER_V4:20004 reset" \
+        "$(try_in_container maggie $SERVER_V4 20004)" reset
+    expect_equal "$rules: forwarded: ralph in the container -> [$SERVER_V6]:20006 reset" \
+        "$(try_in_container ralph $SERVER_V6 20006)" reset
+    expect_equal "$rules: forwarded: an unguarded port still passes ($SERVER_V4:20020)" \
+        "$(try_in_container maggie $SERVER_V4 20020)" connected
+}
+
 echo "# before any rules everybody connects (the listeners work)"
 rules="no rules" expect_try mybro $SERVER_V4 20002 connected
 rules="no rules" expect_try mybro $SERVER_V6 20004 connected
+echo "# before any rules the ways around a grant work: the setup really routes them"
+listener_mark
+expect_equal "no rules: routing header: ralph reaches $SERVER_V6_2 through first segment $SERVER_V6" \
+    "$(crafted on_client ralph srh $SERVER_V6 $SERVER_V6_2 20006)" connected
+expect_has "no rules: routing header: the listener accepted on $SERVER_V6_2" "$(listener_got)" "accepted $SERVER_V6_2 20006"
+expect_equal "no rules: IPv4 options: maggie's SYN with record route connects" "$(crafted on_client maggie ipopt $SERVER_V4 20004)" connected
+listener_mark
+expect_equal "no rules: UDP: maggie's datagram is sent" "$(crafted on_client maggie udp $SERVER_V4 20004)" sent
+expect_has "no rules: UDP: the listener got it" "$(listener_got)" "udp 20004 from $CLIENT_V4"
+expect_equal "no rules: forwarded: the container reaches $SERVER_V4:20004" "$(try_in_container maggie $SERVER_V4 20004)" connected
+expect_equal "no rules: forwarded: the container reaches [$SERVER_V6]:20006" "$(try_in_container ralph $SERVER_V6 20006)" connected
 
 echo "# a pre-existing table that accepts the guarded port"
 on_client nft -f - <<'NFT'
@@ -95,6 +168,15 @@ before_office=$(on_client nft list table inet office_rules)
 run_capture on_client "$ADMIN" firewall apply
 expect_rc "firewall apply (nft)" 0
 traffic_matrix nft
+bypass_matrix nft
+echo "# nft: without the extension-header rule the grant alone lets the routing header through"
+handle=$(on_client nft -a list chain inet spice_connect output | sed -n 's/.*routing headers.* # handle \([0-9]*\)$/\1/p')
+on_client nft delete rule inet spice_connect output handle "$handle"
+expect_equal "nft without the header rule: ralph's routing header reaches $SERVER_V6_2" \
+    "$(crafted on_client ralph srh $SERVER_V6 $SERVER_V6_2 20006)" connected
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "nft: verify catches the deleted header rule" 1
+expect_out "nft: the deleted header rule is named" "missing:    ip6 nexthdr != tcp jump deny"
 expect_equal "the other table is intact" "$(on_client nft list table inet office_rules)" "$before_office"
 run_capture on_client "$ADMIN" firewall apply
 expect_rc "apply again" 0
@@ -106,11 +188,11 @@ run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify right after apply" 0
 
 echo "# drift"
-handle=$(on_client nft -a list chain inet spice_connect output | sed -n 's/.*reject with tcp reset # handle \([0-9]*\)/\1/p')
+handle=$(on_client nft -a list chain inet spice_connect output | sed -n 's/^[[:space:]]*jump deny # handle \([0-9]*\)$/\1/p')
 on_client nft delete rule inet spice_connect output handle "$handle"
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify catches a rule deleted by hand" 1
-expect_out "the deleted rule is named" "missing:    meta l4proto tcp reject with tcp reset"
+expect_out "the deleted rule is named" "missing:    jump deny"
 rules="rule deleted" expect_try mybro $SERVER_V4 20002 connected   # what the deletion did
 on_client "$ADMIN" firewall apply >/dev/null
 sed -i 's/^boss:x:4901:carol$/boss:x:4901:carol,mybro/' /etc/group
@@ -185,8 +267,18 @@ before_ipt=$(on_client iptables -S)
 run_capture on_client "$ADMIN" firewall apply --backend iptables
 expect_rc "firewall apply --backend iptables" 0
 traffic_matrix iptables
+bypass_matrix iptables
+echo "# iptables: without the extension-header rule the grant alone lets the routing header through"
+on_client ip6tables -D SPICE_CONNECT_GRANTS 1
+expect_equal "iptables without the header rule: ralph's routing header reaches $SERVER_V6_2" \
+    "$(crafted on_client ralph srh $SERVER_V6 $SERVER_V6_2 20006)" connected
+run_capture on_client "$ADMIN" firewall verify --backend iptables
+expect_rc "iptables: verify catches the deleted header rule" 1
+expect_out "iptables: the deleted header rule is named" "missing:    IPv6 -A SPICE_CONNECT_GRANTS -m u32 ! --u32"
 run_capture on_client "$ADMIN" firewall apply --backend iptables
 expect_equal "apply twice: one jump from OUTPUT" "$(on_client iptables -S OUTPUT | grep -c 'j SPICE_CONNECT$')" "1"
+expect_equal "apply twice: one jump from FORWARD" "$(on_client iptables -S FORWARD | grep -c 'j SPICE_CONNECT_FORWARD$')" "1"
+expect_equal "apply twice: one IPv6 jump from FORWARD" "$(on_client ip6tables -S FORWARD | grep -c 'j SPICE_CONNECT_FORWARD$')" "1"
 run_capture on_client "$ADMIN" firewall verify --backend iptables
 expect_rc "iptables verify after apply" 0
 on_client iptables -D SPICE_CONNECT_GRANTS 1
@@ -196,5 +288,6 @@ run_capture on_client "$ADMIN" firewall remove --backend iptables
 expect_rc "iptables remove" 0
 expect_equal "other iptables rules intact after remove" "$(on_client iptables -S)" "$before_ipt"
 expect_equal "no SPICE_CONNECT chains left (IPv6)" "$(on_client ip6tables -S | grep -c SPICE_CONNECT)" "0"
+expect_equal "no jump from FORWARD left (IPv4)" "$(on_client iptables -S FORWARD | grep -c SPICE_CONNECT)" "0"
 
 summary

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "firewall/firewall_backend.hpp"
+#include "firewall/nameless_child.hpp"
 #include "policy/subprocess.hpp"
 #include "firewall/rulesets.hpp"
-#include "firewall/scratch_netns.hpp"
 
 namespace spice_connect::firewall {
 namespace {
@@ -61,6 +61,17 @@ Status ensure_jump(const Tools& t) {
     return std::nullopt;
 }
 
+// Both families' chains, then the jumps to them. Runs in the nameless
+// child: iptables' owner match reads --uid-owner and --gid-owner as names first.
+Status load(const firewall::Plan& plan) {
+    for (const Tools& t : families) {
+        ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
+        if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
+        if (auto f = ensure_jump(t)) return f;
+    }
+    return std::nullopt;
+}
+
 class IptablesBackend : public FirewallBackend {
 public:
     std::string name() const override { return "iptables"; }
@@ -72,11 +83,11 @@ public:
         return out;
     }
     Status apply(const firewall::Plan& plan) const override {
-        for (const Tools& t : families) {
-            ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
-            if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
-            if (auto f = ensure_jump(t)) return f;
-        }
+        Result<std::string> loaded = without_names(ChildNetwork::host, [&plan]() -> Result<std::string> {
+            if (auto f = load(plan)) return *f;
+            return std::string();
+        });
+        if (!loaded) return loaded.failure();
         return std::nullopt;
     }
     Status remove() const override {
@@ -115,18 +126,18 @@ public:
         }
         return result;
     }
-    std::optional<RuleLines> expected(const firewall::Plan& plan) const override {
-        auto saved = in_scratch_netns([&] {
+    Result<RuleLines> expected(const firewall::Plan& plan) const override {
+        Result<std::string> saved = without_names(ChildNetwork::scratch, [&plan]() -> Result<std::string> {
+            if (auto f = load(plan)) return *f;
             std::string out;
             for (const Tools& t : families) {
-                if (run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family)).status != 0 ||
-                    ensure_jump(t))
-                    return std::string("\x01load failed");
-                out += std::string("\x02") + t.label + "\n" + run_program({t.save, "-t", "filter"}).output;
+                ProgramResult r = run_program({t.save, "-t", "filter"});
+                if (r.status != 0) return Failure{exit_system, std::string(t.save) + " failed on the expected rules: " + r.output};
+                out += std::string("\x02") + t.label + "\n" + r.output;
             }
             return out;
         });
-        if (!saved || (!saved->empty() && (*saved)[0] == '\x01')) return std::nullopt;
+        if (!saved) return saved.failure();
         RuleLines result{true, {}, ""};
         for (const Tools& t : families) {
             std::string marker = std::string("\x02") + t.label + "\n";

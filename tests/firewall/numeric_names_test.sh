@@ -120,6 +120,24 @@ for backend in nft iptables; do
     expect_rc "$backend: verify with require-launcher is clean" 0
 done
 
+echo "# with only the firewall units' capabilities; without CAP_SYS_ADMIN nothing is loaded"
+UNIT=$here/../../packaging/systemd/spice-connect-firewall.service
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
+keep=$(for c in $caps; do c=${c#CAP_}; printf ',+%s' "${c,,}"; done)
+expect_equal "the firewall unit's bounding set" "$caps" "CAP_NET_ADMIN CAP_SYS_ADMIN"
+write_map < /dev/null
+for backend in nft iptables; do
+    run_capture on_client setpriv --inh-caps=-all --bounding-set="-all$keep" -- "$ADMIN" firewall apply --backend "$backend"
+    expect_rc "$backend: apply with the unit's capabilities" 0
+    rules="$backend, unit's capabilities" expect_try 1021 1021 $SERVER_V4 connected
+    rules="$backend, unit's capabilities" expect_try 4242 4242 $SERVER_V4 reset
+    run_capture on_client setpriv --inh-caps=-all --bounding-set="-all${keep/,+sys_admin/}" -- "$ADMIN" firewall apply --backend "$backend"
+    expect_rc "$backend: apply without CAP_SYS_ADMIN fails" 4
+    expect_err "$backend: without CAP_SYS_ADMIN: says why" \
+        "the namespace in which user names mean nothing could not be made (unshare(CLONE_NEWNS): Operation not permitted)"
+    rules="$backend, after the refused apply" expect_try 4242 4242 $SERVER_V4 reset   # the rules loaded before stay
+done
+
 echo "# no nscd is asked: a stand-in socket at /run/nscd/socket records each connection"
 mkdir -p /run/nscd
 python3 -c '

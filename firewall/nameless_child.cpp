@@ -1,6 +1,7 @@
 #include "firewall/nameless_child.hpp"
 
 #include <fcntl.h>
+#include <nss.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -92,19 +93,35 @@ Step is_ours(int mount, const char* name, const char* path) {
     return "";
 }
 
+// glibc asks nscd before the sources nsswitch.conf names, also through
+// nscd's cache mapped into memory before the fork (no socket involved), and
+// it may keep the nsswitch.conf it read before the fork. A database set up
+// here skips nscd altogether and reads only the files we put in place.
+Step use_files_only() {
+    for (const char* database : {"passwd", "group"})
+        if (::__nss_configure_lookup(database, "files") != 0)
+            return std::string("__nss_configure_lookup(") + database + ", files) refused";
+    return "";
+}
+
 Step enter_nameless_namespace(ChildNetwork network) {
     if (Step s = enter_namespaces(network); !s.empty()) return s;
     if (Step s = make_mounts_private(); !s.empty()) return s;
     UniqueFd mount;
     if (Step s = make_nameless_files(mount); !s.empty()) return s;
-    for (const char* name : {"passwd", "group", "nsswitch.conf"}) {
+    for (const char* name : {"passwd", "group"}) {
         const std::string path = std::string("/etc/") + name;
         if (Step s = cover(mount.get(), name, path.c_str(), false); !s.empty()) return s;
         if (Step s = is_ours(mount.get(), name, path.c_str()); !s.empty()) return s;
     }
+    // For the programs the work runs (iptables-restore): a fresh glibc reads
+    // this, and asks nscd only through the socket hidden below. Without the
+    // file glibc's defaults read /etc/passwd and /etc/group too (files, or
+    // compat, which asks nothing else when no line starts with '+').
+    if (Step s = cover(mount.get(), "nsswitch.conf", "/etc/nsswitch.conf", true); !s.empty()) return s;
     for (const char* directory : nscd_directories)
         if (Step s = cover(mount.get(), "empty", directory, true); !s.empty()) return s;
-    return "";
+    return use_files_only();
 }
 
 // The child's exit status says which part failed.

@@ -5,8 +5,10 @@
 // of uid 1021, and every grant would be a query to the directory (all of
 // /etc/passwd, or SSSD/LDAP at boot). In the child's private mount namespace
 // /etc/passwd and /etc/group hold root alone, /etc/nsswitch.conf says
-// `files` and nscd's socket directory is hidden, so a uid stays a number
-// whatever the system's NSS says, and no directory is asked.
+// `files` and nscd's socket directory is hidden, and the child's own glibc
+// is told to read files only (no nscd, not the nsswitch.conf it read before
+// the fork), so a uid stays a number whatever the system's NSS says, and no
+// directory is asked.
 #pragma once
 #include <functional>
 #include <string>

@@ -9,8 +9,9 @@
 #     "4900" (the launcher group's gid) with gid 4343;
 #   - extrausers (nsswitch "passwd: files extrausers") has a user named
 #     "1023" with uid 4244, and the map names a user, so spice-connect-admin
-#     has read nsswitch.conf before its child starts: the child must read
-#     it again (glibc reloads it when it changes);
+#     has read nsswitch.conf before its child starts: the forked child
+#     (nft, in process) must not keep that configuration, and the programs
+#     it runs (iptables-restore) must read the child's nsswitch.conf;
 #   - a stand-in nscd socket records every connection: the child asks no nscd.
 # For both backends: the live rules name uids 1021 and 1023 (and gid 4900),
 # traffic from uids 1021 and 1023 passes while 4242 and 4244 are reset, and

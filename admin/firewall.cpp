@@ -129,7 +129,7 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     const auto backend = make_backend(choice.name);
     const Drift d = compare_with_live(*backend, plan);
     if (!d.unreadable.empty()) return fail(exit_system, "cannot read the loaded rules: " + d.unreadable);
-    if (d.unverifiable) return fail(exit_system, "cannot build the expected rules in a scratch network namespace");
+    if (!d.unverifiable.empty()) return fail(exit_system, "cannot build the expected rules to compare with: " + d.unverifiable);
     if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend->name().c_str());
     for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());
     for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", l.c_str());

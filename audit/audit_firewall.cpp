@@ -86,9 +86,9 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
         out.push_back(finding("firewall-missing", Severity::error,
                               "a stamp exists but the " + backend->name() + " rules are not loaded",
                               "nothing stops a user's own connection to a VM port", apply_fix));
-    } else if (d.unverifiable) {
+    } else if (!d.unverifiable.empty()) {
         out.push_back(finding("firewall-unverified", Severity::warning,
-                              "the expected rules could not be built in a scratch network namespace",
+                              "the expected rules could not be built to compare with: " + d.unverifiable,
                               "the loaded rules cannot be compared with the map (run the audit as root)",
                               "spice-connect-admin firewall verify"));
     } else if (!d.missing.empty() || !d.unexpected.empty() || d.reordered) {

@@ -28,7 +28,10 @@
 # the 10,000-grant maps are applied a second time over themselves (what the
 # re-apply timer does). Then 10,000 users are added to the namespace's
 # /etc/passwd and /etc/group, and the 10,000-grant apply is timed again,
-# for the #UID map and for a map that names the users.
+# for the #UID map and for a map that names the users; next to it, in the
+# same run, the old way: the same printed rules loaded by `nft -f` and
+# iptables-restore with the system's NSS (what apply did before it loaded
+# them in a child without user names, issue 14), and the ratio.
 # Then it prints the tables, the ratios to "none" and the issue's goals. It
 # exits 0 whatever the ratios (a benchmark, not a test); non-zero only when
 # it cannot measure. The host's netfilter, /etc and /run are not touched:
@@ -142,6 +145,26 @@ timed() {
     t1=$EPOCHREALTIME
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
 }
+# timed_old BACKEND MAP: the wall time in ms of loading MAP's printed rules
+# the old way, by nft -f or iptables-restore --noflush (both families) run
+# with the system's NSS, into a flushed client ruleset.
+timed_old() {
+    local t0 t1 rules=$OFFICE/maps/old.rules
+    on_client "$ADMIN" firewall print --backend "$1" --map "$2" > "$rules" 2> "$OFFICE/log/admin.out" \
+        || { cat "$OFFICE/log/admin.out" >&2; fail_run "firewall print --backend $1 --map $2 failed"; }
+    if [ "$1" = iptables ]; then
+        awk '/^# iptables-restore/ { f = 1; next } /^# ip6tables-restore/ { f = 2; next } { print > (FILENAME "." f) }' "$rules"
+    fi
+    t0=$EPOCHREALTIME
+    if [ "$1" = nft ]; then
+        on_client nft -f "$rules" || fail_run "nft -f of the printed rules failed"
+    else
+        on_client iptables-restore -w --noflush < "$rules.1" && on_client ip6tables-restore -w --noflush < "$rules.2" \
+            || fail_run "iptables-restore of the printed rules failed"
+    fi
+    t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", (b - a) * 1000 }'
+}
 # timer UID EXPECT COUNT: connect() samples, one per line.
 timer() {
     on_client "${PIN_TIMER[@]}" setpriv --reuid="$1" --regid="$1" --clear-groups -- \
@@ -195,9 +218,10 @@ flush_client
 # 10,000 local users: appended to the namespace's copy of /etc (user private
 # groups, as adduser makes them). Both loaders look every numeric uid up as
 # a user name first (nft's uid parser and iptables' owner match call
-# getpwnam), so a longer passwd file slows the apply of the same #UID map;
-# the named map adds spice-connect-admin's own NSS look-ups (print: the plan
-# without loading).
+# getpwnam): loaded the old way, with the system's NSS, a longer passwd file
+# slows the load of the same #UID map; apply loads it where only root has a
+# name. The named map adds spice-connect-admin's own NSS look-ups (print:
+# the plan without loading).
 {
     awk 'BEGIN { for (i = 0; i < 9999; i++) printf "u%d:x:%d:%d::/nonexistent:/usr/sbin/nologin\n", 200000 + i, 200000 + i, 200000 + i }'
     echo "fwbench:x:$GRANTED:$GRANTED::/nonexistent:/usr/sbin/nologin"
@@ -211,6 +235,8 @@ for (( r = 0; r < NSS_RUNS; r++ )); do
     for backend in nft iptables; do
         flush_client
         timed apply "$backend" "$M/grants-10000.map" >> "$S/users-$backend.apply"
+        flush_client
+        timed_old "$backend" "$M/grants-10000.map" >> "$S/users-$backend.old"
     done
     timed print nft "$M/named-10000.map" >> "$S/named-nft.print"
     flush_client
@@ -231,7 +257,7 @@ ms_stats() { sort -n "$1" | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) 
         [ -f "$S/$c.apply" ] && echo "TIME $c $(ms_stats "$S/$c.apply")"
         [ -f "$S/$c.reapply" ] && echo "TIME again-$c $(ms_stats "$S/$c.reapply")"
     done
-    for f in users-nft.apply users-iptables.apply named-nft.print named-nft.apply; do echo "TIME ${f%.*}-${f#*.} $(ms_stats "$S/$f")"; done
+    for f in users-nft.apply users-iptables.apply users-nft.old users-iptables.old named-nft.print named-nft.apply; do echo "TIME ${f%.*}-${f#*.} $(ms_stats "$S/$f")"; done
 } > "$S/results" || exit 4
 
 awk '
@@ -270,6 +296,10 @@ END {
     trow("iptables, 10000 grants, again over itself", "again-iptables-10000")
     trow("nft, 10000 grants (#UID), 10,000 local users", "users-nft-apply")
     trow("iptables, 10000 grants (#UID), 10,000 local users", "users-iptables-apply")
+    trow("  the old way: nft -f with the system NSS", "users-nft-old")
+    trow("  the old way: iptables-restore with the system NSS", "users-iptables-old")
+    printf "  %-58s %9.1f %9.1f\n", "  old / apply, nft (median, max)", tm["users-nft-old"] / tm["users-nft-apply"], tx["users-nft-old"] / tx["users-nft-apply"]
+    printf "  %-58s %9.1f %9.1f\n", "  old / apply, iptables (median, max)", tm["users-iptables-old"] / tm["users-iptables-apply"], tx["users-iptables-old"] / tx["users-iptables-apply"]
     trow("print (no load), 10000 named users: NSS of the tool", "named-nft-print")
     trow("nft, 10000 named users, 10,000 local users", "named-nft-apply")
     print "== goals"
@@ -279,6 +309,7 @@ END {
     goal(sprintf("apply 10,000 grants, nft: slowest of %d %.0f ms (< 1000)", tn["nft-10000"], tx["nft-10000"]), tx["nft-10000"] < 1000)
     goal(sprintf("apply 10,000 grants, iptables: slowest of %d %.0f ms (< 1000)", tn["iptables-10000"], tx["iptables-10000"]), tx["iptables-10000"] < 1000)
     goal(sprintf("  the same, nft, 10,000 local users: slowest %.0f ms", tx["users-nft-apply"]), tx["users-nft-apply"] < 1000)
+    goal(sprintf("  the same, iptables, 10,000 local users: slowest %.0f ms", tx["users-iptables-apply"]), tx["users-iptables-apply"] < 1000)
     goal(sprintf("  the same, nft, 10,000 named users: slowest %.0f ms", tx["named-nft-apply"]), tx["named-nft-apply"] < 1000)
 }' "$S/results"
 exit 0

@@ -22,12 +22,15 @@ public:
     virtual ~FirewallBackend() = default;
     virtual std::string name() const = 0;
     virtual std::string print(const firewall::Plan& plan) const = 0;
-    // A failure (exit_system) says what failed, in the tool's words.
+    // A failure (exit_system) says what failed, in the tool's words. The
+    // rules are loaded where user and group names mean nothing
+    // (nameless_child.hpp): a uid is never read as a user's name.
     virtual Status apply(const firewall::Plan& plan) const = 0;  // atomic per table
     virtual Status remove() const = 0;
     virtual RuleLines live() const = 0;
-    // Loads the plan into an empty network namespace and reads it back.
-    virtual std::optional<RuleLines> expected(const firewall::Plan& plan) const = 0;
+    // Loads the plan into an empty network namespace and reads it back; a
+    // failure (exit_system) says why it could not.
+    virtual Result<RuleLines> expected(const firewall::Plan& plan) const = 0;
 };
 
 std::unique_ptr<FirewallBackend> make_nft_backend();

@@ -43,7 +43,7 @@ Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& pl
     if (!d.loaded) return d;
     auto expected = backend.expected(plan);
     if (!expected) {
-        d.unverifiable = true;
+        d.unverifiable = expected.failure().message;
         return d;
     }
     d.missing = minus(expected->lines, live.lines);

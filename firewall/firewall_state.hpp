@@ -19,13 +19,13 @@ Result<firewall::Plan> current_plan(const Map& map);
 struct Drift {
     bool loaded = false;       // the table or chains exist
     std::string unreadable;    // the live rules could not be read: why
-    bool unverifiable = false; // the expected rules could not be built
+    std::string unverifiable;  // the expected rules could not be built: why
     std::vector<std::string> missing;     // in the map, not loaded
     std::vector<std::string> unexpected;  // loaded, not in the map
     bool reordered = false;
     bool other_loaded = false;  // the other backend's rules are loaded too
     bool any() const {
-        return !loaded || !unreadable.empty() || unverifiable || !missing.empty() || !unexpected.empty() || reordered || other_loaded;
+        return !loaded || !unreadable.empty() || !unverifiable.empty() || !missing.empty() || !unexpected.empty() || reordered || other_loaded;
     }
 };
 

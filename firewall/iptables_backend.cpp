@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "firewall/firewall_backend.hpp"
-#include "policy/subprocess.hpp"
+#include "firewall/nameless_child.hpp"
 #include "firewall/rulesets.hpp"
-#include "firewall/scratch_netns.hpp"
+#include "policy/subprocess.hpp"
 
 namespace spice_connect::firewall {
 namespace {
@@ -92,6 +92,17 @@ std::string jump_commands(const Tools& t) {
     return out;
 }
 
+// Both families' chains, then the jumps to them. Runs in the nameless
+// child: iptables' owner match reads --uid-owner and --gid-owner as names first.
+Status load(const firewall::Plan& plan) {
+    for (const Tools& t : families) {
+        ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
+        if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
+        if (auto f = ensure_jumps(t)) return f;
+    }
+    return std::nullopt;
+}
+
 class IptablesBackend : public FirewallBackend {
 public:
     std::string name() const override { return "iptables"; }
@@ -103,11 +114,11 @@ public:
         return out;
     }
     Status apply(const firewall::Plan& plan) const override {
-        for (const Tools& t : families) {
-            ProgramResult r = run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family));
-            if (r.status != 0) return Failure{exit_system, std::string(t.restore) + " failed (" + t.label + "): " + r.output};
-            if (auto f = ensure_jumps(t)) return f;
-        }
+        Result<std::string> loaded = without_names(ChildNetwork::host, [&plan]() -> Result<std::string> {
+            if (auto f = load(plan)) return *f;
+            return std::string();
+        });
+        if (!loaded) return loaded.failure();
         return std::nullopt;
     }
     Status remove() const override {
@@ -145,18 +156,18 @@ public:
         }
         return result;
     }
-    std::optional<RuleLines> expected(const firewall::Plan& plan) const override {
-        auto saved = in_scratch_netns([&] {
+    Result<RuleLines> expected(const firewall::Plan& plan) const override {
+        Result<std::string> saved = without_names(ChildNetwork::scratch, [&plan]() -> Result<std::string> {
+            if (auto f = load(plan)) return *f;
             std::string out;
             for (const Tools& t : families) {
-                if (run_program({t.restore, "-w", "--noflush"}, firewall::iptables_ruleset(plan, t.family)).status != 0 ||
-                    ensure_jumps(t))
-                    return std::string("\x01load failed");
-                out += std::string("\x02") + t.label + "\n" + run_program({t.save, "-t", "filter"}).output;
+                ProgramResult r = run_program({t.save, "-t", "filter"});
+                if (r.status != 0) return Failure{exit_system, std::string(t.save) + " failed on the expected rules: " + r.output};
+                out += std::string("\x02") + t.label + "\n" + r.output;
             }
             return out;
         });
-        if (!saved || (!saved->empty() && (*saved)[0] == '\x01')) return std::nullopt;
+        if (!saved) return saved.failure();
         RuleLines result{true, {}, ""};
         for (const Tools& t : families) {
             std::string marker = std::string("\x02") + t.label + "\n";

@@ -3,9 +3,9 @@
 #include <sstream>
 
 #include "firewall/firewall_backend.hpp"
+#include "firewall/nameless_child.hpp"
 #include "firewall/nft_session.hpp"
 #include "firewall/rulesets.hpp"
-#include "firewall/scratch_netns.hpp"
 
 namespace spice_connect::firewall {
 namespace {
@@ -69,8 +69,13 @@ public:
     std::string name() const override { return "nft"; }
     std::string print(const firewall::Plan& plan) const override { return firewall::nft_ruleset(plan); }
     Status apply(const firewall::Plan& plan) const override {
-        NftResult r = run_nft(replace_prefix + firewall::nft_ruleset(plan));
-        if (!r.ok) return Failure{exit_system, "nft refused the ruleset (previous rules stay in force): " + trim(r.error)};
+        const std::string text = replace_prefix + firewall::nft_ruleset(plan);
+        Result<std::string> loaded = without_names(ChildNetwork::host, [&text]() -> Result<std::string> {
+            NftResult r = run_nft(text);
+            if (!r.ok) return Failure{exit_system, "nft refused the ruleset (previous rules stay in force): " + trim(r.error)};
+            return std::string();
+        });
+        if (!loaded) return loaded.failure();
         return std::nullopt;
     }
     Status remove() const override {
@@ -86,14 +91,15 @@ public:
         if (r.error.find("No such file or directory") != std::string::npos) return {};
         return {false, {}, "nft could not list table inet " + std::string(nft_table) + ": " + trim(r.error)};
     }
-    std::optional<RuleLines> expected(const firewall::Plan& plan) const override {
-        std::string text = firewall::nft_ruleset(plan);
-        auto listing = in_scratch_netns([&] {
-            if (!run_nft(text).ok) return std::string("\x01load failed");
+    Result<RuleLines> expected(const firewall::Plan& plan) const override {
+        const std::string text = firewall::nft_ruleset(plan);
+        Result<std::string> listing = without_names(ChildNetwork::scratch, [&text]() -> Result<std::string> {
+            if (NftResult r = run_nft(text); !r.ok) return Failure{exit_system, "nft refused the expected ruleset: " + trim(r.error)};
             NftResult r = run_nft(list_cmd);
-            return r.ok ? r.output : std::string("\x01list failed");
+            if (!r.ok) return Failure{exit_system, "nft could not list the expected ruleset: " + trim(r.error)};
+            return r.output;
         });
-        if (!listing || (!listing->empty() && (*listing)[0] == '\x01')) return std::nullopt;
+        if (!listing) return listing.failure();
         return RuleLines{true, normalize(*listing), ""};
     }
 };

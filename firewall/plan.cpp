@@ -73,20 +73,6 @@ Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory
     }
     std::sort(plan.allowances.begin(), plan.allowances.end());
     plan.allowances.erase(std::unique(plan.allowances.begin(), plan.allowances.end()), plan.allowances.end());
-    // nft and iptables read a uid as a user name first: a user named "1030"
-    // with another uid would take over uid 1030's grants. Refuse such rules.
-    std::vector<uid_t> uids;
-    for (const Allowance& a : plan.allowances) uids.push_back(a.uid);
-    std::sort(uids.begin(), uids.end());
-    uids.erase(std::unique(uids.begin(), uids.end()), uids.end());
-    for (uid_t uid : uids) {
-        auto named = directory.uid_of(std::to_string(uid));
-        if (named && *named != uid) {
-            return Failure{exit_config, "a user is named '" + std::to_string(uid) + "' but has uid " + std::to_string(*named) +
-                                            "; nft and iptables would give uid " + std::to_string(uid) +
-                                            "'s grants to that user. Rename the user (numeric user names are ambiguous)"};
-        }
-    }
     return plan;
 }
 

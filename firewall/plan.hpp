@@ -47,9 +47,10 @@ struct Plan {
 };
 
 // The plan for `now` (in the map's zone): only grants open at that moment.
-// A failure that would weaken or misdirect the rules (require-launcher with
-// an unknown group; a user named like another user's uid, which nft and
-// iptables would read as that user) is a failure (exit_config), no plan.
+// A failure that would weaken the rules (require-launcher with an unknown
+// group) is a failure (exit_config), no plan. A uid is never looked up: the
+// rules are loaded where names mean nothing (nameless_child.hpp), so a user
+// named "1030" cannot take uid 1030's grants.
 Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
 
 }  // namespace spice_connect::firewall

@@ -7,8 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "policy/subprocess.hpp"
-
 namespace spice_connect::firewall {
 namespace {
 
@@ -22,24 +20,21 @@ bool write_proc_self(const char* file, const char* text) {
 
 // A user namespace in which uid 0 and gid 0 are the caller's own (root): the
 // programs the work runs (iptables-restore) keep their capabilities there.
-bool unshare_user_and_net() {
-    if (::unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return false;
-    return write_proc_self("/proc/self/setgroups", "deny") && write_proc_self("/proc/self/uid_map", "0 0 1") &&
-           write_proc_self("/proc/self/gid_map", "0 0 1");
+std::string unshare_user_net_and_mounts() {
+    if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) != 0)
+        return std::string("unshare(CLONE_NEWUSER|CLONE_NEWNET|CLONE_NEWNS): ") + std::strerror(errno);
+    if (!write_proc_self("/proc/self/setgroups", "deny") || !write_proc_self("/proc/self/uid_map", "0 0 1") ||
+        !write_proc_self("/proc/self/gid_map", "0 0 1"))
+        return std::string("mapping root in the user namespace: ") + std::strerror(errno);
+    return "";
 }
 
 }  // namespace
 
-std::optional<std::string> in_scratch_netns(const std::function<std::string()>& work) {
-    ChildSpec spec;
-    spec.run = [&work](std::string& answer) {
-        if (::unshare(CLONE_NEWNET) != 0 && (errno != EPERM || ::geteuid() != 0 || !unshare_user_and_net())) return 3;
-        answer = work();
-        return 0;
-    };
-    Result<ChildRun> run = run_child(spec);
-    if (!run || run->ending != Ending::exited || run->code != 0) return std::nullopt;
-    return std::move(run->output);
+std::string enter_scratch_namespaces() {
+    if (::unshare(CLONE_NEWNET | CLONE_NEWNS) == 0) return "";
+    if (errno != EPERM || ::geteuid() != 0) return std::string("unshare(CLONE_NEWNET|CLONE_NEWNS): ") + std::strerror(errno);
+    return unshare_user_net_and_mounts();
 }
 
 }  // namespace spice_connect::firewall

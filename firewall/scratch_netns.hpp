@@ -1,17 +1,16 @@
-// Running a function in a new, empty network namespace (in a child process):
-// `verify` loads the expected rules there and reads back how the kernel
-// states them, so live and expected are compared in the same words.
+// New, empty network and mount namespaces for the calling process (a child
+// of ours): `verify` loads the expected rules there and reads back how the
+// kernel states them, so live and expected are compared in the same words.
+// firewall/nameless_child.hpp runs the work there.
 #pragma once
-#include <functional>
-#include <optional>
 #include <string>
 
 namespace spice_connect::firewall {
 
-// nullopt when the namespace could not be made. With CAP_SYS_ADMIN a plain
-// network namespace; without it (the audit unit), one inside a new user
+// Empty when done, else what failed. With CAP_SYS_ADMIN plain network and
+// mount namespaces; without it (the audit unit), both inside a new user
 // namespace that maps root to root, so the rules can still be built with
 // nothing more than CAP_NET_ADMIN.
-std::optional<std::string> in_scratch_netns(const std::function<std::string()>& work);
+std::string enter_scratch_namespaces();
 
 }  // namespace spice_connect::firewall

@@ -22,8 +22,8 @@ public:
     explicit NewFile(const TargetDirectory& dir) : dir_(dir) {}
     ~NewFile() {
         if (!fd_) return;
-        forget(cleanup_);
         if (!renamed_) ::unlinkat(dir_.fd.get(), name_.c_str(), 0);
+        forget(cleanup_);  // after: a signal in between still removes it
     }
     NewFile(const NewFile&) = delete;
     NewFile& operator=(const NewFile&) = delete;

@@ -19,9 +19,10 @@ bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == 
 
 EditLock::~EditLock() {
     if (!fd_) return;
-    forget(cleanup_);
     // Only our own file: another edit may hold a new lock file by now.
+    // Forgotten after, so a signal in between still removes it.
     if (still_ours()) ::unlinkat(dir_.fd.get(), name_.c_str(), 0);
+    forget(cleanup_);
 }
 
 bool EditLock::still_ours() const {

@@ -68,6 +68,7 @@ void set_handlers(bool on) {
         struct sigaction sa {};
         sa.sa_handler = on ? remove_and_die : SIG_DFL;
         sigemptyset(&sa.sa_mask);
+        for (int other : fatal_signals) sigaddset(&sa.sa_mask, other);  // one cleanup at a time
         ::sigaction(sig, &sa, nullptr);
     }
 }

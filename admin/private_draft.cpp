@@ -57,9 +57,9 @@ std::string random_suffix() {
 
 PrivateDraft::~PrivateDraft() {
     if (!dir_) return;
-    forget(cleanup_);
     empty_directory(dir_.get());
     ::unlinkat(parent_.get(), dir_name_.c_str(), AT_REMOVEDIR);
+    forget(cleanup_);  // after: a signal in between removes what is left
 }
 
 Status PrivateDraft::make_directory() {

@@ -1,18 +1,27 @@
-// spice-connect-admin edit: visudo for the access map. The map is never
-// written in place: a locked copy is edited, validated, and only a map
-// without errors replaces the old one, atomically, with its owner and mode.
+// spice-connect-admin edit: visudo for the access map, with sudoedit's
+// care for where files go. The map's directory is judged and held open
+// first (target_directory); a lock in it stops a second edit (edit_lock);
+// the editor works on a private draft elsewhere (private_draft); and only a
+// map without errors replaces the old one, as a new file renamed over it
+// in that directory, with its owner and mode (atomic_replace).
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "policy/build_config.hpp"
+#include "admin/atomic_replace.hpp"
 #include "admin/commands.hpp"
+#include "admin/edit_lock.hpp"
 #include "admin/editor.hpp"
 #include "policy/exit_codes.hpp"
 #include "admin/findings.hpp"
 #include "admin/installed_files.hpp"
-#include "admin/locked_copy.hpp"
+#include "admin/private_draft.hpp"
+#include "admin/target_directory.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 
@@ -21,10 +30,12 @@ namespace spice_connect::admin {
 const char* const edit_usage =
     "Usage: spice-connect-admin edit [--map FILE]\n"
     "\n"
-    "Edit the access map (default: the installed map) safely, like visudo: the\n"
-    "map is copied to FILE.tmp (which is also the lock against a second edit),\n"
-    "the editor runs on the copy, and the copy replaces the map only if it has\n"
-    "no errors; otherwise you may edit again or leave the map unchanged.\n"
+    "Edit the access map (default: the installed map) safely, like visudo and\n"
+    "sudoedit: FILE.tmp is locked against a second edit, the editor runs on a\n"
+    "private copy in /var/tmp/spice-connect-edit.XXXXXXXXXX/, and the copy\n"
+    "replaces the map only if it has no errors; otherwise you may edit again or\n"
+    "leave the map unchanged. A map in a directory that anyone but root may\n"
+    "write (or below one) is refused.\n"
     "The editor is $SUDO_EDITOR, $VISUAL or $EDITOR (split on blanks, no shell),\n"
     "else vi. The map keeps its owner and mode; a new map is root:root 0644.\n"
     "Only root may edit the installed map.\n"
@@ -32,7 +43,8 @@ const char* const edit_usage =
     "  --map FILE   edit FILE instead of the installed map\n"
     "\n"
     "Exit status: 0 saved or unchanged, 1 not saved (errors, editor failed,\n"
-    "another edit is running), 2 usage, 3 configuration error, 4 system error.\n";
+    "another edit is running), 2 usage, 3 configuration error (also a refused\n"
+    "directory), 4 system error.\n";
 
 namespace {
 
@@ -68,6 +80,32 @@ Answer ask_what_now() {
     return answer == "e" || answer == "E" ? Answer::edit_again : Answer::give_up;
 }
 
+struct CurrentMap {
+    bool exists = false;
+    std::string text;
+    struct stat st {};
+};
+
+// The map as it is now, read through its directory's descriptor; a
+// symbolic link at its name is refused, never followed.
+Result<CurrentMap> read_current_map(const TargetDirectory& dir, const std::string& path) {
+    CurrentMap current;
+    UniqueFd fd(::openat(dir.fd.get(), dir.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    if (!fd) {
+        const int err = errno;
+        if (err == ENOENT) return current;
+        if (err == ELOOP) return Failure{exit_config, path + " is a symbolic link; edit the file it points to with --map", err};
+        return Failure{err == EACCES ? exit_config : exit_system, path + " cannot be opened: " + std::strerror(err), err};
+    }
+    if (::fstat(fd.get(), &current.st) != 0) return Failure{exit_system, "cannot inspect " + path + ": " + std::strerror(errno), errno};
+    if (!S_ISREG(current.st.st_mode)) return Failure{exit_config, path + " is not a regular file"};
+    auto text = read_whole_file(fd.get(), path);
+    if (!text) return text.failure();
+    current.exists = true;
+    current.text = std::move(text).value();
+    return current;
+}
+
 }  // namespace
 
 int edit_command(const Options& options) {
@@ -76,35 +114,28 @@ int edit_command(const Options& options) {
     if (installed && ::geteuid() != 0)
         return fail(exit_config, "only root may edit the installed map " + path + " (use sudo)");
 
-    LockedCopy copy(path + ".tmp");
-    if (auto f = copy.acquire(path)) return fail(f->code, f->message);
+    auto dir = open_target_directory(path);
+    if (!dir) return fail(dir.failure());
+    EditLock lock(*dir);
+    if (Status f = lock.acquire(path)) return fail(*f);
 
     // Read the map only once we hold the lock: a concurrent edit that just
     // finished is then part of what we start from.
-    std::string original;
-    bool is_new = false;
-    struct stat old_st {};
-    auto source = read_map_source(path, false);
-    if (!source) {
-        const Failure& f = source.failure();
-        if (f.error == ELOOP) return fail(exit_config, path + " is a symbolic link; edit the file it points to with --map");
-        if (f.error != ENOENT) return fail(f.code, f.message);
-        is_new = true;
-        original = new_map_template;
-    } else {
-        original = source->text;
-        old_st = source->st;
-    }
-    if (auto f = copy.write(original)) return fail(f->code, f->message);
+    auto current = read_current_map(*dir, path);
+    if (!current) return fail(current.failure());
+    const bool is_new = !current->exists;
+    const std::string original = is_new ? std::string(new_map_template) : current->text;
+    PrivateDraft draft;
+    if (Status f = draft.create(dir->name, original)) return fail(*f);
 
     const std::vector<std::string> editor = editor_command();
     std::string edited;
     ParseResult parsed;
     while (true) {
-        EditorRun run = run_editor(editor, copy.path());
+        EditorRun run = run_editor(editor, draft.path());
         if (run.outcome == EditorOutcome::not_started) return fail(exit_config, run.message);
         if (run.outcome == EditorOutcome::failed) return fail(exit_denied, run.message + "; " + path + " is unchanged");
-        auto text = copy.read_back();
+        auto text = draft.read_back();
         if (!text) return fail(text.failure().code, text.failure().message + "; " + path + " is unchanged");
         edited = std::move(text).value();
         if (edited == original) {
@@ -121,12 +152,11 @@ int edit_command(const Options& options) {
 
     // Warnings do not block saving: unknown names grant nothing (see check).
     print_findings(system_warnings(parsed.map, edited, path));
-    uid_t uid = is_new ? 0 : old_st.st_uid;
-    gid_t gid = is_new ? 0 : old_st.st_gid;
-    mode_t mode = is_new ? 0644 : old_st.st_mode & 07777;
+    NewOwnership owner;
+    if (!is_new) owner = {current->st.st_uid, current->st.st_gid, static_cast<mode_t>(current->st.st_mode & 07777), true};
     // Only root can give a file away; anyone else keeps what they create.
-    const bool set_owner = ::geteuid() == 0 || !is_new;
-    if (auto f = copy.commit(path, uid, gid, mode, set_owner)) return fail(f->code, f->message);
+    if (is_new) owner.set_owner = ::geteuid() == 0;
+    if (Status f = replace_atomically(*dir, edited, owner)) return fail(*f);
     std::printf("%s: saved\n", path.c_str());
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).

@@ -3,7 +3,8 @@
 // launcher makes the viewer (U's uid and supplementary groups, all three
 // gids the launcher's group), so the client firewall sees the same socket
 // owner and group, and opens a SPICE session with the map's host, TLS port,
-// CA file and host subject (spice_probe.cpp). The probe decides nothing
+// CA file and host subject (spice_probe.cpp). The child first leaves the
+// administrator's terminal (terminal_separation.cpp). The probe decides nothing
 // about access; it also prints what the map says for U and the VM now, and
 // when the connection is refused, whether the client firewall is loaded and
 // whether its rules let U through.
@@ -33,6 +34,7 @@
 #include "policy/parser.hpp"
 #include "firewall/plan.hpp"
 #include "probe/spice_probe.hpp"
+#include "probe/terminal_separation.hpp"
 #include "policy/syntax.hpp"
 #include "firewall/system_directory.hpp"
 #include "policy/subprocess.hpp"
@@ -103,9 +105,11 @@ std::string become(const Account& user, gid_t launcher_gid) {
     return {};
 }
 
-// The child: become U, probe, answer "WORD DETAIL\n".
-int probe_child(std::string& answer, const Account& user, gid_t launcher_gid, const ProbeTarget& target) {
-    std::string problem = become(user, launcher_gid);
+// The child: leave root's terminal, become U, probe, answer "WORD DETAIL\n".
+int probe_child(std::string& answer, const std::vector<int>& inherited, const Account& user, gid_t launcher_gid,
+                const ProbeTarget& target) {
+    std::string problem = leave_terminal(inherited);
+    if (problem.empty()) problem = become(user, launcher_gid);
     if (!problem.empty()) {
         answer = "setup " + problem + "\n";
     } else {
@@ -203,8 +207,11 @@ int probe_command(const Options& o) {
     std::fflush(stdout);
 
     ProbeTarget target{vm->host, vm->tls_port, vm->ca_file, vm->subject, timeout_s * 1000};
+    std::string unreadable;
+    const std::vector<int> inherited = open_descriptors(unreadable);
+    if (!unreadable.empty()) return fail(exit_system, "cannot list the descriptors to close in the probing process: " + unreadable);
     ChildSpec spec;
-    spec.run = [&](std::string& answer) { return probe_child(answer, *user, *launcher_gid, target); };
+    spec.run = [&](std::string& answer) { return probe_child(answer, inherited, *user, *launcher_gid, target); };
     spec.deadline = std::chrono::seconds(timeout_s + 5);
     spec.output_limit = 65536;
     spec.die_with_parent = true;
@@ -214,7 +221,7 @@ int probe_command(const Options& o) {
     if (!line) return fail(exit_system, line.failure().message);
     const std::string word = line->substr(0, line->find(' '));
     const std::string detail = line->find(' ') == std::string::npos ? "" : line->substr(line->find(' ') + 1);
-    if (word == "setup") return fail(exit_system, "cannot take the identity of " + user->caller.name + ": " + detail);
+    if (word == "setup") return fail(exit_system, "cannot prepare the probing process as " + user->caller.name + ": " + detail);
     ProbeVerdict verdict;
     if (!verdict_from_word(word, verdict)) return fail(exit_system, "the probing process gave an unreadable answer");
 

@@ -247,11 +247,13 @@ python3 -m json.tool "$T/odd.json" /dev/null; t "show --json: control characters
 
 # -------------------------------------------------------------------- edit
 # Editors: small scripts standing in for vi. Each gets the file as its last
-# argument; ed-args records its arguments to test the splitting of EDITOR.
+# argument; ed-append records its arguments (to test the splitting of
+# EDITOR) and the owner and mode of the draft's directory.
 cat >"$T/ed-append" <<'EOF'
 #!/bin/sh
 printf '%s\n' "$@" >"${ARGS_LOG:-/dev/null}"
 eval "f=\${$#}"
+stat -c '%U %a' "$(dirname "$f")" >"${DIR_LOG:-/dev/null}"
 echo 'allow bin debianx days=sat' >>"$f"
 EOF
 cat >"$T/ed-replace" <<'EOF'
@@ -286,14 +288,22 @@ if [ "$(id -u)" = 0 ]; then MAP_OWNER=root:daemon NEW_OWNER=root:root; else
 fresh_map() { cp "$T/good.map" "$T/m.map" && chown "$MAP_OWNER" "$T/m.map" && chmod 0640 "$T/m.map"; }
 owner_mode() { stat -c '%U:%G %a' "$1"; }
 
+# The draft the editor got: /var/tmp/spice-connect-edit.XXXXXXXXXX/NAME.
+DRAFT_PATTERN='^/var/tmp/spice-connect-edit\.[A-Za-z0-9]{10}/'
 fresh_map
-ENVS=(EDITOR="$T/ed-append --flag" ARGS_LOG="$T/args")
+ENVS=(EDITOR="$T/ed-append --flag" ARGS_LOG="$T/args" DIR_LOG="$T/dirlog")
 run edit --map "$T/m.map"
 [[ $rc = 0 && $out == *"$T/m.map: saved"* ]]; t "edit: exit 0 and saved"
 grep -qx 'allow bin debianx days=sat' "$T/m.map"; t "edit: the map has the change"
 [ "$(owner_mode "$T/m.map")" = "$MAP_OWNER 640" ]; t "edit: owner and mode kept ($MAP_OWNER 640)"
-[ ! -e "$T/m.map.tmp" ]; t "edit: temporary copy removed"
-[ "$(cat "$T/args")" = "--flag"$'\n'"$T/m.map.tmp" ]; t "edit: EDITOR split on blanks, file last"
+[ ! -e "$T/m.map.tmp" ]; t "edit: the lock m.map.tmp removed"
+draft=$(sed -n 2p "$T/args")
+[[ $(sed -n 1p "$T/args") = --flag && $(wc -l <"$T/args") = 2 ]]; t "edit: EDITOR split on blanks, file last"
+grep -Eq "${DRAFT_PATTERN}m\.map\$" <<<"$draft"; t "edit: the editor gets a draft in a private directory under /var/tmp (got: $draft)"
+[[ $draft != "$T"/* ]]; t "edit: the editor never gets a path in the map's directory"
+[ "$(cat "$T/dirlog")" = "$(id -un) 700" ]; t "edit: the draft's directory is the caller's, mode 0700"
+[ ! -e "$(dirname "$draft")" ]; t "edit: the draft's directory removed"
+! ls "$T" | grep -q '\.new-'; t "edit: no new file left next to the map"
 "$BIN" check --map "$T/m.map" >/dev/null; t "edit: the result checks OK"
 
 fresh_map
@@ -374,21 +384,91 @@ run edit --map "$T/m.map"
 fresh_map
 cat >"$T/ed-hang" <<'EOF'
 #!/bin/sh
-echo $$ >"$T_DIR/editor.pid"
+echo "$1" >"$T_DIR/draft.path"
 echo 'allow bin debianx' >>"$1"
+echo $$ >"$T_DIR/editor.pid"
 exec sleep 60
 EOF
 chmod 0755 "$T/ed-hang"
 T_DIR=$T EDITOR="$T/ed-hang" "$BIN" edit --map "$T/m.map" </dev/null >/dev/null 2>&1 &
 admin_pid=$!
 for _ in $(seq 100); do [ -s "$T/editor.pid" ] && break; sleep 0.05; done
-[ -e "$T/m.map.tmp" ]; t "edit: the copy exists while the editor runs"
+draft=$(cat "$T/draft.path")
+[[ -e $T/m.map.tmp && -f $draft ]]; t "edit: the lock and the draft exist while the editor runs"
 kill -TERM "$admin_pid"
 wait "$admin_pid"
 rc=$?
 kill "$(cat "$T/editor.pid")" 2>/dev/null
-{ [ "$rc" = 143 ] && [ ! -e "$T/m.map.tmp" ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit killed by SIGTERM: copy removed, map unchanged"
+{ [ "$rc" = 143 ] && [ ! -e "$T/m.map.tmp" ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit killed by SIGTERM: lock removed, map unchanged"
+[[ -n $draft && ! -e $(dirname "$draft") ]]; t "edit killed by SIGTERM: the draft's directory removed ($draft)"
+
+# ------------------------------------------- edit: the map's directory
+# A map where a user may write its directory, or one above it, is refused
+# before anything is locked, read or edited: that user could swap files
+# there while root's editor runs.
+cp "$T/good.map" "$T/victim" && chmod 0600 "$T/victim"
+refused_dir() {  # CASE DIR: a copy of good.map in DIR is refused
+    local case=$1 dir=$2
+    cp "$T/good.map" "$dir/m.map"
+    rm -f "$T/args"
+    ENVS=(EDITOR="$T/ed-append" ARGS_LOG="$T/args")
+    run edit --map "$dir/m.map"
+    [ "$rc" = 3 ]; t "edit refused, $case: exit 3"
+    has "$err" "^spice-connect-admin: refusing to edit $dir/m.map: .*(owned by|writable by).*who could swap files there.*only root can write"
+    t "edit refused, $case: says what, why and what to do"
+    [ "$(wc -l <"$T/err")" = 1 ]; t "edit refused, $case: one line"
+    { cmp -s "$T/good.map" "$dir/m.map" && [ ! -e "$T/args" ] && [ ! -e "$dir/m.map.tmp" ]; }
+    t "edit refused, $case: the map unchanged, no editor run, no lock made"
+}
+if [ "$(id -u)" = 0 ]; then
+    mkdir "$T/users" && chown nobody:nogroup "$T/users"
+    refused_dir "directory owned by a user (nobody)" "$T/users"
+    has "$err" "is owned by nobody \(uid $(id -u nobody)\)"; t "edit refused, directory owned by nobody: names the owner"
+    mkdir "$T/users/sub"
+    refused_dir "directory root's, the one above owned by nobody" "$T/users/sub"
+    has "$err" "the directory $T/users above it is owned by nobody"; t "edit refused, user-owned parent: names the parent"
+    mkdir -m 0775 "$T/groupw" && chgrp daemon "$T/groupw"
+    refused_dir "directory writable by its group" "$T/groupw"
+    mkdir -m 1777 "$T/sticky"
+    refused_dir "sticky directory everyone may write (like /tmp)" "$T/sticky"
+else
+    false; t "edit's directory refusals need root (a directory owned by nobody): run the tests as root"
+fi
+ln -s "$T" "$T/dirlink"
+ENVS=(EDITOR="$T/ed-append")
+run edit --map "$T/dirlink/m.map"
+[[ $rc = 3 && $err == *"$T/dirlink on the way is a symbolic link"* ]]; t "edit refused: a symbolic link on the way (exit 3)"
+run edit --map "$T/../$(basename "$T")/m.map"
+[[ $rc = 3 && $err == *"'..'"* ]]; t "edit refused: a '..' component (exit 3)"
+
+# The race of issue 14: while "editing", this editor turns every file in
+# the map's directory, and the names edit might create there, into
+# symbolic links to a victim file, as a user who could write the directory
+# would. Nothing may reach the victim, and the map must be the edit.
+cat >"$T/ed-swap" <<'EOF'
+#!/bin/sh
+eval "f=\${$#}"
+echo "$f" >"$ARGS_LOG"
+for name in "$TARGET_DIR"/* "$TARGET_DIR"/.[!.]*; do
+    if [ -e "$name" ] || [ -L "$name" ]; then rm -f "$name" && ln -s "$VICTIM" "$name"; fi
+done
+for name in m.map m.map.tmp m.map.new m.map~; do
+    [ -L "$TARGET_DIR/$name" ] || ln -s "$VICTIM" "$TARGET_DIR/$name"
+done
+echo 'allow bin debianx days=sat' >>"$f"
+EOF
+chmod 0755 "$T/ed-swap"
+mkdir -m 0755 "$T/race"
+cp "$T/good.map" "$T/race/m.map"
+{ cat "$T/good.map"; echo 'allow bin debianx days=sat'; } >"$T/race.expected"
+ENVS=(EDITOR="$T/ed-swap" ARGS_LOG="$T/args" TARGET_DIR="$T/race" VICTIM="$T/victim")
+run edit --map "$T/race/m.map"
+[[ $rc = 0 && $out == *"saved"* ]]; t "edit race: saved"
+cmp -s "$T/good.map" "$T/victim"; t "edit race: the victim file is untouched"
+[[ -f $T/race/m.map && ! -L $T/race/m.map ]] && cmp -s "$T/race.expected" "$T/race/m.map"; t "edit race: the map is a regular file holding the edit"
+[[ $(cat "$T/args") != "$T/race/"* ]]; t "edit race: the editor's file was not in the map's directory"
 ENVS=()
+
 
 # ------------------------------------------------------- the installed map
 # The launcher's rules for the installed file, and root-only editing. Run in

@@ -218,7 +218,7 @@ echo "# the launcher under require-firewall"
 write_map <<< "set require-firewall yes"
 # Every launch runs in the client's network namespace: no test traffic
 # ever leaves the namespaces this test made.
-launch() { run_capture on_client setpriv --reuid="$1" --regid="$1" --init-groups env -i "$OFFICE/bin/spice-connect"; }
+launch() { run_capture on_client setpriv --reuid="$1" --regid="$1" --init-groups env -i DISPLAY=:0 "$OFFICE/bin/spice-connect"; }
 # The stamp names the map's rule content: saving the map with no rule
 # changed (require-firewall itself, a comment) refuses nobody.
 launch maggie

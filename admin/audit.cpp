@@ -30,15 +30,19 @@ const char* const audit_usage =
     SPICE_CONNECT_LAUNCHER_PATH " (root:GROUP 2755, never setuid), the map\n"
     "(root-owned, not group/world writable, readable by GROUP, no errors), every\n"
     "directory on their way (root-owned, not group/world writable), the group\n"
-    "and its members, and other SPICE clients anyone may run. Each finding says\n"
-    "what is wrong, why it matters and the command that fixes it.\n"
+    "and its members, other SPICE clients anyone may run, set-group-ID files of\n"
+    "GROUP other than the launcher on every local file system (and set-group-ID\n"
+    "directories of GROUP, as a notice), and whether /home, /tmp, /var/tmp and\n"
+    "/dev/shm are mounted nosuid (a notice). Each finding says what is wrong,\n"
+    "why it matters and the command that fixes it.\n"
     "\n"
     "  --fix          repair owner, group, mode, set-id bits, ACLs and file\n"
     "                 capabilities of the viewer, the launcher and the map (its\n"
     "                 group and 0640 when GROUP cannot read it, else only the bits\n"
-    "                 that are wrong); never below a directory a user other\n"
-    "                 than root may write, never through a symbolic link; every\n"
-    "                 change goes to syslog (authpriv)\n"
+    "                 that are wrong), never below a directory a user other than\n"
+    "                 root may write; clear the set-id bits of set-group-ID files\n"
+    "                 of GROUP (only the file the audit found); never through a\n"
+    "                 symbolic link; every change goes to syslog (authpriv)\n"
     "  --from-timer   what the timer runs: --fix when the map says\n"
     "                 `set audit-fix yes`, otherwise report only\n"
     "  --json         a JSON document instead of text (see spice-connect-admin(8))\n"
@@ -131,7 +135,11 @@ int audit_command(const Options& options) {
         for (const RepairOutcome& o : report.repairs)
             if (!o.failure.empty()) log_line(LOG_WARNING, o.path + ": not repaired: " + o.failure);
         // Audit again: what is reported is the state after the changes.
-        after = run_audit(root, setup);
+        // The set-group-ID files found before are looked at again, not
+        // every file system walked a second time.
+        AuditSetup again = setup;
+        again.earlier_scan = &before.setid;
+        after = run_audit(root, again);
         report.findings = merge(before, after, report.repairs);
         report.result = &after;
     } else {

@@ -31,6 +31,10 @@ OFFICE=$work  # office_syslog_start: a private /dev/log writing $work/log/syslog
 mkdir -p "$work/log"
 office_syslog_start
 SYSLOG=$work/log/syslog
+# Every audit of the running system walks its local mounts for set-group-ID
+# files; root's home (this machine's caches: half its files) is not needed
+# here, so an empty tmpfs over it halves that walk.
+mount -t tmpfs -o mode=0700 spice-audit-root-home /root
 GID=4900  # the map's group inside the fake trees
 
 # ------------------------------------------------------------------ helpers
@@ -239,8 +243,10 @@ setid_paths() { json_query "sorted(f['path'] for f in d['findings'] if f['id'] =
 audit --root "$R" --json
 expect_rc "planted setgid program: the audit fails" 1
 expect_equal "planted setgid program: the one setid-file finding is it" "$(setid_paths)" "['$PLANTED']" "$(captured)"
+reported=$(json_query "[f['path'] for f in d['findings'] if f['subject'] == 'setid']")
 for other in usr/bin/spice-connect home/alice/bin/own-group home/alice/bin/setuid-only home/alice/bin/link; do
-    expect_no_out "planted setgid program: $other is not reported" "\"$R/$other\""
+    [[ $reported != *"'$R/$other'"* ]]
+    expect_true "planted setgid program: $other is not reported" $? "reported: $reported"
 done
 expect_no_out "planted setgid program: the link's target outside the tree is not reported" "$work/outside"
 expect_equal "setgid directory of the group: one notice naming it" \
@@ -555,9 +561,11 @@ audit --map "$sys/spice-connect.map" --json
 expect_equal "firewall off, a VM without grants: still a warning" "$(firewall_off_severity)" "['warning']"
 printf 'set group spiceaudit\nset viewer %s/remote-viewer\n' "$sys" >"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json
-# (group-members is this tree's own: auditmember is in the group)
+# (group-members is this tree's own: auditmember is in the group; and the
+# overlay's upper layer in $work, visible again, holds a real setgid copy
+# of the launcher of the group: a setid-file, which is not the firewall's)
 expect_equal "firewall off, no VM, no port: the firewall is no finding" \
-    "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice']")" "['group-members']"
+    "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice' and f['subject'] != 'setid']")" "['group-members']"
 expect_equal "firewall off, no VM, no port: firewall-off is a notice" "$(firewall_off_severity)" "['notice']"
 printf 'set require-firewall yes\n' >>"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json

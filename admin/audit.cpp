@@ -23,6 +23,7 @@ using namespace spice_connect::audit;
 
 const char* const audit_usage =
     "Usage: spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
+    "                                 [--search-under DIR]\n"
     "\n"
     "Check the files the scheme depends on, by the rules the launcher applies:\n"
     "the viewer (root:GROUP 0750, no set-id bit, no file capabilities, no ACL\n"
@@ -50,6 +51,9 @@ const char* const audit_usage =
     "                 path, the map's too, is taken inside DIR, and the group from\n"
     "                 DIR/etc/group and DIR/etc/passwd\n"
     "  --map FILE     audit with FILE as the map instead of the installed map\n"
+    "  --search-under DIR  for tests that audit many times: search for set-group-ID\n"
+    "                 files only in DIR (inside the tree) and the mounts below it;\n"
+    "                 a notice says so\n"
     "\n"
     "Exit status: 0 clean (after --fix: nothing left), 1 findings, 2 usage,\n"
     "3 configuration error (the map is missing, unreadable or broken), 4 system error.\n";
@@ -114,6 +118,11 @@ int audit_command(const Options& options) {
     AuditSetup setup;
     setup.launcher_path = build::launcher_path;
     setup.map_path = options.map;
+    if (!options.search_under.empty()) {
+        if (options.search_under.front() != '/')
+            return fail(exit_usage, "--search-under must be an absolute path (inside the tree with --root)");
+        setup.setid_under = options.search_under;
+    }
     if (setup.map_path.front() != '/') {
         if (!options.root.empty())
             return fail(exit_usage, "with --root, --map must be an absolute path inside the tree");

@@ -172,10 +172,15 @@ struct Auditor {
     // planted through the viewer (which runs with the group), they let a
     // user run the viewer at will, read the map and pass the firewall's
     // require-launcher match.
-    void check_setid_files(const SetidScan* earlier) {
+    void check_setid_files(const SetidScan* earlier, const std::string& under) {
         if (!r.group.found) return;  // group-missing says so; nothing can be of it
-        r.setid = earlier ? look_again(*earlier) : find_group_setid(root, r.group.gid, judged);
+        r.setid = earlier ? look_again(*earlier) : find_group_setid(root, r.group.gid, judged, under);
         const std::string& g = r.settings.group;
+        if (under != "/")
+            add("setid-search-limited", "setid", Severity::notice, host(under),
+                "the search for set-group-ID files of the launcher's group covered only " + host(under) +
+                    " and the mounts below it (--search-under, an option for tests)",
+                "a program planted elsewhere goes unnoticed", "spice-connect-admin audit (without --search-under)");
         for (const GroupSetidFile& f : r.setid.files) {
             const std::string p = host(f.path);
             add("setid-file", "setid", Severity::error, p,
@@ -398,7 +403,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     std::optional<FileStatus> viewer = a.check_viewer(r.settings.viewer);
     a.check_launcher(setup.launcher_path);
     a.check_clients(viewer);
-    a.check_setid_files(setup.earlier_scan);
+    a.check_setid_files(setup.earlier_scan, setup.setid_under);
     a.check_mounts();
     for (AuditFinding& f : firewall_findings(root, *map, r.map)) r.findings.push_back(std::move(f));
     // Not for an image (--root): its map is not trusted to name a server

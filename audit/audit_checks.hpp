@@ -26,6 +26,9 @@ struct AuditSetup {
     // The audit after --fix: the set-group-ID files found before are looked
     // at again instead of walking every file system a second time.
     const SetidScan* earlier_scan = nullptr;
+    // --search-under DIR (for tests that audit many times): the search for
+    // set-group-ID files covers DIR and the mounts below it only.
+    std::string setid_under = "/";
 };
 
 struct AuditResult {

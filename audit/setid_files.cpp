@@ -116,17 +116,25 @@ struct Walker {
     }
 };
 
-// The tree's root as the kernel names it (mountinfo's paths are those).
-std::string canonical_root(const TreeRoot& root) {
-    if (root.is_system()) return "/";
+// The directory open on `fd` as the kernel names it (mountinfo's paths are those).
+std::string kernel_path(int fd) {
     char buf[PATH_MAX];
-    const ssize_t n = ::readlink(proc_fd_path(root.fd()).c_str(), buf, sizeof buf - 1);
-    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+    const ssize_t n = ::readlink(proc_fd_path(fd).c_str(), buf, sizeof buf - 1);
+    return n > 0 && buf[0] == '/' ? std::string(buf, static_cast<std::size_t>(n)) : "";
+}
+
+// A directory inside the tree, reached without following a symbolic link.
+UniqueFd open_directory(const TreeRoot& root, const std::string& path) {
+    if (path == "/") return UniqueFd(::fcntl(root.fd(), F_DUPFD_CLOEXEC, 3));
+    WalkedFile w = walk(root, path);
+    if (w.outcome != WalkOutcome::found || !w.st.is_directory()) return UniqueFd();
+    return std::move(w.fd);
 }
 
 }  // namespace
 
-SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<FileStatus>& judged_elsewhere) {
+SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<FileStatus>& judged_elsewhere,
+                           const std::string& under) {
     SetidScan scan;
     Walker walker{root, group, judged_elsewhere, scan};
     auto mounts = read_mounts();
@@ -134,34 +142,28 @@ SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<
         walker.unread("/", mounts.failure().message);
         return scan;
     }
-    const std::string top = canonical_root(root);
+    UniqueFd top_fd = open_directory(root, under);
+    const std::string top = top_fd ? kernel_path(top_fd.get()) : "";
     if (top.empty()) {
-        walker.unread("/", "cannot name the tree's directory");
+        walker.unread(under, "cannot open it as a directory without following a symbolic link");
         return scan;
     }
-    // The tree's root first, then every mount point inside it, in
-    // mountinfo's order (a mount listed later lies on top of an earlier one).
-    std::vector<std::string> starts{"/"};
+    // `under` first, then every mount point below it, in mountinfo's order
+    // (a mount listed later lies on top of an earlier one).
+    std::vector<std::string> starts{under};
     for (const Mount& m : *mounts) {
-        if (top == "/" ? m.mount_point != "/" : m.mount_point.rfind(top + "/", 0) == 0)
-            starts.push_back(top == "/" ? m.mount_point : m.mount_point.substr(top.size()));
+        if (top == "/" ? m.mount_point == "/" : m.mount_point.rfind(top + "/", 0) != 0) continue;
+        const std::string below = top == "/" ? m.mount_point : m.mount_point.substr(top.size());
+        starts.push_back(under == "/" ? below : under + below);
     }
     std::vector<std::uint64_t> walked;
     for (const std::string& path : starts) {
-        UniqueFd fd;
-        if (path == "/") fd = UniqueFd(::fcntl(root.fd(), F_DUPFD_CLOEXEC, 3));
-        else {
-            WalkedFile w = walk(root, path);
-            // Mounted over by another mount: not reachable by any path.
-            if (w.outcome == WalkOutcome::missing) continue;
-            if (w.outcome != WalkOutcome::found) {
-                walker.unread(path, "the way to this mount point is not a plain directory path");
-                continue;
-            }
-            fd = std::move(w.fd);
-        }
+        UniqueFd fd = path == under ? std::move(top_fd) : open_directory(root, path);
         if (!fd) {
-            walker.unread(path, std::strerror(errno));
+            // Mounted over by another mount (not reachable by any path), or
+            // reached only through a symbolic link.
+            if (walk(root, path).outcome != WalkOutcome::missing)
+                walker.unread(path, "the way to this mount point is not a plain directory path");
             continue;
         }
         auto id = mount_id(fd.get());

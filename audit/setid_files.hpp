@@ -32,9 +32,11 @@ struct SetidScan {
     std::size_t unread_count = 0;
 };
 
-// Walks the tree (the running system: every mount of a local type; --root
-// DIR: DIR and the mounts below it). `judged_elsewhere` (viewer, launcher,
-// map: the trust rules judge them) are left out, by identity.
-SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<FileStatus>& judged_elsewhere);
+// Walks the directory `under` of the tree and every mount of a local type
+// below it (the running system: every local mount; --root DIR: DIR and the
+// mounts below it). `judged_elsewhere` (viewer, launcher, map: the trust
+// rules judge them) are left out, by identity.
+SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<FileStatus>& judged_elsewhere,
+                           const std::string& under = "/");
 
 }  // namespace spice_connect::audit

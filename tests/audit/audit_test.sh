@@ -345,8 +345,12 @@ NODE_URI=test://$(readlink -f "$here/../libvirt/office-node.xml")
 libvirt_ids() { json_query "' '.join(sorted(f['id'] for f in d['findings'] if f['subject'] == 'libvirt'))"; }
 make_tree libvirt-drift
 write_map "$R" "set libvirt $NODE_URI"
-audit --map "$R/etc/spice-connect.map" --json
+# (--search-under: these runs are about libvirt; the search for set-group-ID
+# files covers $work only, and a notice says so)
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: a VM libvirt does not have" "$(libvirt_ids)" "libvirt-drift"
+expect_equal "--search-under: a notice names the one place searched" \
+    "$(json_query "[(f['severity'], f['path']) for f in d['findings'] if f['id'] == 'setid-search-limited']")" "[('notice', '$work')]"
 expect_has "libvirt: the finding names the VM and the drift" \
     "$(json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]")" "a: missing: libvirt has no domain named 'a'"
 audit --root "$R" --json
@@ -357,11 +361,11 @@ make_tree libvirt-match
 printf 'set group spicegrp\nset libvirt %s\nset ports 5904,5910,20002-20020\nvm debianx host=192.0.2.10 tls-port=20002\nallow alice debianx\n' "$NODE_URI" \
     >"$R/etc/spice-connect.map"
 chown 0:"$GID" "$R/etc/spice-connect.map"; chmod 0640 "$R/etc/spice-connect.map"
-audit --map "$R/etc/spice-connect.map" --json
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: the map matches libvirt" "$(libvirt_ids)" ""
 make_tree libvirt-unreachable
 write_map "$R" "set libvirt test://$work/no-such-node.xml"
-audit --map "$R/etc/spice-connect.map" --json
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: libvirt cannot be reached" "$(libvirt_ids)" "libvirt-unreachable"
 
 # -------------------------------------------------------------------- usage
@@ -371,6 +375,8 @@ audit --root "$work/clean" --map etc/spice-connect.map
 expect_rc "--root with a relative --map" 2
 audit --user root
 expect_rc "an option audit does not take" 2
+audit --root "$work/clean" --search-under usr
+expect_rc "--search-under with a relative path" 2
 run_capture "$ADMIN" audit --help
 expect_rc "audit --help" 0
 expect_out "audit --help: usage" "Usage: spice-connect-admin audit"

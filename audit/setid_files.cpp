@@ -123,11 +123,12 @@ std::string kernel_path(int fd) {
     return n > 0 && buf[0] == '/' ? std::string(buf, static_cast<std::size_t>(n)) : "";
 }
 
-// A directory inside the tree, reached without following a symbolic link.
-UniqueFd open_directory(const TreeRoot& root, const std::string& path) {
+// A mount point inside the tree (a directory, or a file mounted on a file),
+// reached without following a symbolic link.
+UniqueFd open_start(const TreeRoot& root, const std::string& path) {
     if (path == "/") return UniqueFd(::fcntl(root.fd(), F_DUPFD_CLOEXEC, 3));
     WalkedFile w = walk(root, path);
-    if (w.outcome != WalkOutcome::found || !w.st.is_directory()) return UniqueFd();
+    if (w.outcome != WalkOutcome::found) return UniqueFd();
     return std::move(w.fd);
 }
 
@@ -142,10 +143,10 @@ SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<
         walker.unread("/", mounts.failure().message);
         return scan;
     }
-    UniqueFd top_fd = open_directory(root, under);
+    UniqueFd top_fd = open_start(root, under);
     const std::string top = top_fd ? kernel_path(top_fd.get()) : "";
     if (top.empty()) {
-        walker.unread(under, "cannot open it as a directory without following a symbolic link");
+        walker.unread(under, "cannot open it without following a symbolic link");
         return scan;
     }
     // `under` first, then every mount point below it, in mountinfo's order
@@ -158,7 +159,7 @@ SetidScan find_group_setid(const TreeRoot& root, gid_t group, const std::vector<
     }
     std::vector<std::uint64_t> walked;
     for (const std::string& path : starts) {
-        UniqueFd fd = path == under ? std::move(top_fd) : open_directory(root, path);
+        UniqueFd fd = path == under ? std::move(top_fd) : open_start(root, path);
         if (!fd) {
             // Mounted over by another mount (not reachable by any path), or
             // reached only through a symbolic link.

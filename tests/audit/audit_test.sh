@@ -346,11 +346,9 @@ libvirt_ids() { json_query "' '.join(sorted(f['id'] for f in d['findings'] if f[
 make_tree libvirt-drift
 write_map "$R" "set libvirt $NODE_URI"
 # (--search-under: these runs are about libvirt; the search for set-group-ID
-# files covers $work only, and a notice says so)
+# files, if the map's group existed here, would cover $work only)
 audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: a VM libvirt does not have" "$(libvirt_ids)" "libvirt-drift"
-expect_equal "--search-under: a notice names the one place searched" \
-    "$(json_query "[(f['severity'], f['path']) for f in d['findings'] if f['id'] == 'setid-search-limited']")" "[('notice', '$work')]"
 expect_has "libvirt: the finding names the VM and the drift" \
     "$(json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]")" "a: missing: libvirt has no domain named 'a'"
 audit --root "$R" --json
@@ -538,6 +536,10 @@ mount -t tmpfs -o mode=1777 spice-audit-tmp /tmp
 install -o 4918 -g 4917 -m 2755 /bin/true /tmp/planted
 mkdir /tmp/proc && mount -t proc spice-audit-proc /tmp/proc
 planted_paths() { json_query "[f['path'] for f in d['findings'] if f['id'] == 'setid-file']"; }
+audit --map "$sys/spice-connect.map" --json --search-under "$sys"
+expect_equal "--search-under: a notice names the one place searched" \
+    "$(json_query "[(f['severity'], f['path']) for f in d['findings'] if f['id'] == 'setid-search-limited']")" "[('notice', '$sys')]"
+expect_equal "--search-under: the program planted outside it is not found" "$(planted_paths)" "[]"
 tmp_notice() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'mount-allows-setid' and f['path'] == '/tmp']"; }
 audit --map "$sys/spice-connect.map" --json
 expect_equal "running system: the walk finds the program planted in /tmp, and only it" "$(planted_paths)" "['/tmp/planted']" "$(captured)"

@@ -209,17 +209,20 @@ struct Auditor {
             for (const std::string& q : quoted) dirs += " " + q;
             add("setid-directories", "setid", Severity::notice, "",
                 "set-group-ID directories of the launcher's group:" +
-                    first_lines(lines, "find " + shell_quote(host("/")) + " -xdev -type d -perm -2000 -group " + std::to_string(r.group.gid)),
+                    first_lines(lines, "find MOUNT -xdev -type d -perm -2000 -group " + std::to_string(r.group.gid) +
+                                           " on each local mount"),
                 "what is made inside belongs to " + g + ", so every user's viewer can read it (and change it when "
                 "the group may write); the directory gives nobody the group (the kernel clears the set-group-ID bit "
                 "of a file made there by a user outside the group), so --fix leaves it",
                 "chmod g-s" + dirs + ", and give the files inside another group (chgrp -R)");
         }
         if (r.setid.unread_count) {
+            std::string places;
+            for (std::size_t i = 0; i < r.setid.unread.size() && i < 5; ++i) places += "\n" + r.setid.unread[i];
+            if (r.setid.unread_count > 5) places += "\n(and " + std::to_string(r.setid.unread_count - 5) + " more)";
             add("setid-unread", "setid", Severity::warning, "",
                 "the search for set-group-ID files of the launcher's group could not look into " +
-                    std::to_string(r.setid.unread_count) + " place(s):" +
-                    first_lines(r.setid.unread, std::to_string(r.setid.unread_count) + " in all"),
+                    std::to_string(r.setid.unread_count) + " place(s):" + places,
                 "a program planted there would go unnoticed",
                 "run the audit as root with CAP_DAC_READ_SEARCH; for a place that changed meanwhile, run it again");
         }
@@ -272,17 +275,16 @@ struct Auditor {
                 std::string(place) + " is on the mount " + on + " (" + type + ") without nosuid: set-id bits of files there work",
                 "every user may write there, and a set-group-ID program of the launcher's group planted there "
                 "(through the viewer) gives the group only because the mount honours the bit",
-                mount_fix(place, on == place));
+                mount_fix(place));
         }
     }
 
-    static std::string mount_fix(const std::string& place, bool own_mount) {
-        if (place == "/tmp" && !own_mount)
-            return "systemctl enable --now tmp.mount (a tmpfs with nosuid,nodev), or a line for /tmp with nosuid in /etc/fstab";
-        if (own_mount)
-            return "add nosuid (and nodev) to the options of " + place + " in /etc/fstab, then mount -o remount,nosuid " + place;
-        return "a bind mount with nosuid: the line '" + place + " " + place +
-               " none bind,nosuid,nodev 0 0' in /etc/fstab, then mount " + place;
+    // Whether the place is a file system of its own or part of / is the
+    // administrator's to see (under the audit unit every one is a bind mount).
+    static std::string mount_fix(const std::string& place) {
+        const std::string own = "add nosuid,nodev to the options of " + place + " in /etc/fstab if it is a file system of its own, "
+                                "else add the line '" + place + " " + place + " none bind,nosuid,nodev 0 0'; then mount -o remount,nosuid " + place;
+        return place == "/tmp" ? "systemctl enable --now tmp.mount (a tmpfs with nosuid,nodev), or " + own : own;
     }
 };
 

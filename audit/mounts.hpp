@@ -18,7 +18,7 @@ struct Mount {
     std::string options;      // the mount's own options: "rw,nosuid,nodev,relatime"
 };
 
-// The lines of mountinfo (its text in `text`, for tests).
+// This process's mounts; parse_mountinfo reads the same from a text (tests).
 Result<std::vector<Mount>> read_mounts();
 std::vector<Mount> parse_mountinfo(const std::string& text);
 

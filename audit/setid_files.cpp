@@ -18,9 +18,11 @@ namespace spice_connect::audit {
 namespace {
 
 constexpr std::size_t unread_kept = 20;
-// One descriptor per level is open: a tree deeper than this is reported as
-// unread (an audit that cannot look says so) rather than exhausting them.
+// One descriptor and one path per level are held: a tree deeper or longer
+// than this is reported as unread (an audit that cannot look says so)
+// rather than exhausting descriptors or memory.
 constexpr int deepest = 900;
+constexpr std::size_t longest_path = 32768;
 constexpr unsigned statx_wanted = STATX_TYPE | STATX_MODE | STATX_UID | STATX_GID | STATX_INO | STATX_MNT_ID;
 
 struct Walker {
@@ -63,7 +65,9 @@ struct Walker {
             scan.files.push_back(found(child, sx));
         if (!S_ISDIR(sx.stx_mode)) return;
         if (hands_group_to_new_files(sx.stx_mode, sx.stx_gid, group)) scan.directories.push_back(found(child, sx));
-        if (depth >= deepest) return unread(child, "deeper than " + std::to_string(deepest) + " directories");
+        if (depth >= deepest || child.size() > longest_path)
+            return unread(child, "deeper than " + std::to_string(deepest) + " directories or " +
+                                     std::to_string(longest_path) + " bytes of path");
         const int fd = ::openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
             if (errno != ENOENT) unread(child, std::strerror(errno));
@@ -72,7 +76,7 @@ struct Walker {
         // Still the directory judged above (not renamed over meanwhile).
         struct statx now {};
         if (::statx(fd, "", AT_EMPTY_PATH, STATX_INO | STATX_MNT_ID, &now) != 0 || now.stx_ino != sx.stx_ino ||
-            now.stx_mnt_id != mount) {
+            now.stx_dev_major != sx.stx_dev_major || now.stx_dev_minor != sx.stx_dev_minor || now.stx_mnt_id != mount) {
             ::close(fd);
             return unread(child, "it changed while the audit looked at it");
         }

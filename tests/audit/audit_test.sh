@@ -269,6 +269,15 @@ expect_equal "setgid directory of the group: left alone by --fix" "$(perm_of "$R
 audit --root "$R" --json
 expect_rc "planted setgid program: clean after --fix (the directory is a notice)" 0
 expect_equal "planted setgid program: no setid-file after --fix" "$(setid_paths)" "[]"
+# A tree deeper than the walk goes (900 directories) is no hiding place:
+# the audit says where it could not look, as a warning.
+make_tree deep
+mkdir -p "$R/home/$(printf 'd/%.0s' {1..905})"
+audit --root "$R" --json
+expect_rc "a tree deeper than the walk goes: the audit fails" 1
+expect_has "a tree deeper than the walk goes: setid-unread says where" \
+    "$(json_query "[f['severity'] + ' ' + f['problem'] for f in d['findings'] if f['id'] == 'setid-unread']")" \
+    "warning the search for set-group-ID files of the launcher's group could not look into 1 place(s):"
 # A planted program that is also setuid loses both bits.
 make_tree planted-both
 install -o 1000 -g "$GID" -m 6755 /bin/true "$R/usr/bin/both"

@@ -545,11 +545,11 @@ mount -t tmpfs -o mode=1777 spice-audit-tmp /tmp
 install -o 4918 -g 4917 -m 2755 /bin/true /tmp/planted
 mkdir /tmp/proc && mount -t proc spice-audit-proc /tmp/proc
 planted_paths() { json_query "[f['path'] for f in d['findings'] if f['id'] == 'setid-file']"; }
+tmp_notice() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'mount-allows-setid' and f['path'] == '/tmp']"; }
 audit --map "$sys/spice-connect.map" --json --search-under "$sys"
 expect_equal "--search-under: a notice names the one place searched" \
     "$(json_query "[(f['severity'], f['path']) for f in d['findings'] if f['id'] == 'setid-search-limited']")" "[('notice', '$sys')]"
 expect_equal "--search-under: the program planted outside it is not found" "$(planted_paths)" "[]"
-tmp_notice() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'mount-allows-setid' and f['path'] == '/tmp']"; }
 audit --map "$sys/spice-connect.map" --json
 expect_equal "running system: the walk finds the program planted in /tmp, and only it" "$(planted_paths)" "['/tmp/planted']" "$(captured)"
 expect_equal "running system: the walk read every local mount" \

@@ -182,14 +182,17 @@ struct Auditor {
                     " and the mounts below it (--search-under, an option for tests)",
                 "a program planted elsewhere goes unnoticed", "spice-connect-admin audit (without --search-under)");
         for (const GroupSetidFile& f : r.setid.files) {
-            const std::string p = host(f.path);
+            // A user chose the name: shown as one line, it forges no line of the report.
+            const std::string p = one_line(host(f.path));
             add("setid-file", "setid", Severity::error, p,
                 p + " (owner " + user_name(root, f.uid) + ", mode " + mode_text(f.perm) +
                     ") is a set-group-ID file of the launcher's group: anyone who runs it gets " + g,
                 "with " + g + " they run the viewer without the launcher (any VM, any day and hour), read the map and "
                 "pass the firewall's require-launcher match; only the launcher may give this group, and a file like "
                 "this is made through the viewer, which runs with it",
-                "chmod ug-s " + shell_quote(p), true);
+                p == host(f.path) ? "chmod ug-s " + shell_quote(p)
+                                  : "spice-connect-admin audit --fix (the name holds control characters, shown as '?')",
+                true);
             Repair rep;
             rep.subject = "setid";
             rep.path = f.path;
@@ -202,8 +205,8 @@ struct Auditor {
         if (!r.setid.directories.empty()) {
             std::vector<std::string> lines, quoted;
             for (const GroupSetidFile& d : r.setid.directories) {
-                lines.push_back(host(d.path) + " (owner " + user_name(root, d.uid) + ", mode " + mode_text(d.perm) + ")");
-                if (quoted.size() < 5) quoted.push_back(shell_quote(host(d.path)));
+                lines.push_back(one_line(host(d.path)) + " (owner " + user_name(root, d.uid) + ", mode " + mode_text(d.perm) + ")");
+                if (quoted.size() < 5) quoted.push_back(shell_quote(one_line(host(d.path))));
             }
             std::string dirs;
             for (const std::string& q : quoted) dirs += " " + q;
@@ -258,7 +261,12 @@ struct Auditor {
         }
         for (const char* place : {"/home", "/tmp", "/var/tmp", "/dev/shm"}) {
             auto fd = open_in_tree(root, place, O_PATH | O_DIRECTORY);
-            if (!fd) continue;  // not there: nothing to plant in
+            if (!fd && fd.failure().error == ENOENT) continue;  // not there: nothing to plant in
+            if (!fd) {
+                add("mount-unreadable", "mount", Severity::warning, place, fd.failure().message,
+                    "the audit cannot tell whether set-id programs planted there would work", "run the audit as root");
+                continue;
+            }
             struct statvfs vfs {};
             auto id = mount_id(fd->get());
             if (::fstatvfs(fd->get(), &vfs) != 0 || !id) {
@@ -355,7 +363,7 @@ RepairOutcome repair_one(const TreeRoot& root, const Repair& rep, const std::fun
 RepairOutcome repair_setid(const TreeRoot& root, const Repair& rep, const std::function<void(const std::string&)>& log) {
     RepairOutcome out;
     out.subject = rep.subject;
-    out.path = root.host_path(rep.path);
+    out.path = one_line(root.host_path(rep.path));  // as the finding shows it
     auto stop = [&out](std::string why) {
         out.failure = std::move(why);
         return out;
@@ -371,8 +379,8 @@ RepairOutcome repair_setid(const TreeRoot& root, const Repair& rep, const std::f
     if (int err = change_mode(w.fd.get(), want)) {
         std::string why = std::string("cannot change the mode: ") + std::strerror(err);
         if (err == EROFS)
-            why += " (under systemd the audit unit may change files only in /home, /tmp and /var/tmp; run "
-                   "spice-connect-admin audit --fix as root, or remount)";
+            why += " (the audit unit may change files only in /home, /tmp, /var/tmp and /run/user: run "
+                   "spice-connect-admin audit --fix as root; on a read-only file system, remove the file from its image)";
         return stop(why);
     }
     out.changes.push_back(change_text("mode", original, want));

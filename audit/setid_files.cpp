@@ -12,6 +12,7 @@
 #include <climits>
 
 #include "audit/mounts.hpp"
+#include "policy/text.hpp"
 #include "policy/trust_rules.hpp"
 
 namespace spice_connect::audit {
@@ -32,7 +33,7 @@ struct Walker {
     SetidScan& scan;
 
     void unread(const std::string& path, const std::string& why) {
-        if (scan.unread_count++ < unread_kept) scan.unread.push_back(root.host_path(path) + ": " + why);
+        if (scan.unread_count++ < unread_kept) scan.unread.push_back(one_line(root.host_path(path)) + ": " + why);
     }
 
     bool judged_elsewhere(const struct statx& sx) const {

@@ -278,11 +278,18 @@ expect_rc "a tree deeper than the walk goes: the audit fails" 1
 expect_has "a tree deeper than the walk goes: setid-unread says where" \
     "$(json_query "[f['severity'] + ' ' + f['problem'] for f in d['findings'] if f['id'] == 'setid-unread']")" \
     "warning the search for set-group-ID files of the launcher's group could not look into 1 place(s):"
-# A planted program that is also setuid loses both bits.
+# A planted program that is also setuid loses both bits; one whose name
+# holds a line break forges no line of the report, and is cleared too.
 make_tree planted-both
 install -o 1000 -g "$GID" -m 6755 /bin/true "$R/usr/bin/both"
+forged=$'x\nERROR forged: y'
+install -o 1000 -g "$GID" -m 2755 /bin/true "$R/usr/bin/$forged"
+audit --root "$R"
+expect_no_out "a planted name with a line break forges no report line" $'\nERROR forged'
+expect_out "a planted name with a line break: shown with '?'" "$R/usr/bin/x?ERROR forged: y (owner alice"
 audit --root "$R" --fix
 expect_equal "setuid and setgid program of the group: both bits cleared" "$(perm_of "$R/usr/bin/both")" "755 1000:$GID"
+expect_equal "a planted name with a line break: cleared" "$(perm_of "$R/usr/bin/$forged")" "755 1000:$GID"
 
 # ------------------------------------------------------------ --from-timer
 make_tree timer

@@ -43,7 +43,7 @@ const Valued valued[] = {
     {"--map", opt_map, &Options::map},         {"--user", opt_user, &Options::user},
     {"--root", opt_root, &Options::root},      {"--backend", opt_backend, &Options::backend},
     {"--timeout", opt_timeout, &Options::timeout}, {"--connect", opt_connect, &Options::connect},
-    {"--host", opt_host, &Options::host},
+    {"--host", opt_host, &Options::host},      {"--search-under", opt_search_under, &Options::search_under},
 };
 
 }  // namespace

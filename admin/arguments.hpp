@@ -25,6 +25,7 @@ enum OptionSet : unsigned {
     opt_connect = 1u << 11,    // --connect URI (libvirt)
     opt_host = 1u << 12,       // --host NAME (import)
     opt_domains = 1u << 13,    // --domain D... (until the next option; may repeat)
+    opt_search_under = 1u << 14,  // --search-under DIR (audit; for tests)
 };
 
 struct Options {
@@ -36,6 +37,7 @@ struct Options {
     bool from_timer = false;
     bool server = false;
     std::string root;     // empty: the running system
+    std::string search_under;  // empty: every local mount
     std::string backend;  // empty: the subcommand's default
     std::string timeout;  // empty: the subcommand's default
     std::vector<std::string> clients;

@@ -23,6 +23,7 @@ using namespace spice_connect::audit;
 
 const char* const audit_usage =
     "Usage: spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
+    "                                 [--search-under DIR]\n"
     "\n"
     "Check the files the scheme depends on, by the rules the launcher applies:\n"
     "the viewer (root:GROUP 0750, no set-id bit, no file capabilities, no ACL\n"
@@ -30,15 +31,19 @@ const char* const audit_usage =
     SPICE_CONNECT_LAUNCHER_PATH " (root:GROUP 2755, never setuid), the map\n"
     "(root-owned, not group/world writable, readable by GROUP, no errors), every\n"
     "directory on their way (root-owned, not group/world writable), the group\n"
-    "and its members, and other SPICE clients anyone may run. Each finding says\n"
-    "what is wrong, why it matters and the command that fixes it.\n"
+    "and its members, other SPICE clients anyone may run, set-group-ID files of\n"
+    "GROUP other than the launcher on every local file system (and set-group-ID\n"
+    "directories of GROUP, as a notice), and whether /home, /tmp, /var/tmp and\n"
+    "/dev/shm are mounted nosuid (a notice). Each finding says what is wrong,\n"
+    "why it matters and the command that fixes it.\n"
     "\n"
     "  --fix          repair owner, group, mode, set-id bits, ACLs and file\n"
     "                 capabilities of the viewer, the launcher and the map (its\n"
     "                 group and 0640 when GROUP cannot read it, else only the bits\n"
-    "                 that are wrong); never below a directory a user other\n"
-    "                 than root may write, never through a symbolic link; every\n"
-    "                 change goes to syslog (authpriv)\n"
+    "                 that are wrong), never below a directory a user other than\n"
+    "                 root may write; clear the set-id bits of set-group-ID files\n"
+    "                 of GROUP (only the file the audit found); never through a\n"
+    "                 symbolic link; every change goes to syslog (authpriv)\n"
     "  --from-timer   what the timer runs: --fix when the map says\n"
     "                 `set audit-fix yes`, otherwise report only\n"
     "  --json         a JSON document instead of text (see spice-connect-admin(8))\n"
@@ -46,6 +51,9 @@ const char* const audit_usage =
     "                 path, the map's too, is taken inside DIR, and the group from\n"
     "                 DIR/etc/group and DIR/etc/passwd\n"
     "  --map FILE     audit with FILE as the map instead of the installed map\n"
+    "  --search-under DIR  for tests that audit many times: search for set-group-ID\n"
+    "                 files only in DIR (inside the tree) and the mounts below it;\n"
+    "                 a notice says so\n"
     "\n"
     "Exit status: 0 clean (after --fix: nothing left), 1 findings, 2 usage,\n"
     "3 configuration error (the map is missing, unreadable or broken), 4 system error.\n";
@@ -110,6 +118,11 @@ int audit_command(const Options& options) {
     AuditSetup setup;
     setup.launcher_path = build::launcher_path;
     setup.map_path = options.map;
+    if (!options.search_under.empty()) {
+        if (options.search_under.front() != '/')
+            return fail(exit_usage, "--search-under must be an absolute path (inside the tree with --root)");
+        setup.setid_under = options.search_under;
+    }
     if (setup.map_path.front() != '/') {
         if (!options.root.empty())
             return fail(exit_usage, "with --root, --map must be an absolute path inside the tree");
@@ -131,7 +144,11 @@ int audit_command(const Options& options) {
         for (const RepairOutcome& o : report.repairs)
             if (!o.failure.empty()) log_line(LOG_WARNING, o.path + ": not repaired: " + o.failure);
         // Audit again: what is reported is the state after the changes.
-        after = run_audit(root, setup);
+        // The set-group-ID files found before are looked at again, not
+        // every file system walked a second time.
+        AuditSetup again = setup;
+        again.earlier_scan = &before.setid;
+        after = run_audit(root, again);
         report.findings = merge(before, after, report.repairs);
         report.result = &after;
     } else {

@@ -20,6 +20,7 @@ const char* const usage =
     "       spice-connect-admin edit [--map FILE]\n"
     "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
+    "                                 [--search-under DIR]\n"
     "       spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
     "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
     "       spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
@@ -52,7 +53,7 @@ const Subcommand subcommands[] = {
     {"show", opt_map | opt_user | opt_json, &show_usage, show_command},
     {"edit", opt_map, &edit_usage, edit_command},
     {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
-    {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root, &audit_usage, audit_command},
+    {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root | opt_search_under, &audit_usage, audit_command},
     {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
     {"import", opt_connect | opt_host | opt_domains | opt_timeout, &import_usage, import_command},
     {"verify-vms", opt_connect | opt_map | opt_timeout, &verify_vms_usage, verify_vms_command},

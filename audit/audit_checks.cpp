@@ -1,6 +1,7 @@
 #include "audit/audit_checks.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,8 @@
 #include "policy/parser.hpp"
 #include "policy/text.hpp"
 #include "policy/trust_rules.hpp"
+#include "audit/group_members.hpp"
+#include "audit/mounts.hpp"
 #include "audit/trust_findings.hpp"
 
 namespace spice_connect::audit {
@@ -21,6 +24,7 @@ namespace {
 struct Auditor {
     const TreeRoot& root;
     AuditResult& r;
+    std::vector<FileStatus> judged;  // viewer, launcher, map as found: the trust rules judge them
 
     std::string host(const std::string& path) const { return root.host_path(path); }
 
@@ -41,6 +45,7 @@ struct Auditor {
     TrustReport judge(TrustedFile what, const Observation& seen) {
         const GroupOfMap group{r.settings.group, r.group.found ? std::optional(r.group.gid) : std::nullopt};
         TrustReport report = trust_findings(what, root, seen, group);
+        if (seen.walk.outcome == WalkOutcome::found) judged.push_back(seen.walk.st);
         for (AuditFinding& f : report.findings) r.findings.push_back(std::move(f));
         if (report.repair) r.repairs.push_back(*report.repair);
         return report;
@@ -161,6 +166,134 @@ struct Auditor {
             "along: the per-user firewall is what stops them",
             fix + " (on Debian, make modes stick with dpkg-statoverride)");
     }
+
+    // ------------------------------------------------------------- setid
+    // Programs other than the launcher that give their runner the group:
+    // planted through the viewer (which runs with the group), they let a
+    // user run the viewer at will, read the map and pass the firewall's
+    // require-launcher match.
+    void check_setid_files(const SetidScan* earlier, const std::string& under) {
+        if (!r.group.found) return;  // group-missing says so; nothing can be of it
+        r.setid = earlier ? look_again(*earlier) : find_group_setid(root, r.group.gid, judged, under);
+        const std::string& g = r.settings.group;
+        if (under != "/")
+            add("setid-search-limited", "setid", Severity::notice, host(under),
+                "the search for set-group-ID files of the launcher's group covered only " + host(under) +
+                    " and the mounts below it (--search-under, an option for tests)",
+                "a program planted elsewhere goes unnoticed", "spice-connect-admin audit (without --search-under)");
+        for (const GroupSetidFile& f : r.setid.files) {
+            // A user chose the name: shown as one line, it forges no line of the report.
+            const std::string p = one_line(host(f.path));
+            add("setid-file", "setid", Severity::error, p,
+                p + " (owner " + user_name(root, f.uid) + ", mode " + mode_text(f.perm) +
+                    ") is a set-group-ID file of the launcher's group: anyone who runs it gets " + g,
+                "with " + g + " they run the viewer without the launcher (any VM, any day and hour), read the map and "
+                "pass the firewall's require-launcher match; only the launcher may give this group, and a file like "
+                "this is made through the viewer, which runs with it",
+                p == host(f.path) ? "chmod ug-s " + shell_quote(p)
+                                  : "spice-connect-admin audit --fix (the name holds control characters, shown as '?')",
+                true);
+            Repair rep;
+            rep.subject = "setid";
+            rep.path = f.path;
+            rep.group = r.group.gid;
+            rep.clear_bits = S_ISUID | S_ISGID;
+            rep.dev = f.dev;
+            rep.ino = f.ino;
+            r.repairs.push_back(rep);
+        }
+        if (!r.setid.directories.empty()) {
+            std::vector<std::string> lines, quoted;
+            for (const GroupSetidFile& d : r.setid.directories) {
+                lines.push_back(one_line(host(d.path)) + " (owner " + user_name(root, d.uid) + ", mode " + mode_text(d.perm) + ")");
+                if (quoted.size() < 5) quoted.push_back(shell_quote(one_line(host(d.path))));
+            }
+            std::string dirs;
+            for (const std::string& q : quoted) dirs += " " + q;
+            add("setid-directories", "setid", Severity::notice, "",
+                "set-group-ID directories of the launcher's group:" +
+                    first_lines(lines, "find MOUNT -xdev -type d -perm -2000 -group " + std::to_string(r.group.gid) +
+                                           " on each local mount"),
+                "what is made inside belongs to " + g + ", so every user's viewer can read it (and change it when "
+                "the group may write); the directory gives nobody the group (the kernel clears the set-group-ID bit "
+                "of a file made there by a user outside the group), so --fix leaves it",
+                "chmod g-s" + dirs + ", and give the files inside another group (chgrp -R)");
+        }
+        if (r.setid.unread_count) {
+            std::string places;
+            for (std::size_t i = 0; i < r.setid.unread.size() && i < 5; ++i) places += "\n" + r.setid.unread[i];
+            if (r.setid.unread_count > 5) places += "\n(and " + std::to_string(r.setid.unread_count - 5) + " more)";
+            add("setid-unread", "setid", Severity::warning, "",
+                "the search for set-group-ID files of the launcher's group could not look into " +
+                    std::to_string(r.setid.unread_count) + " place(s):" + places,
+                "a program planted there would go unnoticed",
+                "run the audit as root with CAP_DAC_READ_SEARCH; for a place that changed meanwhile, run it again");
+        }
+    }
+
+    // After --fix: each file found before, walked to again; still of the
+    // group with its set-group-ID bit, it is still a finding.
+    SetidScan look_again(const SetidScan& earlier) const {
+        SetidScan now = earlier;
+        now.files.clear();
+        for (const GroupSetidFile& f : earlier.files) {
+            WalkedFile w = walk(root, f.path);
+            if (w.outcome != WalkOutcome::found) continue;
+            const FileStatus& st = w.st;
+            if (!gives_group_on_exec(st.raw().st_mode, st.gid(), r.group.gid)) continue;
+            now.files.push_back(GroupSetidFile{f.path, st.uid(), st.perm(), st.raw().st_dev, st.raw().st_ino});
+        }
+        return now;
+    }
+
+    // --------------------------------------------------------------- mount
+    // The places every user may write: a planted set-id program there works
+    // only on a mount that honours set-id bits. Only for the running system
+    // (an image's mounts are in its fstab, not here).
+    void check_mounts() {
+        if (!root.is_system()) return;
+        auto mounts = read_mounts();
+        if (!mounts) {
+            add("mount-unreadable", "mount", Severity::warning, "", mounts.failure().message,
+                "the audit cannot tell whether /home, /tmp, /var/tmp and /dev/shm honour set-id bits",
+                "run the audit where /proc is mounted");
+            return;
+        }
+        for (const char* place : {"/home", "/tmp", "/var/tmp", "/dev/shm"}) {
+            auto fd = open_in_tree(root, place, O_PATH | O_DIRECTORY);
+            if (!fd && fd.failure().error == ENOENT) continue;  // not there: nothing to plant in
+            if (!fd) {
+                add("mount-unreadable", "mount", Severity::warning, place, fd.failure().message,
+                    "the audit cannot tell whether set-id programs planted there would work", "run the audit as root");
+                continue;
+            }
+            struct statvfs vfs {};
+            auto id = mount_id(fd->get());
+            if (::fstatvfs(fd->get(), &vfs) != 0 || !id) {
+                add("mount-unreadable", "mount", Severity::warning, place,
+                    std::string("cannot tell the mount options of ") + place + ": " + std::strerror(errno),
+                    "the audit cannot tell whether set-id programs planted there would work", "run the audit as root");
+                continue;
+            }
+            if (vfs.f_flag & ST_NOSUID) continue;
+            const Mount* m = mount_by_id(*mounts, *id);
+            const std::string on = m ? m->mount_point : "?";
+            const std::string type = m ? m->type : "?";
+            add("mount-allows-setid", "mount", Severity::notice, place,
+                std::string(place) + " is on the mount " + on + " (" + type + ") without nosuid: set-id bits of files there work",
+                "every user may write there, and a set-group-ID program of the launcher's group planted there "
+                "(through the viewer) gives the group only because the mount honours the bit",
+                mount_fix(place));
+        }
+    }
+
+    // Whether the place is a file system of its own or part of / is the
+    // administrator's to see (under the audit unit every one is a bind mount).
+    static std::string mount_fix(const std::string& place) {
+        const std::string own = "add nosuid,nodev to the options of " + place + " in /etc/fstab if it is a file system of its own, "
+                                "else add the line '" + place + " " + place + " none bind,nosuid,nodev 0 0'; then mount -o remount,nosuid " + place;
+        return place == "/tmp" ? "systemctl enable --now tmp.mount (a tmpfs with nosuid,nodev), or " + own : own;
+    }
 };
 
 std::string change_text(const char* what, mode_t from, mode_t to) {
@@ -221,6 +354,43 @@ RepairOutcome repair_one(const TreeRoot& root, const Repair& rep, const std::fun
     return out;
 }
 
+// A set-group-ID file of the group loses its set-id bits. Unlike the three
+// trusted files it lies where users write (that is how it came), so a
+// directory a user may change does not stop the repair: the walk follows no
+// symbolic link, the descriptor must hold the very file the audit found
+// (device and inode) and still give the group, and the change only takes a
+// privilege away, through that descriptor.
+RepairOutcome repair_setid(const TreeRoot& root, const Repair& rep, const std::function<void(const std::string&)>& log) {
+    RepairOutcome out;
+    out.subject = rep.subject;
+    out.path = one_line(root.host_path(rep.path));  // as the finding shows it
+    auto stop = [&out](std::string why) {
+        out.failure = std::move(why);
+        return out;
+    };
+    WalkedFile w = walk(root, rep.path);
+    if (w.outcome != WalkOutcome::found || !w.st.is_regular())
+        return stop("the path no longer leads to a regular file without a symbolic link on the way; audit again");
+    if (w.st.raw().st_dev != rep.dev || w.st.raw().st_ino != rep.ino)
+        return stop("the path now leads to another file than the one the audit found; audit again");
+    if (!rep.group || !gives_group_on_exec(w.st.raw().st_mode, w.st.gid(), *rep.group)) return out;  // cleared meanwhile
+    const mode_t original = w.st.perm();
+    const mode_t want = original & ~rep.clear_bits;
+    if (int err = change_mode(w.fd.get(), want)) {
+        std::string why = std::string("cannot change the mode: ") + std::strerror(err);
+        if (err == EROFS)
+            why += " (the audit unit may change files only in /home, /tmp, /var/tmp and /run/user: run "
+                   "spice-connect-admin audit --fix as root; on a read-only file system, remove the file from its image)";
+        return stop(why);
+    }
+    out.changes.push_back(change_text("mode", original, want));
+    log(out.path + ": " + out.changes.back());
+    FileStatus st;
+    if (!st.load(w.fd.get())) return stop(std::string("cannot inspect it: ") + std::strerror(errno));
+    if (st.perm() & (S_ISUID | S_ISGID)) return stop("the mode is " + mode_text(st.perm()) + " after chmod " + mode_text(want));
+    return out;
+}
+
 }  // namespace
 
 std::string first_lines(const std::vector<std::string>& lines, const std::string& command) {
@@ -235,7 +405,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     AuditResult r;
     r.map = root.host_path(setup.map_path);
     r.launcher = root.host_path(setup.launcher_path);
-    Auditor a{root, r};
+    Auditor a{root, r, {}};
     std::optional<Map> map = a.check_map(setup.map_path);
     if (!map) return r;
     r.viewer = root.host_path(r.settings.viewer);
@@ -243,6 +413,8 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     std::optional<FileStatus> viewer = a.check_viewer(r.settings.viewer);
     a.check_launcher(setup.launcher_path);
     a.check_clients(viewer);
+    a.check_setid_files(setup.earlier_scan, setup.setid_under);
+    a.check_mounts();
     for (AuditFinding& f : firewall_findings(root, *map, r.map)) r.findings.push_back(std::move(f));
     // Not for an image (--root): its map is not trusted to name a server
     // that this root process should contact.
@@ -254,7 +426,8 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
 std::vector<RepairOutcome> apply_repairs(const TreeRoot& root, const std::vector<Repair>& repairs,
                                          const std::function<void(const std::string&)>& log) {
     std::vector<RepairOutcome> out;
-    for (const Repair& rep : repairs) out.push_back(repair_one(root, rep, log));
+    for (const Repair& rep : repairs)
+        out.push_back(rep.subject == "setid" ? repair_setid(root, rep, log) : repair_one(root, rep, log));
     return out;
 }
 

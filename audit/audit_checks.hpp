@@ -1,7 +1,8 @@
 // The checks of `spice-connect-admin audit` and the repairs `--fix` makes.
 // Each finding says what is wrong, why it matters and the command that
 // fixes it; the checks only read, the repairs only touch the viewer, the
-// launcher and the map, through descriptors (file_walk.hpp).
+// launcher, the map and set-group-ID files of the launcher's group (their
+// set-id bits), through descriptors (file_walk.hpp).
 #pragma once
 #include <sys/types.h>
 
@@ -15,12 +16,19 @@
 #include "audit/group_members.hpp"
 #include "policy/map.hpp"
 #include "audit/other_clients.hpp"
+#include "audit/setid_files.hpp"
 
 namespace spice_connect::audit {
 
 struct AuditSetup {
     std::string map_path;       // inside the tree
     std::string launcher_path;  // inside the tree
+    // The audit after --fix: the set-group-ID files found before are looked
+    // at again instead of walking every file system a second time.
+    const SetidScan* earlier_scan = nullptr;
+    // --search-under DIR (for tests that audit many times): the search for
+    // set-group-ID files covers DIR and the mounts below it only.
+    std::string setid_under = "/";
 };
 
 struct AuditResult {
@@ -31,6 +39,7 @@ struct AuditResult {
     Settings settings;          // the map's (defaults when it did not parse)
     GroupLookup group;
     std::vector<OtherClient> clients;
+    SetidScan setid;            // what hands out the group besides the launcher (none: group unknown)
     std::vector<AuditFinding> findings;
     std::vector<Repair> repairs;  // only for files with a fixable finding
 };

@@ -15,7 +15,7 @@ enum class Severity { error, warning, notice };
 
 struct AuditFinding {
     std::string id;       // stable identifier: "viewer-mode", "map-writable", ...
-    std::string subject;  // "viewer", "launcher", "map", "group", "clients" or "firewall"
+    std::string subject;  // "viewer", "launcher", "map", "group", "clients", "setid", "mount", "firewall" or "libvirt"
     Severity severity = Severity::error;
     std::string path;     // the file or directory concerned, as seen from this machine; may be empty
     std::string problem;  // what is wrong
@@ -29,7 +29,7 @@ struct AuditFinding {
 // What `--fix` would do to one file: its owner, group and mode made right,
 // extra ACL entries and file capabilities removed.
 struct Repair {
-    std::string subject;  // "viewer", "launcher" or "map"
+    std::string subject;  // "viewer", "launcher", "map" or "setid"
     std::string path;     // inside the tree
     uid_t owner = 0;
     std::optional<gid_t> group;  // nullopt: keep (the map, or an unknown group)
@@ -38,6 +38,11 @@ struct Repair {
     bool drop_acl = false;
     bool drop_caps = false;
     std::string refused;  // not empty: --fix must leave the file alone, because...
+    // "setid": the file the walk found, by identity; --fix clears its set-id
+    // bits only while the path still leads to it and it still has them with
+    // `group`.
+    dev_t dev = 0;
+    ino_t ino = 0;
 };
 
 }  // namespace spice_connect::audit

@@ -124,4 +124,19 @@ GroupLookup look_up_group(const TreeRoot& root, const std::string& name) {
     return root.is_system() ? from_nss(name) : from_files(root, name);
 }
 
+std::string user_name(const TreeRoot& root, uid_t uid) {
+    const std::string unknown = "uid " + std::to_string(uid);
+    if (root.is_system()) {
+        auto account = passwd_by_uid(uid);
+        return account ? account->caller.name : unknown;
+    }
+    auto users = file_lines(root, "/etc/passwd");
+    if (!users) return unknown;
+    for (const std::string& line : *users) {
+        auto f = split(line, ':');  // name:password:uid:...
+        if (f.size() >= 3 && number(f[2]) == uid) return f[0];
+    }
+    return unknown;
+}
+
 }  // namespace spice_connect::audit

@@ -29,4 +29,8 @@ struct GroupLookup {
 
 GroupLookup look_up_group(const TreeRoot& root, const std::string& name);
 
+// The name of the account `uid` (NSS, or the tree's /etc/passwd), for
+// findings that name a file's owner; "uid N" when it has none.
+std::string user_name(const TreeRoot& root, uid_t uid);
+
 }  // namespace spice_connect::audit

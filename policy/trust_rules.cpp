@@ -83,6 +83,14 @@ Observation observe_program(const TreeRoot& root, const std::string& path) {
     return seen;
 }
 
+bool gives_group_on_exec(mode_t mode, gid_t file_group, gid_t group) {
+    return S_ISREG(mode) && (mode & S_ISGID) && file_group == group;
+}
+
+bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group) {
+    return S_ISDIR(mode) && (mode & S_ISGID) && file_group == group;
+}
+
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group) {
     std::vector<FileDefect> out;
     auto add = [&out](Defect d) -> FileDefect& { return out.emplace_back(FileDefect{d, {}, {}, 0, {}}); };

@@ -46,6 +46,18 @@ Observation observe(const TreeRoot& root, const std::string& path);
 // link to a link, or one with '..', is judged as a symlink and refused.
 Observation observe_program(const TreeRoot& root, const std::string& path);
 
+// Files other than the three above that would hand out the launcher's
+// group: the audit's walk of the local file systems asks every file these.
+// A regular file with the set-group-ID bit and the launcher's group gives
+// that group to whoever runs it (the kernel wants the group-execute bit as
+// well, but the file's owner may add it at any time), so the bit alone counts.
+bool gives_group_on_exec(mode_t mode, gid_t file_group, gid_t group);
+// A directory with the set-group-ID bit and the launcher's group: what is
+// made inside belongs to the group (and so to every viewer). It gives no
+// group by itself: the kernel strips the bit from a file made there by a
+// user outside the group.
+bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group);
+
 enum class Defect {
     missing,           // the file, or a directory on its way, does not exist
     symlink,           // the file, or a directory on its way, is a symbolic link

@@ -1,9 +1,11 @@
 #!/bin/bash
 # Tests of `spice-connect-admin audit`: every finding is produced by the
 # matching bad state in a fake root tree (--root DIR) and cleared by --fix;
-# --fix never follows a symlink, never touches a file below a directory a
-# user may write, changes nothing the second time and logs every change to
-# syslog; --json has exactly the documented fields; the systemd unit's
+# --fix never follows a symlink, never touches a trusted file below a
+# directory a user may write, changes nothing the second time and logs
+# every change to syslog; set-group-ID files of the group are found (the
+# running system's local mounts, a --root tree) and lose their bits with
+# --fix; --json has exactly the documented fields; the systemd unit's
 # capabilities are enough for --fix; and one run on the running system's
 # paths (no --root). Usage, as root:
 #   unshare --mount --propagation private bash audit_test.sh ADMIN UNIT_FILE
@@ -29,6 +31,10 @@ OFFICE=$work  # office_syslog_start: a private /dev/log writing $work/log/syslog
 mkdir -p "$work/log"
 office_syslog_start
 SYSLOG=$work/log/syslog
+# Every audit of the running system walks its local mounts for set-group-ID
+# files; root's home (this machine's caches: half its files) is not needed
+# here, so an empty tmpfs over it halves that walk.
+mount -t tmpfs -o mode=0700 spice-audit-root-home /root
 GID=4900  # the map's group inside the fake trees
 
 # ------------------------------------------------------------------ helpers
@@ -217,6 +223,74 @@ expect_equal "--fix, second run: no change" "$(json_query "len(d['changes'])")" 
 expect_equal "--fix, second run: nothing logged" "$(( $(syslog_lines) - before ))" 0
 expect_equal "--fix, second run: status" "$(json_query "d['status']")" clean
 
+# ------------------------------- set-group-ID files of the launcher's group
+# A program alice planted through the viewer (hers, group spicegrp, 2755),
+# next to what must not be reported: the launcher, a setgid program of
+# another group, a setuid-only file of the group, and a symbolic link to a
+# planted program outside the tree (never followed, so never repaired).
+make_tree planted
+mkdir -p "$R/home/alice/bin" "$R/srv/shared" "$work/outside"
+chmod 0755 "$R/home" "$R/srv"
+chown 1000:1000 "$R/home/alice" "$R/home/alice/bin"
+PLANTED=$R/home/alice/bin/sg
+install -o 1000 -g "$GID" -m 2755 /bin/true "$PLANTED"
+install -o 1000 -g 1000 -m 2755 /bin/true "$R/home/alice/bin/own-group"
+install -o 1000 -g "$GID" -m 4755 /bin/true "$R/home/alice/bin/setuid-only"
+install -o 1000 -g "$GID" -m 2755 /bin/true "$work/outside/sg"
+ln -s "$work/outside/sg" "$R/home/alice/bin/link"
+chown 0:"$GID" "$R/srv/shared"; chmod 2775 "$R/srv/shared"
+setid_paths() { json_query "sorted(f['path'] for f in d['findings'] if f['id'] == 'setid-file' and not f['fixed'])"; }
+audit --root "$R" --json
+expect_rc "planted setgid program: the audit fails" 1
+expect_equal "planted setgid program: the one setid-file finding is it" "$(setid_paths)" "['$PLANTED']" "$(captured)"
+reported=$(json_query "[f['path'] for f in d['findings'] if f['subject'] == 'setid']")
+for other in usr/bin/spice-connect home/alice/bin/own-group home/alice/bin/setuid-only home/alice/bin/link; do
+    [[ $reported != *"'$R/$other'"* ]]
+    expect_true "planted setgid program: $other is not reported" $? "reported: $reported"
+done
+expect_no_out "planted setgid program: the link's target outside the tree is not reported" "$work/outside"
+expect_equal "setgid directory of the group: one notice naming it" \
+    "$(json_query "[(f['severity'], f['problem'].split(chr(10))[1]) for f in d['findings'] if f['id'] == 'setid-directories']")" \
+    "[('notice', '$R/srv/shared (owner root, mode 2775)')]"
+audit --root "$R"
+expect_out "planted setgid program: owner, path and what it gives" \
+    "ERROR setid-file: $PLANTED (owner alice, mode 2755) is a set-group-ID file of the launcher's group: anyone who runs it gets spicegrp"
+expect_out "planted setgid program: the fix" "  Fix: chmod ug-s $PLANTED"
+before=$(syslog_lines)
+audit --root "$R" --fix
+expect_rc "planted setgid program: --fix" 0
+expect_out "planted setgid program: --fix says what it changed" "  $PLANTED: mode 2755 -> 0755"
+expect_equal "planted setgid program: after --fix" "$(perm_of "$PLANTED")" "755 1000:$GID"
+expect_equal "planted setgid program: --fix logs one line" "$(( $(syslog_lines) - before ))" 1
+expect_equal "setgid program of another group: left alone" "$(perm_of "$R/home/alice/bin/own-group")" "2755 1000:1000"
+expect_equal "setuid-only file of the group: left alone" "$(perm_of "$R/home/alice/bin/setuid-only")" "4755 1000:$GID"
+expect_equal "the link's target outside the tree: left alone" "$(perm_of "$work/outside/sg")" "2755 1000:$GID"
+expect_equal "setgid directory of the group: left alone by --fix" "$(perm_of "$R/srv/shared")" "2775 0:$GID"
+audit --root "$R" --json
+expect_rc "planted setgid program: clean after --fix (the directory is a notice)" 0
+expect_equal "planted setgid program: no setid-file after --fix" "$(setid_paths)" "[]"
+# A tree deeper than the walk goes (900 directories) is no hiding place:
+# the audit says where it could not look, as a warning.
+make_tree deep
+mkdir -p "$R/home/$(printf 'd/%.0s' {1..905})"
+audit --root "$R" --json
+expect_rc "a tree deeper than the walk goes: the audit fails" 1
+expect_has "a tree deeper than the walk goes: setid-unread says where" \
+    "$(json_query "[f['severity'] + ' ' + f['problem'] for f in d['findings'] if f['id'] == 'setid-unread']")" \
+    "warning the search for set-group-ID files of the launcher's group could not look into 1 place(s):"
+# A planted program that is also setuid loses both bits; one whose name
+# holds a line break forges no line of the report, and is cleared too.
+make_tree planted-both
+install -o 1000 -g "$GID" -m 6755 /bin/true "$R/usr/bin/both"
+forged=$'x\nERROR forged: y'
+install -o 1000 -g "$GID" -m 2755 /bin/true "$R/usr/bin/$forged"
+audit --root "$R"
+expect_no_out "a planted name with a line break forges no report line" $'\nERROR forged'
+expect_out "a planted name with a line break: shown with '?'" "$R/usr/bin/x?ERROR forged: y (owner alice"
+audit --root "$R" --fix
+expect_equal "setuid and setgid program of the group: both bits cleared" "$(perm_of "$R/usr/bin/both")" "755 1000:$GID"
+expect_equal "a planted name with a line break: cleared" "$(perm_of "$R/usr/bin/$forged")" "755 1000:$GID"
+
 # ------------------------------------------------------------ --from-timer
 make_tree timer
 chmod 0755 "$R/usr/bin/remote-viewer"
@@ -287,7 +361,9 @@ NODE_URI=test://$(readlink -f "$here/../libvirt/office-node.xml")
 libvirt_ids() { json_query "' '.join(sorted(f['id'] for f in d['findings'] if f['subject'] == 'libvirt'))"; }
 make_tree libvirt-drift
 write_map "$R" "set libvirt $NODE_URI"
-audit --map "$R/etc/spice-connect.map" --json
+# (--search-under: these runs are about libvirt; the search for set-group-ID
+# files, if the map's group existed here, would cover $work only)
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: a VM libvirt does not have" "$(libvirt_ids)" "libvirt-drift"
 expect_has "libvirt: the finding names the VM and the drift" \
     "$(json_query "[f['problem'] for f in d['findings'] if f['id'] == 'libvirt-drift'][0]")" "a: missing: libvirt has no domain named 'a'"
@@ -299,11 +375,11 @@ make_tree libvirt-match
 printf 'set group spicegrp\nset libvirt %s\nset ports 5904,5910,20002-20020\nvm debianx host=192.0.2.10 tls-port=20002\nallow alice debianx\n' "$NODE_URI" \
     >"$R/etc/spice-connect.map"
 chown 0:"$GID" "$R/etc/spice-connect.map"; chmod 0640 "$R/etc/spice-connect.map"
-audit --map "$R/etc/spice-connect.map" --json
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: the map matches libvirt" "$(libvirt_ids)" ""
 make_tree libvirt-unreachable
 write_map "$R" "set libvirt test://$work/no-such-node.xml"
-audit --map "$R/etc/spice-connect.map" --json
+audit --map "$R/etc/spice-connect.map" --json --search-under "$work"
 expect_equal "libvirt: libvirt cannot be reached" "$(libvirt_ids)" "libvirt-unreachable"
 
 # -------------------------------------------------------------------- usage
@@ -313,6 +389,8 @@ audit --root "$work/clean" --map etc/spice-connect.map
 expect_rc "--root with a relative --map" 2
 audit --user root
 expect_rc "an option audit does not take" 2
+audit --root "$work/clean" --search-under usr
+expect_rc "--search-under with a relative path" 2
 run_capture "$ADMIN" audit --help
 expect_rc "audit --help" 0
 expect_out "audit --help: usage" "Usage: spice-connect-admin audit"
@@ -345,7 +423,7 @@ assert d["findings"], "no findings"
 for f in d["findings"]:
     fields(f, finding, "finding " + f.get("id", "?"))
     assert f["severity"] in ("error", "warning", "notice"), f["severity"]
-    assert f["subject"] in ("viewer", "launcher", "map", "group", "clients", "firewall"), f["subject"]
+    assert f["subject"] in ("viewer", "launcher", "map", "group", "clients", "setid", "mount", "firewall"), f["subject"]
     assert f["id"].startswith(f["subject"] if f["subject"] != "clients" else "other-"), f["id"]
     assert f["problem"] and f["why"] and f["fix"], f["id"]
 print("ok")
@@ -355,6 +433,8 @@ chmod 0755 "$R/usr/bin/remote-viewer"
 chown 1000 "$R/usr/bin"
 printf 'root:x:0:\nspicegrp:x:%s:alice\n' "$GID" >"$R/etc/group"
 install -m 0755 /bin/true "$R/usr/bin/virt-viewer"
+install -o 1000 -g "$GID" -m 2755 /bin/true "$R/opt/planted"
+chmod 2775 "$R/opt"; chgrp "$GID" "$R/opt"
 for args in "--json" "--json --fix"; do
     # shellcheck disable=SC2086
     audit --root "$R" $args
@@ -464,6 +544,32 @@ cd "$sys" && audit --map spice-connect.map --json && cd /
 expect_no_finding "running system, relative --map" viewer-mode
 expect_equal "running system, relative --map: resolved" "$(json_query "d['map']")" "$sys/spice-connect.map"
 
+# The walk of the running system's mounts, and /tmp's nosuid: a tmpfs on
+# /tmp without nosuid holds a program planted for the group and a proc
+# mount the walk must not enter; the launcher, fixed above to
+# root:spiceaudit 2755, is not reported. Then /tmp remounted nosuid.
+mount -t tmpfs -o mode=1777 spice-audit-tmp /tmp
+install -o 4918 -g 4917 -m 2755 /bin/true /tmp/planted
+mkdir /tmp/proc && mount -t proc spice-audit-proc /tmp/proc
+planted_paths() { json_query "[f['path'] for f in d['findings'] if f['id'] == 'setid-file']"; }
+tmp_notice() { json_query "[f['severity'] for f in d['findings'] if f['id'] == 'mount-allows-setid' and f['path'] == '/tmp']"; }
+audit --map "$sys/spice-connect.map" --json --search-under "$sys"
+expect_equal "--search-under: a notice names the one place searched" \
+    "$(json_query "[(f['severity'], f['path']) for f in d['findings'] if f['id'] == 'setid-search-limited']")" "[('notice', '$sys')]"
+expect_equal "--search-under: the program planted outside it is not found" "$(planted_paths)" "[]"
+audit --map "$sys/spice-connect.map" --json
+expect_equal "running system: the walk finds the program planted in /tmp, and only it" "$(planted_paths)" "['/tmp/planted']" "$(captured)"
+expect_equal "running system: the walk read every local mount" \
+    "$(json_query "[f['problem'] for f in d['findings'] if f['id'] == 'setid-unread']")" "[]"
+expect_no_out "running system: the walk did not enter the proc mount" "/tmp/proc/"
+expect_equal "running system: /tmp without nosuid is a notice" "$(tmp_notice)" "['notice']"
+audit --map "$sys/spice-connect.map" --fix --json
+expect_equal "running system: --fix cleared the planted program's bit" "$(perm_of /tmp/planted)" "755 4918:4917"
+mount -o remount,nosuid /tmp
+audit --map "$sys/spice-connect.map" --json
+expect_equal "running system: /tmp with nosuid is no finding" "$(tmp_notice)" "[]"
+umount /tmp/proc /tmp
+
 # No firewall loaded (an empty /run: no stamp): with a VM that is a warning
 # (granted or not, its port is open to every user's own client); with a map
 # that names no VM and no port yet (as the package installs it) only a
@@ -479,9 +585,11 @@ audit --map "$sys/spice-connect.map" --json
 expect_equal "firewall off, a VM without grants: still a warning" "$(firewall_off_severity)" "['warning']"
 printf 'set group spiceaudit\nset viewer %s/remote-viewer\n' "$sys" >"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json
-# (group-members is this tree's own: auditmember is in the group)
+# (group-members is this tree's own: auditmember is in the group; and the
+# overlay's upper layer in $work, visible again, holds a real setgid copy
+# of the launcher of the group: a setid-file, which is not the firewall's)
 expect_equal "firewall off, no VM, no port: the firewall is no finding" \
-    "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice']")" "['group-members']"
+    "$(json_query "[f['id'] for f in d['findings'] if f['severity'] != 'notice' and f['subject'] != 'setid']")" "['group-members']"
 expect_equal "firewall off, no VM, no port: firewall-off is a notice" "$(firewall_off_severity)" "['notice']"
 printf 'set require-firewall yes\n' >>"$sys/spice-connect.map"
 audit --map "$sys/spice-connect.map" --json

@@ -171,6 +171,16 @@ TEST_CASE("golden audit: users in the launcher's group", "[audit][golden]") {
     });
 }
 
+TEST_CASE("golden audit: a set-group-ID program of the group, and a set-group-ID directory of it", "[audit][golden]") {
+    check_audit("setid-file", [](TempTree& t) {
+        // alice's program, planted through the viewer; a shared directory.
+        for (const char* d : {"/home", "/home/alice", "/srv", "/srv/shared"}) t.directory(d);
+        t.set("/home/alice", 1000, 1000, 0755);
+        t.file("/home/alice/sg", program, 1000, spicegrp, 02755);
+        t.set("/srv/shared", 0, spicegrp, 02775);
+    });
+}
+
 TEST_CASE("golden audit: the temporary tree is removed afterwards", "[audit][golden]") {
     require_root();
     std::string dir;

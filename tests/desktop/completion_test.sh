@@ -135,9 +135,9 @@ admin_cases() {
     expect "" spice-connect-admin check --help ''
     expect "" spice-connect-admin bogus ''
     expect "--help --user" spice-connect-admin show --map x --json -
-    expect "--help --json --map --root" spice-connect-admin audit --fix -
-    expect "--help --json --map --root" spice-connect-admin audit --from-timer -
-    expect "--fix --from-timer --help --json --map" spice-connect-admin audit --root=/ -
+    expect "--help --json --map --root --search-under" spice-connect-admin audit --fix -
+    expect "--help --json --map --root --search-under" spice-connect-admin audit --from-timer -
+    expect "--fix --from-timer --help --json --map --search-under" spice-connect-admin audit --root=/ -
     cd "$tmp/files" || exit 4
     expect "a.map b.map office.map sub" spice-connect-admin check --map ''
     expect "a.map" spice-connect-admin check --map a

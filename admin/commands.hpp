@@ -6,6 +6,7 @@
 
 #include "admin/arguments.hpp"
 #include "policy/failure.hpp"
+#include "policy/map.hpp"
 
 namespace spice_connect::admin {
 
@@ -17,6 +18,11 @@ int audit_command(const Options& options);
 int probe_command(const Options& options);
 int import_command(const Options& options);
 int verify_vms_command(const Options& options);
+
+// After edit saved the installed map (text, parsed): when rules are loaded
+// and the map's rule content changed, they are applied at once; otherwise
+// one line says whether anything is to do. Returns an exit code.
+int firewall_after_edit(const std::string& map_path, const std::string& text, const Map& map);
 
 extern const char* const check_usage;
 extern const char* const show_usage;

@@ -37,8 +37,11 @@ const char* const edit_usage =
     "leave the map unchanged. A map in a directory that anyone but root may\n"
     "write (or below one) is refused.\n"
     "The editor is $SUDO_EDITOR, $VISUAL or $EDITOR (split on blanks, no shell),\n"
-    "else vi. The map keeps its owner and mode; a new map is root:root 0644.\n"
-    "Only root may edit the installed map.\n"
+    "else /usr/bin/editor, vi or nano. The map keeps its owner and mode; a new\n"
+    "map is root:root 0644. A draft with errors you give up on is kept, and its\n"
+    "path printed. Only root may edit the installed map; when the client\n"
+    "firewall is loaded and the grants, VMs or ports changed, it is applied at\n"
+    "once.\n"
     "\n"
     "  --map FILE   edit FILE instead of the installed map\n"
     "\n"
@@ -146,8 +149,11 @@ int edit_command(const Options& options) {
         if (parsed.ok()) break;
         print_findings(from_diagnostics(parsed.errors));
         std::fprintf(stderr, "%s: %zu error(s) in your edit; not saved\n", path.c_str(), parsed.errors.size());
-        if (ask_what_now() == Answer::give_up)
-            return fail(exit_denied, path + " is unchanged; your edit was discarded");
+        if (ask_what_now() == Answer::give_up) {
+            draft.keep();
+            return fail(exit_denied, path + " is unchanged; your edit is kept in " + draft.path() +
+                                         " (fix it there, check it with spice-connect-admin check --map, then edit again)");
+        }
     }
 
     // Warnings do not block saving: unknown names grant nothing (see check).
@@ -160,8 +166,11 @@ int edit_command(const Options& options) {
     std::printf("%s: saved\n", path.c_str());
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).
-    if (installed) print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
-    return exit_ok;
+    if (!installed) return exit_ok;
+    print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
+    // The rules follow at once, so that nobody is refused for long because
+    // the map was saved (and not at all when no rule changed).
+    return firewall_after_edit(path, edited, parsed.map);
 }
 
 }  // namespace spice_connect::admin

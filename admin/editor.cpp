@@ -1,5 +1,7 @@
 #include "admin/editor.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -8,7 +10,7 @@
 
 namespace spice_connect::admin {
 
-std::vector<std::string> editor_command() {
+std::vector<std::string> editor_command(const std::vector<std::string>& installed) {
     for (const char* name : {"SUDO_EDITOR", "VISUAL", "EDITOR"}) {
         const char* value = std::getenv(name);
         if (!value) continue;
@@ -25,6 +27,10 @@ std::vector<std::string> editor_command() {
         }
         if (!words.empty()) return words;
     }
+    // Not sensible-editor: it may stop to ask (select-editor) with no map
+    // in sight. Debian's editor alternative is what it falls back to.
+    for (const std::string& program : installed)
+        if (::access(program.c_str(), X_OK) == 0) return {program};
     return {"vi"};
 }
 

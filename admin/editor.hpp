@@ -1,6 +1,6 @@
 // Running the administrator's editor on a file, as visudo does: the
-// command comes from SUDO_EDITOR, VISUAL or EDITOR (else vi), split on
-// blanks and executed directly, never through a shell.
+// command comes from SUDO_EDITOR, VISUAL or EDITOR, split on blanks and
+// executed directly, never through a shell; else the system's editor.
 #pragma once
 #include <string>
 #include <vector>
@@ -8,8 +8,11 @@
 namespace spice_connect::admin {
 
 // The first non-blank of SUDO_EDITOR, VISUAL, EDITOR, split on spaces and
-// tabs; {"vi"} when none is set.
-std::vector<std::string> editor_command();
+// tabs; when none is set, the first installed of /usr/bin/editor (Debian's
+// choice of the system's editor, update-alternatives), vi and nano; {"vi"}
+// when none is installed (the error then says which variables to set).
+inline const std::vector<std::string> system_editors = {"/usr/bin/editor", "/usr/bin/vi", "/usr/bin/nano"};
+std::vector<std::string> editor_command(const std::vector<std::string>& installed = system_editors);
 
 enum class EditorOutcome {
     finished,     // exited with status 0

@@ -202,6 +202,29 @@ int remove_rules(const Options& o) {
 
 }  // namespace
 
+int firewall_after_edit(const std::string& map_path, const std::string& text, const Map& map) {
+    const std::optional<std::string> stamp = read_stamp();
+    if (!stamp) {
+        if (map.settings.require_firewall)
+            std::printf("firewall: not loaded, and the map says require-firewall yes: the launcher refuses everyone until "
+                        "you run spice-connect-admin firewall apply\n");
+        return exit_ok;
+    }
+    if (stamp_matches_map(*stamp, text, map)) {
+        std::printf("firewall: the loaded rules still enforce this map (no grant, VM address or port changed)\n");
+        return exit_ok;
+    }
+    std::printf("firewall: the grants, VMs or ports changed; applying the new rules now\n");
+    Options apply_options;
+    apply_options.map = map_path;
+    apply_options.positional = {"apply"};
+    const int code = firewall_command(apply_options);
+    if (code != exit_ok)
+        return fail(code, map_path + " is saved, but its rules are not loaded, so the launcher refuses under require-firewall; "
+                          "fix what firewall apply said and run spice-connect-admin firewall apply");
+    return code;
+}
+
 int firewall_command(const Options& o) {
     if (o.positional.size() != 1) return fail(exit_usage, "firewall needs one action: print, apply, remove or verify");
     const std::string& action = o.positional[0];

@@ -55,6 +55,12 @@ std::string random_suffix() {
 
 }  // namespace
 
+void PrivateDraft::keep() {
+    forget(cleanup_);
+    cleanup_ = -1;
+    dir_.reset();
+}
+
 PrivateDraft::~PrivateDraft() {
     if (!dir_) return;
     empty_directory(dir_.get());

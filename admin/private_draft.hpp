@@ -29,6 +29,10 @@ public:
     // What the editor is given.
     const std::string& path() const { return path_; }
 
+    // Leaves the directory and the draft in place (a draft that failed the
+    // check is not thrown away): the destructor and signals no longer remove it.
+    void keep();
+
     // The draft after the editor ran: the file now at its name, which an
     // editor such as vim may have replaced by renaming a new one over it.
     Result<std::string> read_back() const;

@@ -321,10 +321,17 @@ has "$err" "^$T/m.map:[0-9]+:[0-9]+: error: "; t "edit broken: errors shown"
 [[ $out == *"What now? (e)dit again, e(x)it without saving: "* ]]; t "edit broken: the question asked"
 cmp -s "$T/good.map" "$T/m.map"; t "edit broken: map unchanged"
 [ ! -e "$T/m.map.tmp" ]; t "edit broken: temporary copy removed"
+# The draft that failed the check is kept where the message says.
+kept=$(sed -n 's/.*your edit is kept in \(\/var\/tmp\/spice-connect-edit\.[A-Za-z0-9]*\/m\.map\) .*/\1/p' <<< "$err")
+{ [ -n "$kept" ] && [ -f "$kept" ] && ! cmp -s "$T/good.map" "$kept" && [ "$(stat -c '%U %a' "$(dirname "$kept")")" = "root 700" ]; }
+t "edit broken: the draft is kept (root 0700 directory) and its path printed"
+[ -n "$kept" ] && rm -rf "$(dirname "$kept")"
 run edit --map "$T/m.map"
 { [[ $rc = 1 && ! -e $T/m.map.tmp ]] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit broken, end of input: exit 1, map unchanged, copy removed"
+kept=$(sed -n 's/.*your edit is kept in \(\/var\/tmp\/spice-connect-edit\.[A-Za-z0-9]*\)\/m\.map .*/\1/p' <<< "$err"); [ -n "$kept" ] && rm -rf "$kept"
 INPUT=$'whatever\n' run edit --map "$T/m.map"
 { [ "$rc" = 1 ] && cmp -s "$T/good.map" "$T/m.map"; }; t "edit broken, other answer: exit 1, map unchanged"
+kept=$(sed -n 's/.*your edit is kept in \(\/var\/tmp\/spice-connect-edit\.[A-Za-z0-9]*\)\/m\.map .*/\1/p' <<< "$err"); [ -n "$kept" ] && rm -rf "$kept"
 
 fresh_map
 ENVS=(EDITOR="$T/ed-break-then-fix" STATE="$T/state")

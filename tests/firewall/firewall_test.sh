@@ -246,6 +246,29 @@ launch maggie
 expect_rc "fresh stamp: maggie's launch connects" 0
 expect_out "through the launcher: connected" "connected $SERVER_V4 20004"
 
+echo "# edit under require-firewall: saving the map refuses nobody"
+printf '#!/bin/sh\necho "# reviewed by the administrator" >> "$1"\n' > "$OFFICE/bin/ed-comment"
+printf '#!/bin/sh\necho "allow myself leaptest" >> "$1"\n' > "$OFFICE/bin/ed-grant"
+chmod 0755 "$OFFICE/bin/ed-comment" "$OFFICE/bin/ed-grant"
+stamp_before=$(cat /run/spice-connect/firewall.stamp)
+run_capture on_client env EDITOR="$OFFICE/bin/ed-comment" "$ADMIN" edit
+expect_rc "edit adding a comment: saved" 0
+expect_out "edit adding a comment: the rules still enforce the map" \
+    "firewall: the loaded rules still enforce this map (no grant, VM address or port changed)"
+expect_equal "edit adding a comment: nothing applied (the stamp is the same)" "$(cat /run/spice-connect/firewall.stamp)" "$stamp_before"
+launch maggie
+expect_rc "edit adding a comment: maggie's launch still connects" 0
+expect_try myself $SERVER_V4 20004 reset
+run_capture on_client env EDITOR="$OFFICE/bin/ed-grant" "$ADMIN" edit
+expect_rc "edit adding a grant: saved and applied" 0
+expect_out "edit adding a grant: says it applies the rules" "firewall: the grants, VMs or ports changed; applying the new rules now"
+expect_out "edit adding a grant: the rules are applied" "firewall: nft rules applied"
+expect_try myself $SERVER_V4 20004 connected
+launch maggie
+expect_rc "edit adding a grant: maggie's launch still connects" 0
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "edit adding a grant: verify finds no drift" 0
+
 echo "# require-launcher: only processes with the launcher's group"
 write_map <<< "set require-launcher yes"
 run_capture on_client "$ADMIN" firewall apply

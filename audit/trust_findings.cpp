@@ -167,12 +167,17 @@ struct Writer {
     // The mode, the set-id bits and the map's readability.
     void map_mode(Defect d) {
         switch (d) {
-        case Defect::writable:
+        case Defect::writable: {
+            // The package's own mode where the map has the launcher's group
+            // (0666 becomes 0640, not 0644); otherwise only the write bits go.
+            const bool launchers_group = seen.walk.st.gid() == group.gid;
             add("writable", Severity::error, p(), "the map " + p() + " is writable by its group or by others (mode " + mode() + ")",
                 "whoever can write it could grant themselves any VM; the launcher refuses it and grants nothing",
-                "chmod go-w " + shell_quote(p()), true);
-            repair.clear_bits |= S_IWGRP | S_IWOTH;
+                (launchers_group ? "chmod 0640 " : "chmod go-w ") + shell_quote(p()), true);
+            if (launchers_group) repair.mode = 0640;
+            else repair.clear_bits |= S_IWGRP | S_IWOTH;
             return;
+        }
         case Defect::unreadable:
             add("unreadable-by-group", Severity::error, p(),
                 "the map " + p() + " cannot be read by the map's group " + group.name + " (mode " + mode() + ", gid " +

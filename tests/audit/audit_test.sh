@@ -131,6 +131,10 @@ case_breaks_and_fixes launcher-no-setgid launcher-mode /usr/bin/spice-connect "2
     chmod 0755 "$work/launcher-no-setgid/usr/bin/spice-connect"
 case_breaks_and_fixes map-writable map-writable /etc/spice-connect.map "640 0:$GID" \
     chmod 0642 "$work/map-writable/etc/spice-connect.map"  # world-writable
+# The package's mode, not just the write bits gone (0644 would do too, but
+# the package installs 0640).
+case_breaks_and_fixes map-0666 map-writable /etc/spice-connect.map "640 0:$GID" \
+    chmod 0666 "$work/map-0666/etc/spice-connect.map"
 case_breaks_and_fixes map-owner map-owner /etc/spice-connect.map "640 0:$GID" \
     chown 1000 "$work/map-owner/etc/spice-connect.map"
 

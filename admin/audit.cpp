@@ -14,6 +14,7 @@
 #include "audit/audit_checks.hpp"
 #include "audit/audit_report.hpp"
 #include "policy/build_config.hpp"
+#include "admin/admin_log.hpp"
 #include "admin/commands.hpp"
 #include "policy/exit_codes.hpp"
 
@@ -60,25 +61,8 @@ const char* const audit_usage =
 
 namespace {
 
-std::string escape_for_log(const std::string& text) {
-    std::string out;
-    for (unsigned char c : text) {
-        if (c == '\\') out += "\\\\";
-        else if (c < 0x20 || c == 0x7f) {
-            char buf[5];
-            std::snprintf(buf, sizeof buf, "\\%03o", c);
-            out += buf;
-        } else out += static_cast<char>(c);
-    }
-    return out;
-}
-
 // Every change and every failed repair goes to authpriv, like sudo's log.
-void log_line(int priority, const std::string& line) {
-    ::openlog("spice-connect-admin", LOG_PID, LOG_AUTHPRIV);
-    ::syslog(LOG_AUTHPRIV | priority, "audit: %s", escape_for_log(line).c_str());
-    ::closelog();
-}
+void log_line(int priority, const std::string& line) { log_change(priority, "audit: " + line); }
 
 bool same_finding(const AuditFinding& a, const AuditFinding& b) { return a.id == b.id && a.path == b.path; }
 

@@ -6,6 +6,7 @@
 // in that directory, with its owner and mode (atomic_replace).
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include <cstring>
 
 #include "policy/build_config.hpp"
+#include "admin/admin_log.hpp"
 #include "admin/atomic_replace.hpp"
 #include "admin/commands.hpp"
 #include "admin/edit_lock.hpp"
@@ -24,6 +26,7 @@
 #include "admin/target_directory.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
+#include "policy/sha256.hpp"
 
 namespace spice_connect::admin {
 
@@ -167,6 +170,7 @@ int edit_command(const Options& options) {
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).
     if (!installed) return exit_ok;
+    log_change(LOG_NOTICE, "edit: " + path + " saved (map-sha256 " + sha256_hex(edited) + ")");
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
     // The rules follow at once, so that nobody is refused for long because
     // the map was saved (and not at all when no rule changed).

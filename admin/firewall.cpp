@@ -1,6 +1,7 @@
 // spice-connect-admin firewall print|apply|remove|verify: the per-user
 // client rules generated from the map (the real boundary; the launcher's
 // group is defence in depth).
+#include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "policy/build_config.hpp"
+#include "admin/admin_log.hpp"
 #include "admin/commands.hpp"
+#include "policy/build_config.hpp"
 #include "policy/exit_codes.hpp"
 #include "admin/findings.hpp"
 #include "firewall/firewall_backend.hpp"
@@ -19,6 +21,7 @@
 #include "firewall/firewall_stamp_file.hpp"
 #include "firewall/firewall_state.hpp"
 #include "policy/map_source.hpp"
+#include "policy/sha256.hpp"
 #include "policy/syntax.hpp"
 #include "policy/text.hpp"
 #include "firewall/rulesets.hpp"
@@ -144,20 +147,33 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
 }
 
 int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map) {
+    // The same rules as the stamp names: loaded again (that repairs rules
+    // deleted by hand), but no news: the refresh timer stays quiet.
+    const std::string ruleset_digest = sha256_hex(backend.name() + "\n" + backend.print(plan));
+    const std::optional<std::string> before = read_stamp();
+    const bool same_rules = before && stamped_ruleset_digest(*before) == ruleset_digest && stamped_backend(*before) == backend.name();
     if (auto f = backend.apply(plan)) {
         // nft: the old rules and their stamp stay valid. iptables: one family
         // may be loaded and the other not, so nothing vouches for the rules.
         if (backend.name() != "nft") remove_firewall_stamp(build::firewall_stamp_path);
         return fail(*f);
     }
-    std::printf("firewall: %s rules applied: %zu allowance(s), guarded ports", backend.name().c_str(), plan.allowances.size());
+    std::string ports;
     for (const PortRange& r : plan.guarded)
-        std::printf(" %u%s", static_cast<unsigned>(r.first), r.last != r.first ? ("-" + std::to_string(r.last)).c_str() : "");
-    std::printf("\n");
+        ports += " " + std::to_string(r.first) + (r.last != r.first ? "-" + std::to_string(r.last) : "");
+    const std::string summary = backend.name() + " rules applied: " + std::to_string(plan.allowances.size()) +
+                                " grant(s) in force now (user, address, port), guarded ports" + ports;
+    if (!same_rules) {
+        std::printf("firewall: %s\n", summary.c_str());
+        log_change(LOG_NOTICE, "firewall: " + summary + " (map-sha256 " + sha256_hex(map_text) + ")");
+    } else if (::isatty(STDOUT_FILENO)) {
+        std::printf("firewall: %s rules applied, unchanged: %zu grant(s) in force now, guarded ports%s\n", backend.name().c_str(),
+                    plan.allowances.size(), ports.c_str());
+    }
     int code = exit_ok;
     // The stamp names the rules now in force, whatever becomes of the other
     // backend's: those only ever reject, so they narrow the map, never widen it.
-    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name());
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest);
     if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
@@ -195,7 +211,9 @@ int remove_rules(const Options& o) {
             first = f;
         }
     if (first) return fail(*first);
-    std::printf("firewall: %s rules removed\n", names.size() == 1 ? names[0].c_str() : "nft and iptables");
+    const std::string removed = std::string(names.size() == 1 ? names[0] : "nft and iptables") + " rules removed";
+    std::printf("firewall: %s\n", removed.c_str());
+    log_change(LOG_NOTICE, "firewall: " + removed);
     if (stamp_stays) std::printf("firewall: the stamp names %s, whose rules stay loaded\n", stamped->c_str());
     return exit_ok;
 }

@@ -17,7 +17,8 @@ namespace spice_connect::firewall {
 Result<UniqueFd> lock_firewall(const std::string& stamp_path);
 
 // Atomically (temp file + rename in the same directory); "" on success, else why not.
-std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend);
+std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
+                                 const std::string& ruleset_digest);
 void remove_firewall_stamp(const std::string& path);
 
 }  // namespace spice_connect::firewall

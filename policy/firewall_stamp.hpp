@@ -15,11 +15,15 @@
 
 namespace spice_connect {
 
-std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend, std::time_t applied);
+// ruleset_digest: of the rules as loaded (backend and text), so that an
+// apply that loads the same rules again can stay quiet.
+std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend,
+                                  const std::string& ruleset_digest, std::time_t applied);
 // The digests recorded in a stamp; nullopt when the text is not a stamp or
 // has no such line.
 std::optional<std::string> stamped_map_digest(std::string_view stamp_text);
 std::optional<std::string> stamped_rules_digest(std::string_view stamp_text);
+std::optional<std::string> stamped_ruleset_digest(std::string_view stamp_text);
 // The loaded rules are those of this map: its rule content's digest, or for
 // a stamp written before the stamp had one, the digest of its text.
 bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map);

@@ -16,6 +16,7 @@ ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlin
 work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
 trap 'network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
+office_syslog_start   # the administrator's changes go to authpriv
 require_tools /usr/bin/python3:python3 || { summary; exit 1; }
 mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
 printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
@@ -165,6 +166,7 @@ table inet office_rules {
 NFT
 before_office=$(on_client nft list table inet office_rules)
 
+log_lines() { grep -c 'spice-connect-admin\[[0-9]*\]: firewall: ' "$OFFICE/log/syslog"; }
 run_capture on_client "$ADMIN" firewall apply
 expect_rc "firewall apply (nft)" 0
 traffic_matrix nft
@@ -180,6 +182,10 @@ expect_out "nft: the deleted header rule is named" "missing:    ip6 nexthdr != t
 expect_equal "the other table is intact" "$(on_client nft list table inet office_rules)" "$before_office"
 run_capture on_client "$ADMIN" firewall apply
 expect_rc "apply again" 0
+expect_equal "apply of the same rules: nothing printed (not a terminal)" "$OUT" ""
+expect_equal "apply of the same rules: nothing logged" "$(log_lines)" "1"
+expect_has "the first apply is logged (authpriv), with the map's digest and who" "$(cat "$OFFICE/log/syslog")" \
+    "firewall: nft rules applied: 9 grant(s) in force now (user, address, port), guarded ports 20001-20010 (map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)); by root"
 expect_equal "apply twice leaves one table" "$(on_client nft list tables | grep -c 'inet spice_connect$')" "1"
 expect_equal "stamp is root 0644" "$(stat -c '%U %a' /run/spice-connect/firewall.stamp)" "root 644"
 expect_has "stamp names the map's SHA-256" "$(cat /run/spice-connect/firewall.stamp)" "map-sha256 $(sha256sum < $MAP_FILE | cut -d' ' -f1)"
@@ -268,6 +274,7 @@ launch maggie
 expect_rc "edit adding a grant: maggie's launch still connects" 0
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "edit adding a grant: verify finds no drift" 0
+expect_equal "edits of the map are logged, each with the map's digest" "$(grep -c 'spice-connect-admin\[[0-9]*\]: edit: /etc/spice-connect.map saved (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "2"
 
 echo "# require-launcher: only processes with the launcher's group"
 write_map <<< "set require-launcher yes"

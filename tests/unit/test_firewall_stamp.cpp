@@ -34,7 +34,7 @@ std::string stamp_with(const std::string& backend_lines) {
 
 TEST_CASE("firewall stamp: the backend apply writes is the backend read back", "[stamp]") {
     for (const char* backend : {"nft", "iptables"}) {
-        const std::string text = format_firewall_stamp(map_text, parsed_map(map_text), backend, 1767686400);
+        const std::string text = format_firewall_stamp(map_text, parsed_map(map_text), backend, std::string(64, 'a'), 1767686400);
         INFO("stamp:\n" << text);
         CHECK(stamped_backend(text) == std::optional<std::string>(backend));
         CHECK(stamped_map_digest(text) == std::optional<std::string>(sha256_hex(map_text)));
@@ -70,7 +70,8 @@ TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp
     const std::string base =
         "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=\"Book keeping\"\nvm b host=192.0.2.3 tls-port=20004\n"
         "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n";
-    const std::string stamp = format_firewall_stamp(base, parsed_map(base), "nft", 1767686400);
+    const std::string stamp = format_firewall_stamp(base, parsed_map(base), "nft", std::string(64, 'b'), 1767686400);
+    CHECK(stamped_ruleset_digest(stamp) == std::optional<std::string>(std::string(64, 'b')));
     REQUIRE(stamped_rules_digest(stamp) == std::optional<std::string>(firewall_rule_digest(parsed_map(base))));
     // Changes that change no rule: the stamp stays valid.
     const std::vector<std::pair<const char*, std::string>> same = {

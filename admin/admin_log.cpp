@@ -1,0 +1,47 @@
+#include "admin/admin_log.hpp"
+
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "policy/accounts.hpp"
+#include "policy/syntax.hpp"
+
+namespace spice_connect::admin {
+namespace {
+
+std::string escaped(const std::string& text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == '\\') out += "\\\\";
+        else if (c < 0x20 || c == 0x7f) {
+            char buf[5];
+            std::snprintf(buf, sizeof buf, "\\%03o", c);
+            out += buf;
+        } else out += static_cast<char>(c);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string who_ran_this() {
+    const uid_t uid = ::getuid();
+    const auto account = account_by_uid(uid);
+    std::string who = account ? account->caller.name : "uid " + std::to_string(uid);
+    // SUDO_USER is the caller's word, but only root can run this as root
+    // through sudo: it names who typed the command, for the log only.
+    if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && is_account_name(sudo_user))
+        who += std::string(" (sudo from ") + sudo_user + ")";
+    return who;
+}
+
+void log_change(int priority, const std::string& what) {
+    ::openlog("spice-connect-admin", LOG_PID, LOG_AUTHPRIV);
+    ::syslog(LOG_AUTHPRIV | priority, "%s", escaped(what + "; by " + who_ran_this()).c_str());
+    ::closelog();
+}
+
+}  // namespace spice_connect::admin

@@ -1,0 +1,17 @@
+// The administrator's changes in the authpriv log, as sudo and visudo log
+// theirs: one line per change (a map saved, rules applied or removed, an
+// audit repair), with who ran the command. Nothing is logged for a command
+// that changed nothing, so the refresh timer's minute-by-minute applies
+// stay out of the log while the rules do not change.
+#pragma once
+#include <string>
+
+namespace spice_connect::admin {
+
+// "root", or "root (sudo from alice)", or "uid 1021".
+std::string who_ran_this();
+
+// ident spice-connect-admin, facility authpriv; the text escaped to one line.
+void log_change(int priority, const std::string& what);
+
+}  // namespace spice_connect::admin

@@ -23,6 +23,7 @@
 #include "launcher/environment.hpp"
 #include "launcher/installation.hpp"
 #include "launcher/privileges.hpp"
+#include "launcher/proc_write_guard.hpp"
 #include "launcher/process_hygiene.hpp"
 #include "launcher/setid_filter.hpp"
 #include "launcher/trusted_files.hpp"
@@ -250,12 +251,18 @@ int run(int argc, char** argv, char** envp) {
                                   "start spice-connect from your desktop session");
 
     // 8. No capabilities. No new privileges, and no set-id file made by
-    // anything the viewer runs (the filter needs no_new_privs), unless USB
-    // redirection needs its setuid helper: then neither can be had.
+    // anything the viewer runs: no set-id mode, no user namespace (seccomp),
+    // no gid map written for one made outside (Landlock: nothing under /proc
+    // opened for writing). Both need no_new_privs, so none of it when USB
+    // redirection needs its setuid helper.
     if (auto f = drop_all_capabilities()) return refuse_setup(Trouble::launcher, *f);
     if (!vm.usbredir) {
         if (auto f = forbid_new_privileges()) return refuse_setup(Trouble::launcher, *f);
         if (auto f = forbid_setid_files()) return refuse_setup(Trouble::launcher, *f);
+        auto guard = forbid_writing_proc();
+        if (!guard) return refuse_setup(Trouble::launcher, guard.failure());
+        if (*guard == GuardState::unsupported)
+            log_decision(LOG_WARNING, who + ": this kernel has no Landlock; the viewer can write a gid map under /proc");
     }
 
     // 9. All three group ids become the launcher's group; the uid stays ours.

@@ -1,6 +1,7 @@
 #include "launcher/setid_filter.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -43,6 +44,14 @@ bool refuse_creating_setid(scmp_filter_ctx ctx, int nr, unsigned flags_arg, unsi
     return true;
 }
 
+// A new user namespace, or joining one: inside, a gid map of the launcher's
+// group would make set-id files of it through calls this filter allows.
+bool refuse_flag(scmp_filter_ctx ctx, int nr, unsigned flags_arg, scmp_datum_t flag) {
+    if (nr == __NR_SCMP_ERROR) return true;
+    const scmp_arg_cmp has_flag = {flags_arg, SCMP_CMP_MASKED_EQ, flag, flag};
+    return seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1, &has_flag) == 0;
+}
+
 // Arguments behind pointers cannot be inspected: refused whole, with ENOSYS
 // so that callers use the older calls the filter can judge.
 bool refuse_uninspectable(scmp_filter_ctx ctx, const char* name) {
@@ -67,7 +76,12 @@ Status forbid_setid_files() {
                     refuse_creating_setid(ctx, syscall_number("open"), 1, 2) &&
                     refuse_creating_setid(ctx, syscall_number("openat"), 2, 3) && refuse_uninspectable(ctx, "openat2") &&
                     refuse_uninspectable(ctx, "io_uring_setup") && refuse_uninspectable(ctx, "io_uring_enter") &&
-                    refuse_uninspectable(ctx, "io_uring_register");
+                    refuse_uninspectable(ctx, "io_uring_register") &&
+                    refuse_flag(ctx, syscall_number("unshare"), 0, CLONE_NEWUSER) &&
+                    refuse_flag(ctx, syscall_number("clone"), 0, CLONE_NEWUSER) &&
+                    // glibc falls back to clone when clone3 is missing.
+                    refuse_uninspectable(ctx, "clone3") &&
+                    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), syscall_number("setns"), 0) == 0;
     if (!ok || seccomp_load(ctx) != 0) return failed;
     if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 2) return Failure{exit_system, "the viewer's system call filter is not in force"};
     return std::nullopt;

@@ -10,7 +10,7 @@ here=$(dirname "$(readlink -f "$0")")
 LAUNCHER_BIN=$(readlink -f "$1"); RECORDER_BIN=$(readlink -f "$2"); ARGC0_BIN=$(readlink -f "$3")
 
 work=$(mktemp -d /tmp/spice-connect-test.XXXXXX)
-trap 'office_teardown "$work"' EXIT
+trap 'kill "${USERNS_PID:-}" 2>/dev/null; rm -f "$USERNS_PID_FILE"; office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
 office_install_launcher "$LAUNCHER_BIN"
@@ -71,6 +71,15 @@ launch() {
 rec() { grep '^REC ' <<< "$OUT$ERR" | sed 's/^REC //'; }
 rec_field() { rec | grep "^$1" ; }
 
+# A user namespace myself makes outside the launcher (setgroups denied, as
+# an unprivileged gid map needs): the recording viewer tries to map the
+# launcher's group into it through /proc/PID/gid_map. (setpriv directly:
+# a shell function in the background would leave $! a subshell's pid.)
+USERNS_PID_FILE=/tmp/spice-connect-test-userns.pid
+setpriv --reuid=myself --regid="$(id -g myself)" --init-groups -- unshare --user --setgroups deny sleep 600 &
+USERNS_PID=$!
+echo "$USERNS_PID" > "$USERNS_PID_FILE"
+
 echo "# granted user: argv, environment, ids, capabilities, descriptors"
 launch myself DISPLAY=:7 XAUTHORITY=/home/myself/.Xauthority LANG=de_DE.UTF-8 TERM=xterm \
     LD_PRELOAD=/tmp/evil.so LD_LIBRARY_PATH=/tmp GTK_MODULES=/tmp/evil.so GTK_PATH=/tmp \
@@ -91,7 +100,7 @@ expect_equal "the viewer runs under the launcher's seccomp filter" "$(rec_field 
 # The viewer runs with gid spicegrp: a set-id file it made would hand the
 # group to anyone. Plain modes pass; every way to a set-id bit is refused.
 expect_equal "viewer: set-id files refused, plain modes allowed" "$(rec_field setid | tr '\n' ' ')" \
-  "setid chmod(0750)=ok setid chmod(02755)=EPERM setid chmod(04755)=EPERM setid fchmod(02755)=EPERM setid fchmodat(02755)=EPERM setid fchmodat2(02755)=EPERM setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=EPERM setid openat(O_CREAT,04755)=EPERM setid openat(O_TMPFILE,02755)=EPERM setid creat(02755)=EPERM setid mknod(S_IFREG|02755)=EPERM setid mknodat(02755)=EPERM setid openat2=ENOSYS setid io_uring_setup=ENOSYS setid left none "
+  "setid chmod(0750)=ok setid chmod(02755)=EPERM setid chmod(04755)=EPERM setid fchmod(02755)=EPERM setid fchmodat(02755)=EPERM setid fchmodat2(02755)=EPERM setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=EPERM setid openat(O_CREAT,04755)=EPERM setid openat(O_TMPFILE,02755)=EPERM setid creat(02755)=EPERM setid mknod(S_IFREG|02755)=EPERM setid mknodat(02755)=EPERM setid openat2=ENOSYS setid io_uring_setup=ENOSYS setid unshare(CLONE_NEWUSER)=EPERM setid setns=EPERM setid clone3=ENOSYS setid gid_map of an outside user namespace=EACCES setid left none "
 syslog() { tap_field syslog "$(cat "$OFFICE/log/syslog")"; }
 grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog"
 expect_true "grant logged to syslog (authpriv)" $? "" "$(syslog)"
@@ -120,7 +129,12 @@ launch ralph DISPLAY=:7
 expect_rc "ralph (#1030) opens analysis" 0
 expect_equal "kiosk/fullscreen/audio options, IPv6 in brackets" "$(rec_field argv | tr '\n' ' ')" \
   "argv[0]=remote-viewer argv[1]=--kiosk argv[2]=--kiosk-quit=on-disconnect argv[3]=--full-screen argv[4]=--spice-disable-usbredir argv[5]=--spice-disable-audio argv[6]=--spice-secure-channels=all argv[7]=-- argv[8]=spice://[2001:db8::2]?tls-port=20006 "
+# usbuser's own user namespace made outside, for the gid map attempt below.
+setpriv --reuid=usbuser --regid="$(id -g usbuser)" --init-groups -- unshare --user --setgroups deny sleep 600 &
+USBUSER_NS_PID=$!
+echo "$USBUSER_NS_PID" > "$USERNS_PID_FILE"
 launch usbuser DISPLAY=:7
+kill "$USBUSER_NS_PID"; wait "$USBUSER_NS_PID" 2>/dev/null; echo "$USERNS_PID" > "$USERNS_PID_FILE"
 expect_rc "usbuser opens usbvm" 0
 expect_equal "usbredir=yes: no_new_privs left off for the USB helper" "$(rec_field 'status NoNewPrivs' | awk '{print $3}')" "0"
 expect_equal "usbredir=yes: no disable option" "$(rec_field argv | grep -c usbredir)" "0"
@@ -130,7 +144,7 @@ expect_equal "usbredir=yes: no disable option" "$(rec_field argv | grep -c usbre
 # set-id file here ("setid"): the filter is what refuses them.
 expect_equal "usbredir=yes: no seccomp filter" "$(rec_field 'status Seccomp:' | awk '{print $3}')" "0"
 expect_equal "usbredir=yes: the kernel alone allows each set-id file (what the filter stops)" "$(rec_field setid | tr "\n" " ")" \
-  "setid chmod(0750)=ok setid chmod(02755)=setid setid chmod(04755)=setid setid fchmod(02755)=setid setid fchmodat(02755)=setid setid fchmodat2(02755)=setid setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=setid setid openat(O_CREAT,04755)=setid setid openat(O_TMPFILE,02755)=setid setid creat(02755)=setid setid mknod(S_IFREG|02755)=setid setid mknodat(02755)=setid setid openat2=EINVAL setid io_uring_setup=EFAULT setid left none "
+  "setid chmod(0750)=ok setid chmod(02755)=setid setid chmod(04755)=setid setid fchmod(02755)=setid setid fchmodat(02755)=setid setid fchmodat2(02755)=setid setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=setid setid openat(O_CREAT,04755)=setid setid openat(O_TMPFILE,02755)=setid setid creat(02755)=setid setid mknod(S_IFREG|02755)=setid setid mknodat(02755)=setid setid openat2=EINVAL setid io_uring_setup=EFAULT setid unshare(CLONE_NEWUSER)=ok setid setns=EBADF setid clone3=EINVAL setid gid_map of an outside user namespace=ok setid left none "
 launch maggie DISPLAY=:7 -- leaptest
 expect_rc "maggie opens leaptest by name" 0
 expect_out "title passed glued to its option" "REC argv[1]=--title=Web test server"

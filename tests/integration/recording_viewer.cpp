@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sys/stat.h>
+#include <sched.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,6 +89,30 @@ std::vector<std::string> setid_attempts() {
     out.push_back("setid mknodat(02755)=" + made(::syscall(SYS_mknodat, dfd, "file", 02755, 0)));
     out.push_back("setid openat2=" + opened(::syscall(SYS_openat2, dfd, "file", nullptr, 0)));
     out.push_back("setid io_uring_setup=" + outcome(::syscall(SYS_io_uring_setup, 1, nullptr)));
+    // A user namespace of its own (in a child, which reports its errno).
+    const pid_t child = ::fork();
+    if (child == 0) _exit(::unshare(CLONE_NEWUSER) == 0 ? 0 : errno);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const int child_errno = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    out.push_back(std::string("setid unshare(CLONE_NEWUSER)=") + (child_errno == 0 ? "ok" : child_errno == EPERM ? "EPERM" : "other"));
+    out.push_back("setid setns=" + outcome(::setns(-1, CLONE_NEWUSER)));
+    out.push_back("setid clone3=" + outcome(::syscall(SYS_clone3, nullptr, 0)));
+    // The gid map of a user namespace made outside the launcher (the test
+    // starts one and names its pid here): this group mapped in it.
+    std::string mapped = "no helper";
+    if (std::ifstream pid_file("/tmp/spice-connect-test-userns.pid"); pid_file) {
+        std::string pid;
+        pid_file >> pid;
+        const int map_fd = ::open(("/proc/" + pid + "/gid_map").c_str(), O_WRONLY | O_CLOEXEC);
+        if (map_fd < 0) mapped = errno == EACCES ? "EACCES" : strerrorname_np(errno);
+        else {
+            const std::string map = "0 " + std::to_string(::getegid()) + " 1\n";
+            mapped = ::write(map_fd, map.data(), map.size()) == static_cast<ssize_t>(map.size()) ? "ok" : strerrorname_np(errno);
+            ::close(map_fd);
+        }
+    }
+    out.push_back("setid gid_map of an outside user namespace=" + mapped);
     std::string left = "none";
     if (DIR* dd = opendir(dir)) {
         while (dirent* e = readdir(dd)) {

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "policy/accounts.hpp"
 #include "policy/syntax.hpp"
 
 namespace spice_connect::admin {
@@ -28,9 +27,10 @@ std::string escaped(const std::string& text) {
 }  // namespace
 
 std::string who_ran_this() {
+    // No NSS here: the log line must not depend on a directory (or ask
+    // nscd while the firewall is loaded); uid 0 is root.
     const uid_t uid = ::getuid();
-    const auto account = account_by_uid(uid);
-    std::string who = account ? account->caller.name : "uid " + std::to_string(uid);
+    std::string who = uid == 0 ? "root" : "uid " + std::to_string(uid);
     // SUDO_USER is the caller's word, but only root can run this as root
     // through sudo: it names who typed the command, for the log only.
     if (const char* sudo_user = std::getenv("SUDO_USER"); sudo_user && is_account_name(sudo_user))

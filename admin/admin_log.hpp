@@ -8,7 +8,7 @@
 
 namespace spice_connect::admin {
 
-// "root", or "root (sudo from alice)", or "uid 1021".
+// "root", or "root (sudo from alice)", or "uid 1021" (no NSS asked).
 std::string who_ran_this();
 
 // ident spice-connect-admin, facility authpriv; the text escaped to one line.

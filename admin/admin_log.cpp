@@ -15,7 +15,10 @@ std::string escaped(const std::string& text) {
     std::string out;
     for (unsigned char c : text) {
         if (c == '\\') out += "\\\\";
-        else if (c < 0x20 || c == 0x7f) {
+        // Control characters, and every byte beyond ASCII: names users
+        // chose (planted files) must not forge a line or turn its text
+        // around (bidi controls).
+        else if (c < 0x20 || c >= 0x7f) {
             char buf[5];
             std::snprintf(buf, sizeof buf, "\\%03o", c);
             out += buf;

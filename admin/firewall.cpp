@@ -228,17 +228,20 @@ int firewall_after_edit(const std::string& map_path, const std::string& text, co
                         "you run spice-connect-admin firewall apply\n");
         return exit_ok;
     }
-    if (stamp_matches_map(*stamp, text, map)) {
+    // The same rule content under the backend the map now names: nothing to do.
+    const bool same_backend = map.settings.firewall_backend.empty() || stamped_backend(*stamp) == map.settings.firewall_backend;
+    if (stamp_matches_map(*stamp, text, map) && same_backend) {
         std::printf("firewall: the loaded rules still enforce this map (no grant, VM address or port changed)\n");
         return exit_ok;
     }
-    std::printf("firewall: the grants, VMs or ports changed; applying the new rules now\n");
+    std::printf("firewall: the grants, VMs, ports or backend changed; applying the new rules now\n");
     Options apply_options;
     apply_options.map = map_path;
     apply_options.positional = {"apply"};
     const int code = firewall_command(apply_options);
     if (code != exit_ok)
-        return fail(code, map_path + " is saved, but its rules are not loaded, so the launcher refuses under require-firewall; "
+        return fail(code, map_path + " is saved, but the rules made from it are not loaded: the previous rules stay in force "
+                          "(grants you removed still pass the firewall) and the launcher refuses under require-firewall; "
                           "fix what firewall apply said and run spice-connect-admin firewall apply");
     return code;
 }

@@ -28,8 +28,11 @@ std::string nft_guard(const std::vector<PortRange>& guarded) {
            "\t\ttcp flags & (syn | ack) != syn return\n";
 }
 
-std::string nft_deny(const std::string& prefix) {
-    return "\t\tlimit rate 6/minute burst 10 packets log prefix \"" + prefix + "\" level info\n"
+// On the client the log line names the socket's owner (UID=, GID=), so
+// that a denial can be told to a person; forwarded packets have none.
+std::string nft_deny(const std::string& prefix, bool log_owner) {
+    return "\t\tlimit rate 6/minute burst 10 packets log prefix \"" + prefix + "\" level info" +
+           (log_owner ? " flags skuid" : "") + "\n"
            "\t\tmeta l4proto tcp reject with tcp reset\n";
 }
 
@@ -62,7 +65,7 @@ std::string nft_refuse_routing_headers() {
 // a reset for TCP; for the other transports an ICMP "administratively
 // prohibited", so the sender fails at once instead of waiting for a reply.
 std::string nft_deny_chain() {
-    return "\tchain deny {\n" + nft_deny(log_prefix) + "\t\treject with icmpx admin-prohibited\n\t}\n";
+    return "\tchain deny {\n" + nft_deny(log_prefix, true) + "\t\treject with icmpx admin-prohibited\n\t}\n";
 }
 
 std::string nft_elements(const std::vector<std::string>& items) {
@@ -163,7 +166,7 @@ std::string iptables_ruleset(const Plan& plan, Family family) {
     }
     out += "-A " + grants + " -j " + deny + "\n";
     out += "-A " + deny + " -m limit --limit 6/min --limit-burst 10 -j LOG --log-prefix \"" + log_prefix +
-           "\" --log-level 6\n";
+           "\" --log-level 6 --log-uid\n";
     out += "-A " + deny + " -p tcp -j REJECT --reject-with tcp-reset\n";
     out += "-A " + deny + " -j REJECT --reject-with " +
            (family == Family::ipv4 ? "icmp-admin-prohibited" : "icmp6-adm-prohibited") + "\n";
@@ -196,7 +199,7 @@ std::string nft_server_ruleset(const std::vector<PortRange>& guarded, const Serv
     out += "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n";
     out += nft_guard(guarded);
     out += "\t\tip saddr @clients_v4 return\n\t\tip6 saddr @clients_v6 return\n";
-    out += nft_deny("spice-connect server denied: ");
+    out += nft_deny("spice-connect server denied: ", false);
     out += "\t}\n}\n";
     return out;
 }

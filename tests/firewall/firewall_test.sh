@@ -14,7 +14,8 @@ here=$(dirname "$(readlink -f "$0")")
 ADMIN=$(readlink -f "$1"); LAUNCHER_BIN=$(readlink -f "$2"); CONNECTOR=$(readlink -f "$3")
 
 work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
-trap 'network_stop; office_teardown "$work"' EXIT
+# The syslog receiver first: network_stop's wait would wait for it.
+trap 'office_syslog_stop; network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start   # the administrator's changes go to authpriv
 require_tools /usr/bin/python3:python3 || { summary; exit 1; }
@@ -267,7 +268,7 @@ expect_rc "edit adding a comment: maggie's launch still connects" 0
 expect_try myself $SERVER_V4 20004 reset
 run_capture on_client env EDITOR="$OFFICE/bin/ed-grant" "$ADMIN" edit
 expect_rc "edit adding a grant: saved and applied" 0
-expect_out "edit adding a grant: says it applies the rules" "firewall: the grants, VMs or ports changed; applying the new rules now"
+expect_out "edit adding a grant: says it applies the rules" "firewall: the grants, VMs, ports or backend changed; applying the new rules now"
 expect_out "edit adding a grant: the rules are applied" "firewall: nft rules applied"
 expect_try myself $SERVER_V4 20004 connected
 launch maggie

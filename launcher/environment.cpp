@@ -39,7 +39,8 @@ const std::string* find_variable(const std::vector<std::string>& env, std::strin
 
 bool names_a_display(const std::vector<std::string>& viewer_env) {
     for (std::string_view name : {"DISPLAY", "WAYLAND_DISPLAY"})
-        if (find_variable(viewer_env, name)) return true;  // found means a value follows '='
+        if (const std::string* entry = find_variable(viewer_env, name); entry && entry->size() > name.size() + 1)
+            return true;  // "DISPLAY=" with nothing after it names no display
     return false;
 }
 

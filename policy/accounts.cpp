@@ -25,15 +25,8 @@ Account from_passwd(const passwd& pw) {
 bool add_every_group(Account& a) {
     const Result<std::vector<gid_t>> gids = group_ids(a.caller.name, a.gid);
     if (!gids) return false;
-    std::vector<char> buf(16384);
-    for (gid_t g : *gids) {
-        group gr{};
-        group* res = nullptr;
-        int rc;
-        while ((rc = ::getgrgid_r(g, &gr, buf.data(), buf.size(), &res)) == ERANGE && buf.size() < (1u << 24))
-            buf.resize(buf.size() * 2);
-        if (rc == 0 && res) a.caller.groups.emplace_back(res->gr_name);
-    }
+    for (gid_t g : *gids)
+        if (std::optional<std::string> name = group_name(g)) a.caller.groups.push_back(std::move(*name));
     return true;
 }
 

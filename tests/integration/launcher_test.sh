@@ -246,6 +246,9 @@ expect_rc "no DISPLAY or WAYLAND_DISPLAY: a usage error" 2
 expect_err "no display: the user is told where to start it" "no graphical display to show the console on (neither DISPLAY nor WAYLAND_DISPLAY is set); start spice-connect from your desktop session"
 expect_equal "no display: no viewer" "$(rec)" ""
 expect_equal "no display: no grant logged" "$(tail -1 "$OFFICE/log/syslog" | grep -c 'granted')" "0"
+launch myself DISPLAY= WAYLAND_DISPLAY=
+expect_rc "empty DISPLAY and WAYLAND_DISPLAY: no display either" 2
+expect_equal "empty display variables: no viewer" "$(rec)" ""
 launch myself WAYLAND_DISPLAY=wayland-0
 expect_rc "WAYLAND_DISPLAY alone is a display" 0
 launch anne -- -l

@@ -17,6 +17,7 @@
 #include "admin/admin_log.hpp"
 #include "admin/atomic_replace.hpp"
 #include "admin/commands.hpp"
+#include "admin/current_map.hpp"
 #include "admin/edit_lock.hpp"
 #include "admin/editor.hpp"
 #include "policy/exit_codes.hpp"
@@ -86,32 +87,6 @@ Answer ask_what_now() {
     return answer == "e" || answer == "E" ? Answer::edit_again : Answer::give_up;
 }
 
-struct CurrentMap {
-    bool exists = false;
-    std::string text;
-    struct stat st {};
-};
-
-// The map as it is now, read through its directory's descriptor; a
-// symbolic link at its name is refused, never followed.
-Result<CurrentMap> read_current_map(const TargetDirectory& dir, const std::string& path) {
-    CurrentMap current;
-    UniqueFd fd(::openat(dir.fd.get(), dir.name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-    if (!fd) {
-        const int err = errno;
-        if (err == ENOENT) return current;
-        if (err == ELOOP) return Failure{exit_config, path + " is a symbolic link; edit the file it points to with --map", err};
-        return Failure{err == EACCES ? exit_config : exit_system, path + " cannot be opened: " + std::strerror(err), err};
-    }
-    if (::fstat(fd.get(), &current.st) != 0) return Failure{exit_system, "cannot inspect " + path + ": " + std::strerror(errno), errno};
-    if (!S_ISREG(current.st.st_mode)) return Failure{exit_config, path + " is not a regular file"};
-    auto text = read_whole_file(fd.get(), path);
-    if (!text) return text.failure();
-    current.exists = true;
-    current.text = std::move(text).value();
-    return current;
-}
-
 }  // namespace
 
 int edit_command(const Options& options) {
@@ -165,16 +140,27 @@ int edit_command(const Options& options) {
     if (!is_new) owner = {current->st.st_uid, current->st.st_gid, static_cast<mode_t>(current->st.st_mode & 07777), true};
     // Only root can give a file away; anyone else keeps what they create.
     if (is_new) owner.set_owner = ::geteuid() == 0;
-    if (Status f = replace_atomically(*dir, edited, owner)) return fail(*f);
-    std::printf("%s: saved\n", path.c_str());
+    const auto save = [&]() -> Status {
+        if (Status f = replace_atomically(*dir, edited, owner)) return f;
+        std::printf("%s: saved\n", path.c_str());
+        return std::nullopt;
+    };
+    if (!installed) {
+        if (Status f = save()) return fail(*f);
+        return exit_ok;
+    }
+    // The rules follow in the same step, so that nobody is refused because
+    // the map was saved (and nothing is loaded when no rule changed).
+    const MapSave saved = save_with_firewall(path, edited, parsed.map, save);
+    if (!saved.saved) {
+        draft.keep();
+        return fail(saved.code, "your edit is kept in " + draft.path() + " (edit again when the problem is solved)");
+    }
+    log_change(LOG_NOTICE, "edit: " + path + " saved (map-sha256 " + sha256_hex(edited) + ")");
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).
-    if (!installed) return exit_ok;
-    log_change(LOG_NOTICE, "edit: " + path + " saved (map-sha256 " + sha256_hex(edited) + ")");
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
-    // The rules follow at once, so that nobody is refused for long because
-    // the map was saved (and not at all when no rule changed).
-    return firewall_after_edit(path, edited, parsed.map);
+    return saved.code;
 }
 
 }  // namespace spice_connect::admin

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -146,7 +147,11 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     return exit_ok;
 }
 
-int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map) {
+// previous_rules: "" for a plain apply; while edit or install-map replaces
+// the map, the rule content of the map still in place (the stamp vouches
+// for both until the map is renamed in).
+int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map,
+          const std::string& previous_rules = "") {
     // The same rules as the stamp names: loaded again (that repairs rules
     // deleted by hand), but no news: the refresh timer stays quiet.
     const std::string ruleset_digest = sha256_hex(backend.name() + "\n" + backend.print(plan));
@@ -173,7 +178,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
     int code = exit_ok;
     // The stamp names the rules now in force, whatever becomes of the other
     // backend's: those only ever reject, so they narrow the map, never widen it.
-    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest);
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest, previous_rules);
     if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
@@ -220,30 +225,60 @@ int remove_rules(const Options& o) {
 
 }  // namespace
 
-int firewall_after_edit(const std::string& map_path, const std::string& text, const Map& map) {
-    const std::optional<std::string> stamp = read_stamp();
-    if (!stamp) {
-        if (map.settings.require_firewall)
+MapSave save_with_firewall(const std::string& map_path, const std::string& text, const Map& map, const std::function<Status()>& save) {
+    const auto save_only = [&]() -> MapSave {
+        if (Status f = save()) return {fail(*f), false};
+        return {exit_ok, true};
+    };
+    if (!read_stamp()) {
+        const MapSave saved = save_only();
+        if (saved.saved && map.settings.require_firewall)
             std::printf("firewall: not loaded, and the map says require-firewall yes: the launcher refuses everyone until "
                         "you run spice-connect-admin firewall apply\n");
-        return exit_ok;
+        return saved;
     }
+    // Held until the end: the refresh timer's apply must not load the rules
+    // of the map being replaced between the steps below.
+    auto lock = lock_firewall(build::firewall_stamp_path);
+    if (!lock) return {fail(lock.failure()), false};
+    const std::optional<std::string> stamp = read_stamp();
     // The same rule content under the backend the map now names: nothing to do.
-    const bool same_backend = map.settings.firewall_backend.empty() || stamped_backend(*stamp) == map.settings.firewall_backend;
-    if (stamp_matches_map(*stamp, text, map) && same_backend) {
-        std::printf("firewall: the loaded rules still enforce this map (no grant, VM address or port changed)\n");
-        return exit_ok;
+    const bool same_backend = stamp && (map.settings.firewall_backend.empty() || stamped_backend(*stamp) == map.settings.firewall_backend);
+    if (!stamp || (stamp_matches_map(*stamp, text, map) && same_backend)) {
+        const MapSave saved = save_only();
+        if (saved.saved && stamp)
+            std::printf("firewall: the loaded rules still enforce this map (no grant, VM address or port changed)\n");
+        return saved;
     }
-    std::printf("firewall: the grants, VMs, ports or backend changed; applying the new rules now\n");
-    Options apply_options;
-    apply_options.map = map_path;
-    apply_options.positional = {"apply"};
-    const int code = firewall_command(apply_options);
-    if (code != exit_ok)
-        return fail(code, map_path + " is saved, but the rules made from it are not loaded: the previous rules stay in force "
-                          "(grants you removed still pass the firewall) and the launcher refuses under require-firewall; "
-                          "fix what firewall apply said and run spice-connect-admin firewall apply");
-    return code;
+
+    // The new rules first, with a stamp that still vouches for the map in
+    // place; then the map; then the stamp for the new map alone. A launch at
+    // any moment in between finds its map named by the stamp.
+    std::printf("firewall: the grants, VMs, ports or backend changed; loading the new rules before saving\n");
+    auto planned = plan_now(map);
+    if (!planned) return {fail(planned.failure().code, planned.failure().message + "; " + map_path + " is unchanged"), false};
+    const auto backend = make_backend(choose_backend(Options{}, map.settings, std::nullopt).name);
+    const std::string previous = stamped_rules_digest(*stamp).value_or("");
+    if (const int code = apply(*backend, *planned, text, map, previous); code != exit_ok)
+        return {fail(code, map_path + " is unchanged: the rules made from the new map could not be loaded (see above)"), false};
+    if (Status f = save()) {
+        fail(*f);
+        // The map in place keeps its rules: load them again from it.
+        auto in_place = load_valid_map(map_path, false, "; its rules were not loaded again");
+        auto old_plan = in_place ? plan_now(in_place->map) : Result<firewall::Plan>(in_place.failure());
+        if (!old_plan || apply(*backend, *old_plan, in_place->source.text, in_place->map) != exit_ok)
+            return {fail(exit_system, "the new map's rules are loaded but the map was not saved; run spice-connect-admin firewall apply"),
+                    false};
+        return {fail(f->code, map_path + " is unchanged; its own rules are loaded again"), false};
+    }
+    const std::optional<std::string> applied = read_stamp();
+    const auto ruleset = applied ? stamped_ruleset_digest(*applied) : std::nullopt;
+    const std::string stamp_error =
+        ruleset ? write_firewall_stamp(build::firewall_stamp_path, text, map, backend->name(), *ruleset) : "the stamp was lost";
+    if (!stamp_error.empty())
+        return {fail(exit_system, map_path + " is saved and its rules are loaded, but " + stamp_error + "; run spice-connect-admin firewall apply"),
+                true};
+    return {exit_ok, true};
 }
 
 int firewall_command(const Options& o) {

@@ -18,6 +18,7 @@ const char* const usage =
     "Usage: spice-connect-admin check [--map FILE]\n"
     "       spice-connect-admin show [--map FILE] [--user USER] [--json]\n"
     "       spice-connect-admin edit [--map FILE]\n"
+    "       spice-connect-admin install-map FILE [--map TARGET]\n"
     "       spice-connect-admin firewall print|apply|remove|verify [--backend nft|iptables] [--map FILE]\n"
     "       spice-connect-admin audit [--fix | --from-timer] [--json] [--root DIR] [--map FILE]\n"
     "                                 [--search-under DIR]\n"
@@ -32,6 +33,7 @@ const char* const usage =
     "  check   validate the map like `visudo -c`, warn about unknown users and groups\n"
     "  show    the effective table: who may open which VM, when, on which host and port\n"
     "  edit    edit the map safely like visudo: lock, validate, replace atomically\n"
+    "  install-map  install a map written elsewhere: validate, root:GROUP 0640, rules first\n"
     "  firewall  the per-user client rules generated from the map (print, apply, remove, verify)\n"
     "  audit   check (and with --fix repair) the modes of viewer, launcher and map\n"
     "  probe   try a VM's console as a user would through the launcher (real SPICE, TLS)\n"
@@ -52,6 +54,7 @@ const Subcommand subcommands[] = {
     {"check", opt_map, &check_usage, check_command},
     {"show", opt_map | opt_user | opt_json, &show_usage, show_command},
     {"edit", opt_map, &edit_usage, edit_command},
+    {"install-map", opt_positional | opt_map, &install_map_usage, install_map_command},
     {"firewall", opt_positional | opt_map | opt_backend | opt_server | opt_clients, &firewall_usage, firewall_command},
     {"audit", opt_map | opt_fix | opt_from_timer | opt_json | opt_root | opt_search_under, &audit_usage, audit_command},
     {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
@@ -64,7 +67,7 @@ int usage_error(const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-    if (argc < 2) return usage_error("a command is needed: check, show, edit, firewall, audit, probe, import or verify-vms");
+    if (argc < 2) return usage_error("a command is needed: check, show, edit, install-map, firewall, audit, probe, import or verify-vms");
     std::string_view first = argv[1];
     if (first == "--help" || first == "-h") return std::printf(usage, build::map_path), exit_ok;
     if (first == "--version") return std::printf("spice-connect-admin %s\n", build::version), exit_ok;
@@ -77,7 +80,7 @@ int run(int argc, char** argv) {
         return sub.run(options);
     }
     if (!first.empty() && first.front() == '-') return usage_error("unknown option '" + printable(first) + "'");
-    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, firewall, audit, probe, import or verify-vms");
+    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, install-map, firewall, audit, probe, import or verify-vms");
 }
 
 }  // namespace

@@ -17,8 +17,9 @@ namespace spice_connect::firewall {
 Result<UniqueFd> lock_firewall(const std::string& stamp_path);
 
 // Atomically (temp file + rename in the same directory); "" on success, else why not.
+// previous_rules_digest: see policy/firewall_stamp.hpp ("" normally).
 std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
-                                 const std::string& ruleset_digest);
+                                 const std::string& ruleset_digest, std::string_view previous_rules_digest = {});
 void remove_firewall_stamp(const std::string& path);
 
 }  // namespace spice_connect::firewall

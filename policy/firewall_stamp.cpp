@@ -10,17 +10,21 @@ constexpr std::string_view header = "spice-connect firewall stamp 1\n";
 constexpr std::string_view digest_key = "map-sha256 ";
 constexpr std::string_view rules_key = "rules-sha256 ";
 constexpr std::string_view ruleset_key = "ruleset-sha256 ";
+constexpr std::string_view previous_rules_key = "previous-rules-sha256 ";
 constexpr std::string_view backend_key = "backend ";
 }  // namespace
 
 std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend,
-                                  const std::string& ruleset_digest, std::time_t applied) {
+                                  const std::string& ruleset_digest, std::time_t applied,
+                                  std::string_view previous_rules_digest) {
     char when[32] = "";
     std::tm tm{};
     if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(rules_key) +
            firewall_rule_digest(map) + "\n" + std::string(ruleset_key) + ruleset_digest + "\n" + std::string(backend_key) + backend +
-           "\napplied " + when + "\n";
+           "\napplied " + when + "\n" +
+           (previous_rules_digest.empty() ? std::string()
+                                          : std::string(previous_rules_key) + std::string(previous_rules_digest) + "\n");
 }
 
 namespace {
@@ -39,9 +43,16 @@ std::optional<std::string> stamped_digest(std::string_view stamp_text, std::stri
 std::optional<std::string> stamped_map_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, digest_key); }
 std::optional<std::string> stamped_rules_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, rules_key); }
 std::optional<std::string> stamped_ruleset_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, ruleset_key); }
+std::optional<std::string> stamped_previous_rules_digest(std::string_view stamp_text) {
+    return stamped_digest(stamp_text, previous_rules_key);
+}
 
 bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map) {
-    if (auto rules = stamped_rules_digest(stamp_text)) return *rules == firewall_rule_digest(map);
+    if (auto rules = stamped_rules_digest(stamp_text)) {
+        const std::string mine = firewall_rule_digest(map);
+        const auto previous = stamped_previous_rules_digest(stamp_text);
+        return *rules == mine || (previous && *previous == mine);
+    }
     auto digest = stamped_map_digest(stamp_text);
     return digest && *digest == sha256_hex(map_text);
 }

@@ -476,6 +476,52 @@ cmp -s "$T/good.map" "$T/victim"; t "edit race: the victim file is untouched"
 [[ $(cat "$T/args") != "$T/race/"* ]]; t "edit race: the editor's file was not in the map's directory"
 ENVS=()
 
+# ------------------------------------------------------------- install-map
+# A map written elsewhere, installed in one step: checked, root:GROUP 0640
+# (GROUP the map's own `set group`: nogroup here), the same map again is
+# no change. As root (the owner is root's to give).
+if [ "$(id -u)" = 0 ]; then
+    mkdir -m 0755 "$T/im"
+    printf 'set group nogroup\nvm a host=192.0.2.2 tls-port=20002\nallow root a hours=25:00-26:00\n' >"$T/broken.map"
+    run install-map "$T/broken.map" --map "$T/im/m.map"
+    [ "$rc" = 1 ]; t "install-map of a map with errors: exit 1"
+    has "$err" "^$T/broken.map:3:[0-9]+: error: " && has "$err" "has 1 error\(s\); $T/im/m.map is unchanged \(fix them, then run install-map again\)"
+    t "install-map of a map with errors: the error with its line, and the map unchanged"
+    [ ! -e "$T/im/m.map" ] && [ ! -e "$T/im/m.map.tmp" ]; t "install-map of a map with errors: nothing written, no lock left"
+    sed 's/^set group nogroup$/set group no-such-group-here/' "$T/good.map" >"$T/nogroup.map"
+    run install-map "$T/nogroup.map" --map "$T/im/m.map"
+    [[ $rc = 3 && $err == *"the map's group 'no-such-group-here' is unknown to this system; $T/im/m.map is unchanged"* ]]
+    t "install-map with an unknown group: exit 3, says which"
+    run install-map --map "$T/im/m.map"
+    [ "$rc" = 2 ]; t "install-map without FILE: usage, exit 2"
+    run install-map "$T/good.map" --map "$T/im/m.map"
+    [[ $rc = 0 && $out == "$T/im/m.map: installed from $T/good.map (root:nogroup 0640)" ]]; t "install-map: installed, says so"
+    cmp -s "$T/good.map" "$T/im/m.map" && [ "$(owner_mode "$T/im/m.map")" = "root:nogroup 640" ]
+    t "install-map: the same text, root:nogroup 0640"
+    [ ! -e "$T/im/m.map.tmp" ] && ! ls "$T/im" | grep -q '\.new-'; t "install-map: no lock or new file left"
+    run install-map "$T/good.map" --map "$T/im/m.map"
+    [[ $rc = 0 && $out == "$T/im/m.map: unchanged (the same map, root:nogroup 0640)" ]]; t "install-map again: unchanged, exit 0"
+    chmod 0644 "$T/im/m.map"
+    run install-map "$T/good.map" --map "$T/im/m.map"
+    [[ $rc = 0 && $out == *"installed from"* && $(owner_mode "$T/im/m.map") = "root:nogroup 640" ]]
+    t "install-map over the same text with mode 0644: installed again as 0640"
+    mv "$T/im/m.map" "$T/im/real.map" && ln -s real.map "$T/im/m.map"
+    run install-map "$T/good.map" --map "$T/im/m.map"
+    [[ $rc = 3 && $err == *"$T/im/m.map is a symbolic link"* && -L $T/im/m.map ]]; t "install-map over a symbolic link: refused, exit 3"
+    rm "$T/im/m.map" && mv "$T/im/real.map" "$T/im/m.map"
+    chown nobody:nogroup "$T/users"
+    run install-map "$T/good.map" --map "$T/users/m.map"
+    [[ $rc = 3 && $err == *"refusing to edit $T/users/m.map"* ]]; t "install-map into a directory a user owns: refused, exit 3"
+    # A copy of the tool nobody can reach (the build tree may be under /root).
+    chmod 0755 "$T" && install -D -m 0755 "$BIN" "$T/bin/spice-connect-admin"
+    cp "$T/good.map" "$T/im/other.map" && chmod 0644 "$T/im/other.map"
+    rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups "$T/bin/spice-connect-admin" install-map "$T/im/other.map" --map "$T/im/m2.map" >"$T/out" 2>"$T/err" || rc=$?
+    out=$(cat "$T/out"); err=$(cat "$T/err")
+    [[ $rc = 3 && $err == *"only root may install a map"* && ! -e $T/im/m2.map ]]; t "install-map as a user: refused, exit 3"
+else
+    false; t "install-map's checks need root (it gives the map to root): run the tests as root"
+fi
+
 
 # ------------------------------------------------------- the installed map
 # The launcher's rules for the installed file, and root-only editing. Run in
@@ -510,6 +556,8 @@ installed_steps() {
     rm "$m" && mv "$m.real" "$m"
     echo "edit as nobody: $(rc_of setpriv --reuid=65534 --regid=65534 --clear-groups env EDITOR="$T/ed-append" "$T/bin/spice-connect-admin" edit)"
     echo "edit as root: $(rc_of env EDITOR="$T/ed-append" "$BIN" edit) $(grep -c 'allow bin debianx' "$m") $(stat -c '%U:%G %a' "$m")"
+    sed "s|^set viewer .*|set viewer $T/viewer|" "$T/good.map" > "$T/new.map"
+    echo "install-map as root: $(rc_of "$BIN" install-map "$T/new.map") $(cmp -s "$T/new.map" "$m" && echo same) $(stat -c '%U:%G %a' "$m") $(rc_of "$BIN" check)"
 }
 host_state() { if [ -e "$INSTALLED" ]; then stat -c '%i %Y %s' "$INSTALLED"; else echo absent; fi; }
 if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
@@ -535,6 +583,7 @@ if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare 
         has "$r" "^viewer 0755: 1 1$"; t "check installed map: its viewer 0755 is an error, exit 1"
         has "$r" "^edit as nobody: 3$"; t "edit installed map as non-root: exit 3"
         has "$r" "^edit as root: 0 1 root:root 644$"; t "edit installed map as root: saved, owner and mode kept"
+        has "$r" "^install-map as root: 0 same root:nogroup 640 0$"; t "install-map of the installed map: root:nogroup 0640, check passes"
     fi
     [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"
 else

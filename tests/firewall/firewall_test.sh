@@ -18,7 +18,7 @@ work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
 trap 'office_syslog_stop; network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start   # the administrator's changes go to authpriv
-require_tools /usr/bin/python3:python3 || { summary; exit 1; }
+require_tools /usr/bin/python3:python3 strace:strace || { summary; exit 1; }
 mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
 printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
 office_install_launcher "$LAUNCHER_BIN"
@@ -268,7 +268,7 @@ expect_rc "edit adding a comment: maggie's launch still connects" 0
 expect_try myself $SERVER_V4 20004 reset
 run_capture on_client env EDITOR="$OFFICE/bin/ed-grant" "$ADMIN" edit
 expect_rc "edit adding a grant: saved and applied" 0
-expect_out "edit adding a grant: says it applies the rules" "firewall: the grants, VMs, ports or backend changed; applying the new rules now"
+expect_out "edit adding a grant: says it loads the rules" "firewall: the grants, VMs, ports or backend changed; loading the new rules before saving"
 expect_out "edit adding a grant: the rules are applied" "firewall: nft rules applied"
 expect_try myself $SERVER_V4 20004 connected
 launch maggie
@@ -276,6 +276,51 @@ expect_rc "edit adding a grant: maggie's launch still connects" 0
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "edit adding a grant: verify finds no drift" 0
 expect_equal "edits of the map are logged, each with the map's digest" "$(grep -c 'spice-connect-admin\[[0-9]*\]: edit: /etc/spice-connect.map saved (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "2"
+
+echo "# the moment edit renames the new map in: its rules are loaded, the stamp vouches for both maps"
+# strace holds spice-connect-admin for 10 s right after its renameat (the
+# one that puts the new map in place); the launch and the traffic while it
+# is held see what users would in that moment.
+printf '#!/bin/sh\necho "allow carol leaptest" >> "$1"\n' > "$OFFICE/bin/ed-grant-carol"
+chmod 0755 "$OFFICE/bin/ed-grant-carol"
+expect_try carol $SERVER_V4 20004 reset
+on_client env EDITOR="$OFFICE/bin/ed-grant-carol" strace -f -qq -o /dev/null -e trace=renameat \
+    -e inject=renameat:delay_exit=10000000:when=1 "$ADMIN" edit >"$work/edit.out" 2>&1 &
+edit_pid=$!
+SECONDS=0
+until grep -qx 'allow carol leaptest' "$MAP_FILE" || [ "$SECONDS" -ge 60 ]; do sleep 0.02; done
+grep -qx 'allow carol leaptest' "$MAP_FILE"
+expect_true "edit renamed the new map in" $? "$(cat "$work/edit.out")"
+stamp_then=$(cat /run/spice-connect/firewall.stamp)
+launch maggie
+expect_rc "in that moment: maggie's launch connects (require-firewall)" 0
+expect_try carol $SERVER_V4 20004 connected
+expect_has "in that moment: the stamp names the rules of the map being replaced too" "$stamp_then" "previous-rules-sha256 "
+expect_true "in that moment: all of it within the 10 s edit was held" "$([ "$SECONDS" -lt 10 ]; echo $?)" "$SECONDS s"
+wait "$edit_pid"
+expect_true "edit adding carol: saved (exit 0)" $? "$(cat "$work/edit.out")"
+expect_has "edit adding carol: loaded the rules before saving" "$(cat "$work/edit.out")" \
+    "firewall: the grants, VMs, ports or backend changed; loading the new rules before saving"
+[[ $(cat /run/spice-connect/firewall.stamp) != *previous-rules-sha256* ]]
+expect_true "after the edit: the stamp names the new map alone" $? "$(cat /run/spice-connect/firewall.stamp)"
+launch maggie
+expect_rc "after the edit: maggie's launch connects" 0
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "after the edit: verify finds no drift" 0
+
+echo "# install-map under require-firewall: rules first, then the map; the same map again changes nothing"
+grep -v '^allow carol leaptest$' "$MAP_FILE" > "$work/new.map"
+run_capture on_client "$ADMIN" install-map "$work/new.map"
+expect_rc "install-map taking carol's grant away: exit 0" 0
+expect_out "install-map: loads the new rules before installing" "firewall: the grants, VMs, ports or backend changed; loading the new rules before saving"
+expect_out "install-map: says what it installed" "/etc/spice-connect.map: installed from $work/new.map (root:spicegrp 0640)"
+expect_try carol $SERVER_V4 20004 reset
+launch maggie
+expect_rc "after install-map: maggie's launch connects" 0
+run_capture on_client "$ADMIN" install-map "$work/new.map"
+expect_out "install-map of the same map: unchanged" "/etc/spice-connect.map: unchanged (the same map, root:spicegrp 0640)"
+expect_equal "install-map is logged once, with the map's digest" \
+    "$(grep -c 'spice-connect-admin\[[0-9]*\]: install-map: /etc/spice-connect.map installed from .* (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "1"
 
 echo "# require-launcher: only processes with the launcher's group"
 write_map <<< "set require-launcher yes"

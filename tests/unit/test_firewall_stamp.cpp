@@ -119,3 +119,23 @@ TEST_CASE("firewall stamp: a stamp without a rules digest is matched by the map'
     const std::string commented = "# comment\n" + map_text;
     CHECK_FALSE(stamp_matches_map(old, commented, parsed_map(commented)));
 }
+
+TEST_CASE("firewall stamp: while a map is replaced it vouches for the map in place too", "[stamp]") {
+    const std::string old_text = map_text;
+    const std::string new_text = map_text + "allow maggie a\n";
+    const std::string other_text = map_text + "allow bert a\n";
+    const Map old_map = parsed_map(old_text), new_map = parsed_map(new_text), other_map = parsed_map(other_text);
+    const std::string during = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400,
+                                                     firewall_rule_digest(old_map));
+    INFO("stamp:\n" << during);
+    CHECK(stamped_previous_rules_digest(during) == std::optional<std::string>(firewall_rule_digest(old_map)));
+    CHECK(stamped_rules_digest(during) == std::optional<std::string>(firewall_rule_digest(new_map)));
+    CHECK(stamp_matches_map(during, new_text, new_map));
+    CHECK(stamp_matches_map(during, old_text, old_map));
+    CHECK_FALSE(stamp_matches_map(during, other_text, other_map));
+    // The stamp written once the new map is in place names it alone.
+    const std::string after = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400);
+    CHECK_FALSE(stamped_previous_rules_digest(after));
+    CHECK(stamp_matches_map(after, new_text, new_map));
+    CHECK_FALSE(stamp_matches_map(after, old_text, old_map));
+}

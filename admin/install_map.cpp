@@ -1,0 +1,112 @@
+// spice-connect-admin install-map FILE: install a map written elsewhere (by
+// a person, by import, by Ansible) in place of `install -o root -g GROUP -m
+// 0640`: checked as `check` checks it, written like `edit` writes (lock, a
+// new file renamed over the map through its directory's descriptor), owned
+// root:GROUP 0640 with GROUP its own `set group`, its rules loaded first
+// when the firewall is, and logged. Installing the same map again changes
+// nothing and logs nothing, so a configuration tool may run it every time.
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "admin/admin_log.hpp"
+#include "admin/atomic_replace.hpp"
+#include "admin/commands.hpp"
+#include "admin/current_map.hpp"
+#include "admin/edit_lock.hpp"
+#include "admin/findings.hpp"
+#include "admin/installed_files.hpp"
+#include "admin/target_directory.hpp"
+#include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
+#include "policy/exit_codes.hpp"
+#include "policy/map_source.hpp"
+#include "policy/parser.hpp"
+#include "policy/sha256.hpp"
+
+namespace spice_connect::admin {
+
+const char* const install_map_usage =
+    "Usage: spice-connect-admin install-map FILE [--map TARGET]\n"
+    "\n"
+    "Install FILE as the access map (default TARGET: the installed map), as root:\n"
+    "FILE is checked as `check --map FILE` checks it and installed only without\n"
+    "errors, as a new file renamed over the map (never a half-written map),\n"
+    "root:GROUP 0640 where GROUP is the map's `set group` (spicegrp). When the\n"
+    "client firewall is loaded and the grants, VMs or ports changed, the new\n"
+    "rules are loaded first, so nobody is refused because the map changed; if\n"
+    "they cannot be loaded, the map is not installed. The same map, owner and\n"
+    "mode already in place: nothing is done (exit 0, \"unchanged\").\n"
+    "\n"
+    "  --map TARGET   install to TARGET instead of the installed map\n"
+    "\n"
+    "Exit status: 0 installed or unchanged, 1 FILE has errors (TARGET unchanged)\n"
+    "or another edit is running, 2 usage, 3 FILE cannot be read, the group is\n"
+    "unknown, not root, or TARGET's directory is refused, 4 system error.\n";
+
+namespace {
+
+constexpr mode_t installed_mode = 0640;
+
+bool already_installed(const CurrentMap& current, const std::string& text, gid_t gid) {
+    return current.exists && current.text == text && current.st.st_uid == 0 && current.st.st_gid == gid &&
+           (current.st.st_mode & 07777) == installed_mode;
+}
+
+}  // namespace
+
+int install_map_command(const Options& options) {
+    if (options.positional.size() != 1) return fail(exit_usage, "install-map needs one FILE: the map to install");
+    const std::string& source_path = options.positional[0];
+    const std::string& path = options.map;
+    const bool installed = is_installed_map(path);
+    if (::geteuid() != 0) return fail(exit_config, "only root may install a map (it is owned by root; use sudo)");
+
+    // 1. FILE as `check` judges it: errors stop here, warnings are shown.
+    auto source = read_map_source(source_path, true);
+    if (!source) return fail(source.failure());
+    const ParseResult parsed = parse_map(source->text, source_path, ParseOptions{build::zoneinfo_dir});
+    std::vector<Finding> findings = from_diagnostics(parsed.errors);
+    for (Finding& f : system_warnings(parsed.map, source->text, source_path)) findings.push_back(std::move(f));
+    print_findings(std::move(findings));
+    if (!parsed.ok())
+        return fail(exit_denied, source_path + " has " + std::to_string(parsed.errors.size()) + " error(s); " + path +
+                                     " is unchanged (fix them, then run install-map again)");
+    const std::string& group = parsed.map.settings.group;
+    const auto gid = group_id(group);
+    if (!gid)
+        return fail(exit_config, "the map's group '" + group + "' is unknown to this system; " + path +
+                                     " is unchanged (install the package, which creates it, or fix `set group`)");
+
+    // 2. The target's directory, judged and held, and the edit lock in it.
+    auto dir = open_target_directory(path);
+    if (!dir) return fail(dir.failure());
+    EditLock lock(*dir);
+    if (Status f = lock.acquire(path)) return fail(*f);
+    auto current = read_current_map(*dir, path);
+    if (!current) return fail(current.failure());
+    if (already_installed(*current, source->text, *gid)) {
+        std::printf("%s: unchanged (the same map, root:%s %04o)\n", path.c_str(), group.c_str(), installed_mode);
+        return exit_ok;
+    }
+
+    // 3. Written as edit writes; for the installed map with its rules.
+    const NewOwnership owner{0, *gid, installed_mode, true};
+    const auto save = [&]() -> Status {
+        if (Status f = replace_atomically(*dir, source->text, owner)) return f;
+        std::printf("%s: installed from %s (root:%s %04o)\n", path.c_str(), source_path.c_str(), group.c_str(), installed_mode);
+        return std::nullopt;
+    };
+    if (!installed) {
+        if (Status f = save()) return fail(*f);
+        return exit_ok;
+    }
+    const MapSave saved = save_with_firewall(path, source->text, parsed.map, save);
+    if (!saved.saved) return saved.code;
+    log_change(LOG_NOTICE, "install-map: " + path + " installed from " + source_path + " (map-sha256 " + sha256_hex(source->text) + ")");
+    print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
+    return saved.code;
+}
+
+}  // namespace spice_connect::admin

@@ -322,6 +322,22 @@ expect_out "install-map of the same map: unchanged" "/etc/spice-connect.map: unc
 expect_equal "install-map is logged once, with the map's digest" \
     "$(grep -c 'spice-connect-admin\[[0-9]*\]: install-map: /etc/spice-connect.map installed from .* (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "1"
 
+echo "# a map whose rules cannot be made is not saved: the map and the rules stay, the draft is kept"
+printf '#!/bin/sh\nsed -i "s/^set group spicegrp\\$/set group spicegrq/" "$1"\necho "set require-launcher yes" >> "$1"\n' > "$OFFICE/bin/ed-bad-group"
+chmod 0755 "$OFFICE/bin/ed-bad-group"
+map_before=$(cat "$MAP_FILE"); stamp_before=$(cat /run/spice-connect/firewall.stamp)
+run_capture on_client env EDITOR="$OFFICE/bin/ed-bad-group" "$ADMIN" edit
+expect_rc "edit whose rules cannot be made: not saved" 3
+expect_err "edit whose rules cannot be made: says why" "require-launcher is set but the group 'spicegrq' is unknown to NSS; /etc/spice-connect.map is unchanged"
+expect_err "edit whose rules cannot be made: says where the edit is" "your edit is kept in /var/tmp/spice-connect-edit."
+kept=$(sed -n 's|.*your edit is kept in \(/var/tmp/spice-connect-edit\.[A-Za-z0-9]*/spice-connect\.map\) .*|\1|p' <<< "$ERR")
+expect_has "edit whose rules cannot be made: the kept draft holds the edit" "$(cat "${kept:-/nonexistent}" 2>&1)" "set group spicegrq"
+[ -n "$kept" ] && rm -rf "$(dirname "$kept")"
+expect_equal "edit whose rules cannot be made: the map is unchanged" "$(cat "$MAP_FILE")" "$map_before"
+expect_equal "edit whose rules cannot be made: the stamp is unchanged" "$(cat /run/spice-connect/firewall.stamp)" "$stamp_before"
+launch maggie
+expect_rc "edit whose rules cannot be made: maggie's launch still connects" 0
+
 echo "# require-launcher: only processes with the launcher's group"
 write_map <<< "set require-launcher yes"
 run_capture on_client "$ADMIN" firewall apply

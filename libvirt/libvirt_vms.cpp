@@ -320,8 +320,8 @@ std::vector<ImportedVm> import_domains(const std::vector<LibvirtDomain>& domains
 std::string import_text(const std::vector<ImportedVm>& vms, const ImportOptions& options) {
     std::string out = "# VMs with SPICE consoles in libvirt " + options.uri +
                       ", written by spice-connect-admin import.\n"
-                      "# Check each line, add allow lines (see spice-connect.map(5)), then install the map\n"
-                      "# with spice-connect-admin edit.\n"
+                      "# Check each line, add allow lines (see spice-connect.map(5)), then install it\n"
+                      "# with spice-connect-admin install-map FILE.\n"
                       "#\n"
                       "# For the audit to compare these VMs with libvirt from every client:\n"
                       "# set libvirt " +

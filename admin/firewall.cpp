@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <functional>
@@ -14,6 +15,7 @@
 
 #include "admin/admin_log.hpp"
 #include "admin/commands.hpp"
+#include "policy/accounts.hpp"
 #include "policy/build_config.hpp"
 #include "policy/exit_codes.hpp"
 #include "admin/findings.hpp"
@@ -127,6 +129,27 @@ bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map
     return drift;
 }
 
+// A rule line of verify's with the user its uid stands for, as NSS knows
+// it now: the rules hold uids only (nft: "element grants_v4 UID . ...",
+// iptables: "--uid-owner UID").
+std::string with_user_name(const std::string& line) {
+    std::size_t at = std::string::npos;
+    for (const char* key : {"element grants_v4 ", "element grants_v6 ", "--uid-owner "}) {
+        const std::size_t k = line.find(key);
+        if (k != std::string::npos) {
+            at = k + std::strlen(key);
+            break;
+        }
+    }
+    if (at == std::string::npos) return line;
+    std::size_t end = at;
+    while (end < line.size() && end - at < 10 && line[end] >= '0' && line[end] <= '9') ++end;
+    if (end == at || (end < line.size() && line[end] != ' ')) return line;
+    const std::string uid = line.substr(at, end - at);
+    const auto account = passwd_by_uid(static_cast<uid_t>(std::stoul(uid)));
+    return account ? line + " (uid " + uid + " is " + account->caller.name + ")" : line + " (uid " + uid + ": no such user)";
+}
+
 int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     const std::optional<std::string> stamp = read_stamp();
     const BackendChoice choice = choose_backend(o, lm.map.settings, stamp ? stamped_backend(*stamp) : std::nullopt);
@@ -135,8 +158,8 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     if (!d.unreadable.empty()) return fail(exit_system, "cannot read the loaded rules: " + d.unreadable);
     if (!d.unverifiable.empty()) return fail(exit_system, "cannot build the expected rules to compare with: " + d.unverifiable);
     if (!d.loaded) std::printf("drift: the %s rules are not loaded (run spice-connect-admin firewall apply)\n", backend->name().c_str());
-    for (const auto& l : d.missing) std::printf("missing:    %s\n", l.c_str());
-    for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", l.c_str());
+    for (const auto& l : d.missing) std::printf("missing:    %s\n", with_user_name(l).c_str());
+    for (const auto& l : d.unexpected) std::printf("unexpected: %s\n", with_user_name(l).c_str());
     if (d.reordered) std::printf("drift: the rules are loaded in another order\n");
     if (d.other_loaded)
         std::printf("drift: the %s rules are loaded %s (firewall apply removes them)\n", other_backend(*backend)->name().c_str(),

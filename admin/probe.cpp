@@ -25,6 +25,7 @@
 #include "policy/build_config.hpp"
 #include "policy/clock.hpp"
 #include "admin/commands.hpp"
+#include "admin/tls_hint.hpp"
 #include "admin/valid_map.hpp"
 #include "policy/decision.hpp"
 #include "policy/exit_codes.hpp"
@@ -242,8 +243,7 @@ int probe_command(const Options& o) {
                      " is loaded: run spice-connect-admin firewall verify; or the server refused)";
         break;
     }
-    case ProbeVerdict::tls_failure: result = "TLS or certificate failure (is the map's ca= the CA that signed the VM's certificate, "
-                                             "and subject= its subject?)"; break;
+    case ProbeVerdict::tls_failure: result = "TLS or certificate failure (" + tls_failure_hint(*vm) + ")"; break;
     case ProbeVerdict::auth_required: result = "authentication required (the VM's SPICE server wants a password)"; break;
     case ProbeVerdict::timeout: result = "timeout after " + std::to_string(timeout_s) + " s"; break;
     case ProbeVerdict::no_route: result = "no route to " + vm->host; break;

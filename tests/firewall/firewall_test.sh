@@ -205,7 +205,7 @@ on_client "$ADMIN" firewall apply >/dev/null
 sed -i 's/^boss:x:4901:carol$/boss:x:4901:carol,mybro/' /etc/group
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "verify catches a new member of %boss" 1
-expect_out "the stale grant is named" "missing:    element grants_v4 1022 . $SERVER_V4 . 20002"
+expect_out "the stale grant is named, with its user" "missing:    element grants_v4 1022 . $SERVER_V4 . 20002 (uid 1022 is mybro)"
 sed -i 's/^boss:x:4901:carol,mybro$/boss:x:4901:carol/' /etc/group
 on_client nft delete table inet spice_connect
 run_capture on_client "$ADMIN" firewall verify

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "policy/sha256.hpp"
 #include "policy/syntax.hpp"
 
 namespace spice_connect::admin {
@@ -28,6 +29,11 @@ std::string escaped(const std::string& text) {
 }
 
 }  // namespace
+
+std::string map_version(const std::string& text, const Map& map) {
+    const std::string& label = map.settings.label;
+    return "map-sha256 " + sha256_hex(text) + (label.empty() ? "" : ", label \"" + label + "\"");
+}
 
 std::string who_ran_this() {
     // No NSS here: the log line must not depend on a directory (or ask

@@ -6,10 +6,16 @@
 #pragma once
 #include <string>
 
+#include "policy/map.hpp"
+
 namespace spice_connect::admin {
 
 // "root", or "root (sudo from alice)", or "uid 1021" (no NSS asked).
 std::string who_ran_this();
+
+// "map-sha256 HEX" and, when the map has one, ", label \"TEXT\"": which
+// version of the map a log line is about.
+std::string map_version(const std::string& text, const Map& map);
 
 // ident spice-connect-admin, facility authpriv; the text escaped to one line.
 void log_change(int priority, const std::string& what);

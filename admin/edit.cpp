@@ -156,7 +156,7 @@ int edit_command(const Options& options) {
         draft.keep();
         return fail(saved.code, "your edit is kept in " + draft.path() + " (edit again when the problem is solved)");
     }
-    log_change(LOG_NOTICE, "edit: " + path + " saved (map-sha256 " + sha256_hex(edited) + ")");
+    log_change(LOG_NOTICE, "edit: " + path + " saved (" + map_version(edited, parsed.map) + ")");
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));

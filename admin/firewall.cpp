@@ -193,7 +193,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
                                 " grant(s) in force now (user, address, port), guarded ports" + ports;
     if (!same_rules) {
         std::printf("firewall: %s\n", summary.c_str());
-        log_change(LOG_NOTICE, "firewall: " + summary + " (map-sha256 " + sha256_hex(map_text) + ")");
+        log_change(LOG_NOTICE, "firewall: " + summary + " (" + map_version(map_text, map) + ")");
     } else if (::isatty(STDOUT_FILENO)) {
         std::printf("firewall: %s rules applied, unchanged: %zu grant(s) in force now, guarded ports%s\n", backend.name().c_str(),
                     plan.allowances.size(), ports.c_str());

@@ -104,7 +104,7 @@ int install_map_command(const Options& options) {
     }
     const MapSave saved = save_with_firewall(path, source->text, parsed.map, save);
     if (!saved.saved) return saved.code;
-    log_change(LOG_NOTICE, "install-map: " + path + " installed from " + source_path + " (map-sha256 " + sha256_hex(source->text) + ")");
+    log_change(LOG_NOTICE, "install-map: " + path + " installed from " + source_path + " (" + map_version(source->text, parsed.map) + ")");
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
     return saved.code;
 }

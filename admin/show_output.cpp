@@ -97,6 +97,7 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
     const Settings& s = map.settings;
     j.begin_object();
     j.key("map"), j.string(path);
+    j.key("label"), j.string_or_null(s.label);
     j.key("timezone"), j.string_or_null(s.timezone);
     j.key("group"), j.string(s.group);
     j.key("viewer"), j.string(s.viewer);
@@ -148,7 +149,7 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
 std::string show_text(const std::string& path, const Map& map, const Account* user) {
     const std::vector<const Grant*> rows = shown_grants(map, user);
     const Settings& s = map.settings;
-    std::string out = "Map " + path + ": times in " + (s.timezone.empty() ? "the system zone" : s.timezone) +
+    std::string out = "Map " + path + (s.label.empty() ? "" : " (label " + s.label + ")") + ": times in " + (s.timezone.empty() ? "the system zone" : s.timezone) +
                       "; group " + s.group + "; viewer " + s.viewer + "\n";
     if (user) {
         std::string groups;

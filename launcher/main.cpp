@@ -34,6 +34,7 @@
 #include "policy/exit_codes.hpp"
 #include "policy/firewall_stamp.hpp"
 #include "policy/parser.hpp"
+#include "policy/sha256.hpp"
 #include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
@@ -110,12 +111,14 @@ void print_list(const std::vector<Entitlement>& mine, const Caller& me, const Zo
     }
     if (mine.empty()) {
         std::printf("No SPICE consoles are granted to you (%s); ask your administrator.\n", me.name.c_str());
-        return;
+    } else {
+        std::string zone = map.settings.timezone.empty() ? "the system zone" : map.settings.timezone;
+        std::printf("SPICE consoles of %s (times in %s, now %s):\n", me.name.c_str(), zone.c_str(), now.text.c_str());
+        for (const Entitlement& e : mine)
+            std::printf("  %-20s %-28s %s\n", e.vm->name.c_str(), e.when().c_str(), e.usable_now ? "open now" : "closed now");
     }
-    std::string zone = map.settings.timezone.empty() ? "the system zone" : map.settings.timezone;
-    std::printf("SPICE consoles of %s (times in %s, now %s):\n", me.name.c_str(), zone.c_str(), now.text.c_str());
-    for (const Entitlement& e : mine)
-        std::printf("  %-20s %-28s %s\n", e.vm->name.c_str(), e.when().c_str(), e.usable_now ? "open now" : "closed now");
+    // Which version of the access list this is, for a call to the administrator.
+    if (!map.settings.label.empty()) std::printf("Access list: %s\n", map.settings.label.c_str());
 }
 
 std::string summary(const std::vector<Entitlement>& list) {
@@ -280,7 +283,8 @@ int run(int argc, char** argv, char** envp) {
     c_argv.push_back(nullptr);
     for (const std::string& e : viewer_env) c_env.push_back(const_cast<char*>(e.c_str()));
     c_env.push_back(nullptr);
-    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm));
+    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm) + " map-sha256=" + sha256_hex(*text) +
+                               (map.settings.label.empty() ? "" : " label=\"" + map.settings.label + "\""));
     ::umask(viewer_umask);
     std::fflush(nullptr);
     // Anything opened since step 1 (an NSS module's socket) stays behind;

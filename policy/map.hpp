@@ -105,6 +105,7 @@ struct Settings {
     std::string firewall_backend;   // nft or iptables; empty: not set (the firewall commands choose)
     bool audit_fix = false;         // the audit timer repairs instead of only reporting
     std::string libvirt_uri;        // empty: none; else the audit compares the VMs with libvirt
+    std::string label;              // empty: none; the administrator's name for this version of the map
 };
 
 struct Map {

@@ -70,7 +70,7 @@ std::size_t count_lines(std::string_view text) {
 // The settings, in the order of the "unknown setting" message; each may be
 // given once. The value is the setting's bit in MapParser::settings_seen_.
 enum class Setting : unsigned {
-    viewer, group, timezone, ports, require_launcher, require_firewall, firewall_backend, audit_fix, libvirt
+    viewer, group, timezone, ports, require_launcher, require_firewall, firewall_backend, audit_fix, libvirt, label
 };
 
 std::optional<Setting> setting_named(std::string_view key) {
@@ -83,12 +83,13 @@ std::optional<Setting> setting_named(std::string_view key) {
     if (key == "firewall-backend") return Setting::firewall_backend;
     if (key == "audit-fix") return Setting::audit_fix;
     if (key == "libvirt") return Setting::libvirt;
+    if (key == "label") return Setting::label;
     return std::nullopt;
 }
 
 const std::vector<std::string> directive_words = {"set", "vm", "allow"};
 const std::vector<std::string> setting_words = {"viewer", "group", "timezone", "ports", "require-launcher", "require-firewall",
-                                                "firewall-backend", "audit-fix", "libvirt"};
+                                                "firewall-backend", "audit-fix", "libvirt", "label"};
 const std::vector<std::string> vm_option_words = {"host", "tls-port", "title", "ca", "subject", "usbredir",
                                                   "audio", "domain", "kiosk", "fullscreen"};
 const std::vector<std::string> allow_option_words = {"days", "hours"};
@@ -190,7 +191,7 @@ private:
             return error(line_no, t[1].column,
                          join("unknown setting '", key,
                               "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, "
-                              "firewall-backend, audit-fix or libvirt", did_you_mean(key, setting_words)));
+                              "firewall-backend, audit-fix, libvirt or label", did_you_mean(key, setting_words)));
         // Marked before the value is checked: a second line is "given twice"
         // even when the first one's value was refused.
         if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
@@ -223,6 +224,12 @@ private:
             s.timezone = value;
             return;
         case Setting::ports: return parse_ports(line_no, vcol, value);
+        case Setting::label:
+            // Shown to users (--list) and in every log line about the map.
+            if (value.empty() || value.size() > 64 || !is_valid_utf8_text(value))
+                return error(line_no, vcol, "bad label; use 1-64 printable characters (quote it when it has spaces)");
+            s.label = value;
+            return;
         case Setting::libvirt:
             if (!is_libvirt_uri(value))
                 return error(line_no, vcol,

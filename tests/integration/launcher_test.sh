@@ -36,6 +36,7 @@ OPEN_START=$(hh $((H - 1))); OPEN_END=$(hh $((H + 2)))
 write_test_map() {
 office_write_map <<MAP
 # integration test map
+set label "2026-12-01 r42"
 set viewer $OFFICE/bin/remote-viewer
 set group spicegrp
 set timezone $MAP_TZ
@@ -102,7 +103,7 @@ expect_equal "the viewer runs under the launcher's seccomp filter" "$(rec_field 
 expect_equal "viewer: set-id files refused, plain modes allowed" "$(rec_field setid | tr '\n' ' ')" \
   "setid chmod(0750)=ok setid chmod(02755)=EPERM setid chmod(04755)=EPERM setid fchmod(02755)=EPERM setid fchmodat(02755)=EPERM setid fchmodat2(02755)=EPERM setid open(O_CREAT,0600)=ok setid open(O_CREAT,02755)=EPERM setid openat(O_CREAT,04755)=EPERM setid openat(O_TMPFILE,02755)=EPERM setid creat(02755)=EPERM setid mknod(S_IFREG|02755)=EPERM setid mknodat(02755)=EPERM setid openat2=ENOSYS setid io_uring_setup=ENOSYS setid unshare(CLONE_NEWUSER)=EPERM setid setns=EPERM setid clone3=ENOSYS setid gid_map of an outside user namespace=EACCES setid left none "
 syslog() { tap_field syslog "$(cat "$OFFICE/log/syslog")"; }
-grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002' "$OFFICE/log/syslog"
+grep -q 'spice-connect\[[0-9]*\]: myself (uid 1021): granted vm=debianx uri=spice://mysrv.example.org?tls-port=20002 map-sha256=[0-9a-f]\{64\} label="2026-12-01 r42"' "$OFFICE/log/syslog"
 expect_true "grant logged to syslog (authpriv)" $? "" "$(syslog)"
 grep -q '^<8[0-7]>' "$OFFICE/log/syslog"
 expect_true "syslog facility authpriv" $? "" "$(syslog)"
@@ -186,6 +187,7 @@ launch twovm -- --list
 expect_rc "--list works" 0
 expect_out "--list names debianx" "debianx"
 expect_out "--list says open now" "open now"
+expect_out "--list names the map's label (which version, for a call to the administrator)" "Access list: 2026-12-01 r42"
 launch twovm -- --list --porcelain
 expect_rc "--list --porcelain works" 0
 expect_equal "--list --porcelain: one tab-separated line per VM" "$OUT" "$(printf 'debianx\topen\talways\nleaptest\topen\talways')"
@@ -286,7 +288,7 @@ check_map_refused "map world-writable" "writable by group or others (mode 0646)"
 write_test_map; chmod 0600 $map
 check_map_refused "map unreadable by the group" "not readable by the launcher's group"
 write_test_map; echo 'vm broken host=bad_host tls-port=20009' >> $map
-check_map_refused "map with an error grants nothing" "/etc/spice-connect.map:22:16: error: bad host"
+check_map_refused "map with an error grants nothing" "/etc/spice-connect.map:23:16: error: bad host"
 write_test_map; echo 'allow myself nosuchvm' >> $map
 check_map_refused "grant for an undefined VM fails the whole map" "VM 'nosuchvm' is not defined"
 write_test_map; chown root:root $map; chmod 0644 $map

@@ -297,3 +297,20 @@ TEST_CASE("parser: set firewall-backend", "[parser]") {
     // Unset: the firewall commands choose (--backend, the stamp, nft).
     CHECK(parse_ok("vm a host=192.0.2.2 tls-port=5900\n").map.settings.firewall_backend.empty());
 }
+
+TEST_CASE("parser: set label names the map's version; 1-64 printable characters", "[parser]") {
+    CHECK(parse_ok("set label \"2026-12-01 r42\"\n").map.settings.label == "2026-12-01 r42");
+    CHECK(parse_ok("# no label\n").map.settings.label.empty());
+    for (const char* bad : {"set label \"\"\n", "set label \"\xff\"\n"}) {
+        INFO(bad);
+        ParseResult r = parse_map(bad, "test.map");
+        REQUIRE(r.errors.size() == 1);
+        CHECK(r.errors[0].message == "bad label; use 1-64 printable characters (quote it when it has spaces)");
+    }
+    ParseResult long_label = parse_map("set label " + std::string(65, 'x') + "\n", "test.map");
+    REQUIRE(long_label.errors.size() == 1);
+    CHECK(long_label.errors[0].where.column == 11);
+    ParseResult two_words = parse_map("set label 2026-12-01 r42\n", "test.map");
+    REQUIRE(two_words.errors.size() == 1);
+    CHECK(two_words.errors[0].message == "set takes a name and one value: set NAME VALUE (quote values with spaces)");
+}

@@ -1,10 +1,13 @@
 // spice-connect-admin firewall print|apply|remove|verify: the per-user
 // client rules generated from the map (the real boundary; the launcher's
 // group is defence in depth).
+#include <signal.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <cstdio>
 #include <ctime>
@@ -142,11 +145,11 @@ std::string with_user_name(const std::string& line) {
         }
     }
     if (at == std::string::npos) return line;
-    std::size_t end = at;
-    while (end < line.size() && end - at < 10 && line[end] >= '0' && line[end] <= '9') ++end;
-    if (end == at || (end < line.size() && line[end] != ' ')) return line;
-    const std::string uid = line.substr(at, end - at);
-    const auto account = passwd_by_uid(static_cast<uid_t>(std::stoul(uid)));
+    std::uint32_t value = 0;
+    const auto [end, error] = std::from_chars(line.data() + at, line.data() + line.size(), value);
+    if (error != std::errc() || (end != line.data() + line.size() && *end != ' ')) return line;
+    const std::string uid = std::to_string(value);
+    const auto account = passwd_by_uid(static_cast<uid_t>(value));
     return account ? line + " (uid " + uid + " is " + account->caller.name + ")" : line + " (uid " + uid + ": no such user)";
 }
 
@@ -170,11 +173,11 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     return exit_ok;
 }
 
-// previous_rules: "" for a plain apply; while edit or install-map replaces
-// the map, the rule content of the map still in place (the stamp vouches
-// for both until the map is renamed in).
+// previous: none for a plain apply; while edit or install-map replaces the
+// map, the rule content of the map still in place (the launcher admits it
+// for a moment, policy/firewall_stamp.hpp).
 int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map,
-          const std::string& previous_rules = "") {
+          const std::optional<PreviousRules>& previous = std::nullopt) {
     // The same rules as the stamp names: loaded again (that repairs rules
     // deleted by hand), but no news: the refresh timer stays quiet.
     const std::string ruleset_digest = sha256_hex(backend.name() + "\n" + backend.print(plan));
@@ -201,7 +204,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
     int code = exit_ok;
     // The stamp names the rules now in force, whatever becomes of the other
     // backend's: those only ever reject, so they narrow the map, never widen it.
-    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest, previous_rules);
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest, previous);
     if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
@@ -248,6 +251,46 @@ int remove_rules(const Options& o) {
 
 }  // namespace
 
+namespace {
+
+// How long the launcher may admit the map being replaced: while the new
+// rules are loaded and the map renamed in (milliseconds, unless stopped),
+// and after the rename for a launch that read the old map just before it.
+constexpr std::time_t replacing_for = 60;
+constexpr std::time_t after_rename = 2;
+
+// The rules of the map in place loaded again, as `firewall apply` would:
+// after a save that loaded the new rules and then failed. The firewall
+// lock is held by the caller.
+int apply_map_in_place(const std::string& map_path) {
+    auto in_place = load_valid_map(map_path, false, "; its rules were not loaded again");
+    if (!in_place) return fail(in_place.failure());
+    auto plan = plan_now(in_place->map);
+    if (!plan) return fail(plan.failure());
+    const auto backend = make_backend(choose_backend(Options{}, in_place->map.settings, std::nullopt).name);
+    return apply(*backend, *plan, in_place->source.text, in_place->map);
+}
+
+// SIGHUP, SIGINT, SIGQUIT and SIGTERM held back while the new rules are in
+// force but the map is not yet in place: ending there would leave them so.
+class FatalSignalsHeld {
+public:
+    FatalSignalsHeld() {
+        sigset_t fatal;
+        sigemptyset(&fatal);
+        for (int sig : {SIGHUP, SIGINT, SIGQUIT, SIGTERM}) sigaddset(&fatal, sig);
+        sigprocmask(SIG_BLOCK, &fatal, &old_);
+    }
+    ~FatalSignalsHeld() { sigprocmask(SIG_SETMASK, &old_, nullptr); }
+    FatalSignalsHeld(const FatalSignalsHeld&) = delete;
+    FatalSignalsHeld& operator=(const FatalSignalsHeld&) = delete;
+
+private:
+    sigset_t old_{};
+};
+
+}  // namespace
+
 MapSave save_with_firewall(const std::string& map_path, const std::string& text, const Map& map, const std::function<Status()>& save) {
     const auto save_only = [&]() -> MapSave {
         if (Status f = save()) return {fail(*f), false};
@@ -274,30 +317,40 @@ MapSave save_with_firewall(const std::string& map_path, const std::string& text,
         return saved;
     }
 
-    // The new rules first, with a stamp that still vouches for the map in
-    // place; then the map; then the stamp for the new map alone. A launch at
-    // any moment in between finds its map named by the stamp.
+    // The new rules first, with a stamp that lets the launcher admit the map
+    // still in place for a moment; then the map; then a stamp that admits
+    // the old map only for the launches that read it just before the rename.
     std::printf("firewall: the grants, VMs, ports or backend changed; loading the new rules before saving\n");
     auto planned = plan_now(map);
     if (!planned) return {fail(planned.failure().code, planned.failure().message + "; " + map_path + " is unchanged"), false};
     const auto backend = make_backend(choose_backend(Options{}, map.settings, std::nullopt).name);
-    const std::string previous = stamped_rules_digest(*stamp).value_or("");
-    if (const int code = apply(*backend, *planned, text, map, previous); code != exit_ok)
-        return {fail(code, map_path + " is unchanged: the rules made from the new map could not be loaded (see above)"), false};
+    const std::optional<std::string> replaced = stamped_rules_digest(*stamp);
+    const auto previous = [&](std::time_t for_seconds) {
+        return replaced ? std::optional<PreviousRules>(PreviousRules{*replaced, std::time(nullptr) + for_seconds}) : std::nullopt;
+    };
+    FatalSignalsHeld held;
+    if (const int code = apply(*backend, *planned, text, map, previous(replacing_for)); code != exit_ok) {
+        // Whatever part of the new rules was loaded (iptables loads one
+        // family at a time), the map in place gets its own rules back.
+        const bool restored = apply_map_in_place(map_path) == exit_ok;
+        return {fail(code, map_path + " is unchanged: the rules made from the new map could not be loaded (see above); " +
+                               (restored ? "the rules of the map in place are loaded again"
+                                         : "the rules in force may not match it: run spice-connect-admin firewall apply")),
+                false};
+    }
     if (Status f = save()) {
         fail(*f);
-        // The map in place keeps its rules: load them again from it.
-        auto in_place = load_valid_map(map_path, false, "; its rules were not loaded again");
-        auto old_plan = in_place ? plan_now(in_place->map) : Result<firewall::Plan>(in_place.failure());
-        if (!old_plan || apply(*backend, *old_plan, in_place->source.text, in_place->map) != exit_ok)
-            return {fail(exit_system, "the new map's rules are loaded but the map was not saved; run spice-connect-admin firewall apply"),
-                    false};
-        return {fail(f->code, map_path + " is unchanged; its own rules are loaded again"), false};
+        const bool restored = apply_map_in_place(map_path) == exit_ok;
+        return {fail(f->code, map_path + " is unchanged; " +
+                                  (restored ? "its own rules are loaded again"
+                                            : "the new map's rules are still loaded: run spice-connect-admin firewall apply")),
+                false};
     }
     const std::optional<std::string> applied = read_stamp();
     const auto ruleset = applied ? stamped_ruleset_digest(*applied) : std::nullopt;
-    const std::string stamp_error =
-        ruleset ? write_firewall_stamp(build::firewall_stamp_path, text, map, backend->name(), *ruleset) : "the stamp was lost";
+    const std::string stamp_error = ruleset ? write_firewall_stamp(build::firewall_stamp_path, text, map, backend->name(), *ruleset,
+                                                                   previous(after_rename))
+                                            : "the stamp was lost";
     if (!stamp_error.empty())
         return {fail(exit_system, map_path + " is saved and its rules are loaded, but " + stamp_error + "; run spice-connect-admin firewall apply"),
                 true};

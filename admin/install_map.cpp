@@ -5,6 +5,7 @@
 // root:GROUP 0640 with GROUP its own `set group`, its rules loaded first
 // when the firewall is, and logged. Installing the same map again changes
 // nothing and logs nothing, so a configuration tool may run it every time.
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -41,8 +42,11 @@ const char* const install_map_usage =
     "\n"
     "  --map TARGET   install to TARGET instead of the installed map\n"
     "\n"
-    "Exit status: 0 installed or unchanged, 1 FILE has errors (TARGET unchanged)\n"
-    "or another edit is running, 2 usage, 3 FILE cannot be read, the group is\n"
+    "For the installed map, the viewer and the launcher are judged as `check` judges\n"
+    "them under the new map (its group, its viewer): errors there stop it too.\n"
+    "\n"
+    "Exit status: 0 installed or unchanged, 1 FILE has errors or the launcher would\n"
+    "refuse it here (TARGET unchanged), or another edit is running, 2 usage, 3 FILE cannot be read, the group is\n"
     "unknown, not root, or TARGET's directory is refused, 4 system error.\n";
 
 namespace {
@@ -52,6 +56,20 @@ constexpr mode_t installed_mode = 0640;
 bool already_installed(const CurrentMap& current, const std::string& text, gid_t gid) {
     return current.exists && current.text == text && current.st.st_uid == 0 && current.st.st_gid == gid &&
            (current.st.st_mode & 07777) == installed_mode;
+}
+
+// FILE is read by root: whoever else may write it (its owner, its group,
+// everyone) could have changed it since it was reviewed. A warning: an
+// administrator may well install a file they wrote as themselves.
+void warn_if_others_may_write(const std::string& source_path) {
+    struct stat st {};
+    if (::stat(source_path.c_str(), &st) != 0) return;
+    std::string who;
+    if (st.st_uid != 0) who = "its owner (uid " + std::to_string(st.st_uid) + ")";
+    else if (st.st_mode & (S_IWGRP | S_IWOTH)) who = (st.st_mode & S_IWOTH) ? "everyone" : "its group";
+    if (who.empty()) return;
+    std::fprintf(stderr, "spice-connect-admin: warning: %s may be changed by %s, not only by root; install only a file you have just "
+                         "reviewed\n", source_path.c_str(), who.c_str());
 }
 
 }  // namespace
@@ -73,6 +91,22 @@ int install_map_command(const Options& options) {
     if (!parsed.ok())
         return fail(exit_denied, source_path + " has " + std::to_string(parsed.errors.size()) + " error(s); " + path +
                                      " is unchanged (fix them, then run install-map again)");
+    // For the installed map, the viewer and the launcher as the launcher
+    // would judge them under this map (its group, its viewer), as `check`
+    // does once it is installed: a map that the launcher would refuse here
+    // is not installed.
+    if (installed) {
+        std::vector<Finding> files = installed_file_findings(TrustedFile::viewer, parsed.map.settings.viewer, parsed.map.settings, true);
+        for (Finding& f : installed_file_findings(TrustedFile::launcher, build::launcher_path, parsed.map.settings, true))
+            files.push_back(std::move(f));
+        std::size_t errors = 0;
+        for (const Finding& f : files) errors += f.error ? 1 : 0;
+        print_findings(std::move(files));
+        if (errors > 0)
+            return fail(exit_denied, "the launcher would refuse " + source_path + " with the viewer and launcher installed here; " + path +
+                                         " is unchanged (fix the files or the map's set group / set viewer, then run install-map again)");
+    }
+    warn_if_others_may_write(source_path);
     const std::string& group = parsed.map.settings.group;
     const auto gid = group_id(group);
     if (!gid)

@@ -41,14 +41,14 @@ Result<UniqueFd> lock_firewall(const std::string& stamp_path) {
 }
 
 std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
-                                 const std::string& ruleset_digest, std::string_view previous_rules_digest) {
+                                 const std::string& ruleset_digest, const std::optional<PreviousRules>& previous) {
     const std::string dir = path.substr(0, path.rfind('/'));
     if (std::string problem = stamp_directory_problem(dir); !problem.empty()) return problem;
     const std::string tmp = path + ".new";
     ::unlink(tmp.c_str());
     UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!fd) return "cannot create " + tmp + ": " + std::strerror(errno);
-    const std::string text = format_firewall_stamp(map_text, map, backend, ruleset_digest, std::time(nullptr), previous_rules_digest);
+    const std::string text = format_firewall_stamp(map_text, map, backend, ruleset_digest, std::time(nullptr), previous);
     if (::fchmod(fd.get(), 0644) != 0 || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
         ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
         std::string why = std::strerror(errno);

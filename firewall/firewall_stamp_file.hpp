@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "policy/failure.hpp"
+#include "policy/firewall_stamp.hpp"
 #include "policy/map.hpp"
 #include "policy/unique_fd.hpp"
 
@@ -17,9 +18,9 @@ namespace spice_connect::firewall {
 Result<UniqueFd> lock_firewall(const std::string& stamp_path);
 
 // Atomically (temp file + rename in the same directory); "" on success, else why not.
-// previous_rules_digest: see policy/firewall_stamp.hpp ("" normally).
+// previous: see policy/firewall_stamp.hpp (none normally).
 std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
-                                 const std::string& ruleset_digest, std::string_view previous_rules_digest = {});
+                                 const std::string& ruleset_digest, const std::optional<PreviousRules>& previous = std::nullopt);
 void remove_firewall_stamp(const std::string& path);
 
 }  // namespace spice_connect::firewall

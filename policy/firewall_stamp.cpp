@@ -16,15 +16,15 @@ constexpr std::string_view backend_key = "backend ";
 
 std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend,
                                   const std::string& ruleset_digest, std::time_t applied,
-                                  std::string_view previous_rules_digest) {
+                                  const std::optional<PreviousRules>& previous) {
     char when[32] = "";
     std::tm tm{};
     if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(rules_key) +
            firewall_rule_digest(map) + "\n" + std::string(ruleset_key) + ruleset_digest + "\n" + std::string(backend_key) + backend +
            "\napplied " + when + "\n" +
-           (previous_rules_digest.empty() ? std::string()
-                                          : std::string(previous_rules_key) + std::string(previous_rules_digest) + "\n");
+           (previous ? std::string(previous_rules_key) + previous->digest + " until " + std::to_string(previous->until) + "\n"
+                     : std::string());
 }
 
 namespace {
@@ -43,18 +43,34 @@ std::optional<std::string> stamped_digest(std::string_view stamp_text, std::stri
 std::optional<std::string> stamped_map_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, digest_key); }
 std::optional<std::string> stamped_rules_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, rules_key); }
 std::optional<std::string> stamped_ruleset_digest(std::string_view stamp_text) { return stamped_digest(stamp_text, ruleset_key); }
-std::optional<std::string> stamped_previous_rules_digest(std::string_view stamp_text) {
-    return stamped_digest(stamp_text, previous_rules_key);
+std::optional<PreviousRules> stamped_previous_rules(std::string_view stamp_text) {
+    auto digest = stamped_digest(stamp_text, previous_rules_key);
+    if (!digest) return std::nullopt;
+    // "previous-rules-sha256 HEX until EPOCH\n", exactly.
+    const std::string line_start = "\n" + std::string(previous_rules_key) + *digest + " until ";
+    const std::size_t at = stamp_text.find(line_start);
+    if (at == std::string_view::npos) return std::nullopt;
+    std::size_t pos = at + line_start.size();
+    const std::size_t end = stamp_text.find('\n', pos);
+    if (end == std::string_view::npos || end == pos || end - pos > 18) return std::nullopt;
+    std::time_t until = 0;
+    for (; pos < end; ++pos) {
+        if (stamp_text[pos] < '0' || stamp_text[pos] > '9') return std::nullopt;
+        until = until * 10 + (stamp_text[pos] - '0');
+    }
+    return PreviousRules{*digest, until};
 }
 
 bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map) {
-    if (auto rules = stamped_rules_digest(stamp_text)) {
-        const std::string mine = firewall_rule_digest(map);
-        const auto previous = stamped_previous_rules_digest(stamp_text);
-        return *rules == mine || (previous && *previous == mine);
-    }
+    if (auto rules = stamped_rules_digest(stamp_text)) return *rules == firewall_rule_digest(map);
     auto digest = stamped_map_digest(stamp_text);
     return digest && *digest == sha256_hex(map_text);
+}
+
+bool stamp_admits_map(std::string_view stamp_text, std::string_view map_text, const Map& map, std::time_t now) {
+    if (stamp_matches_map(stamp_text, map_text, map)) return true;
+    const auto previous = stamped_previous_rules(stamp_text);
+    return previous && now <= previous->until && previous->digest == firewall_rule_digest(map);
 }
 
 std::optional<std::string> stamped_backend(std::string_view stamp_text) {

@@ -496,6 +496,7 @@ if [ "$(id -u)" = 0 ]; then
     [ "$rc" = 2 ]; t "install-map without FILE: usage, exit 2"
     run install-map "$T/good.map" --map "$T/im/m.map"
     [[ $rc = 0 && $out == "$T/im/m.map: installed from $T/good.map (root:nogroup 0640)" ]]; t "install-map: installed, says so"
+    lacks "$err" "warning: .* may be changed by"; t "install-map of root's own file: no warning about who may change it"
     cmp -s "$T/good.map" "$T/im/m.map" && [ "$(owner_mode "$T/im/m.map")" = "root:nogroup 640" ]
     t "install-map: the same text, root:nogroup 0640"
     [ ! -e "$T/im/m.map.tmp" ] && ! ls "$T/im" | grep -q '\.new-'; t "install-map: no lock or new file left"
@@ -515,6 +516,10 @@ if [ "$(id -u)" = 0 ]; then
     # A copy of the tool nobody can reach (the build tree may be under /root).
     chmod 0755 "$T" && install -D -m 0755 "$BIN" "$T/bin/spice-connect-admin"
     cp "$T/good.map" "$T/im/other.map" && chmod 0644 "$T/im/other.map"
+    chown nobody "$T/im/other.map"
+    run install-map "$T/im/other.map" --map "$T/im/m3.map"
+    [[ $rc = 0 && $err == *"warning: $T/im/other.map may be changed by its owner (uid 65534), not only by root"* ]]
+    t "install-map of a file a user owns: installed, with a warning that the user could change it"
     rc=0; setpriv --reuid=65534 --regid=65534 --clear-groups "$T/bin/spice-connect-admin" install-map "$T/im/other.map" --map "$T/im/m2.map" >"$T/out" 2>"$T/err" || rc=$?
     out=$(cat "$T/out"); err=$(cat "$T/err")
     [[ $rc = 3 && $err == *"only root may install a map"* && ! -e $T/im/m2.map ]]; t "install-map as a user: refused, exit 3"
@@ -558,6 +563,8 @@ installed_steps() {
     echo "edit as root: $(rc_of env EDITOR="$T/ed-append" "$BIN" edit) $(grep -c 'allow bin debianx' "$m") $(stat -c '%U:%G %a' "$m")"
     sed "s|^set viewer .*|set viewer $T/viewer|" "$T/good.map" > "$T/new.map"
     echo "install-map as root: $(rc_of "$BIN" install-map "$T/new.map") $(cmp -s "$T/new.map" "$m" && echo same) $(stat -c '%U:%G %a' "$m") $(rc_of "$BIN" check)"
+    sed 's/^set group nogroup$/set group daemon/' "$T/new.map" > "$T/daemon.map"
+    echo "install-map, a group the viewer lacks: $(rc_of "$BIN" install-map "$T/daemon.map") $(says 'the launcher would refuse' "$BIN" install-map "$T/daemon.map") $(cmp -s "$T/new.map" "$m" && echo unchanged)"
 }
 host_state() { if [ -e "$INSTALLED" ]; then stat -c '%i %Y %s' "$INSTALLED"; else echo absent; fi; }
 if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
@@ -584,6 +591,7 @@ if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare 
         has "$r" "^edit as nobody: 3$"; t "edit installed map as non-root: exit 3"
         has "$r" "^edit as root: 0 1 root:root 644$"; t "edit installed map as root: saved, owner and mode kept"
         has "$r" "^install-map as root: 0 same root:nogroup 640 0$"; t "install-map of the installed map: root:nogroup 0640, check passes"
+        has "$r" "^install-map, a group the viewer lacks: 1 1 unchanged$"; t "install-map of a map whose group the viewer lacks: refused, exit 1, map unchanged"
     fi
     [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"
 else

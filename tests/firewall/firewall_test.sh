@@ -277,46 +277,73 @@ run_capture on_client "$ADMIN" firewall verify
 expect_rc "edit adding a grant: verify finds no drift" 0
 expect_equal "edits of the map are logged, each with the map's digest" "$(grep -c 'spice-connect-admin\[[0-9]*\]: edit: /etc/spice-connect.map saved (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "2"
 
-echo "# the moment edit renames the new map in: its rules are loaded, the stamp vouches for both maps"
-# strace holds spice-connect-admin for 10 s right after its renameat (the
-# one that puts the new map in place); the launch and the traffic while it
-# is held see what users would in that moment.
+echo "# an edit between loading the new rules and renaming the map in: the old map is still admitted"
+# strace holds spice-connect-admin for 10 s as it enters the renameat that
+# puts the new map in place: the new rules are loaded, the map is the old
+# one, and only the stamp's previous-rules line lets the launcher admit it.
+# The launch and the traffic while it is held see what users would.
 printf '#!/bin/sh\necho "allow carol leaptest" >> "$1"\n' > "$OFFICE/bin/ed-grant-carol"
-chmod 0755 "$OFFICE/bin/ed-grant-carol"
+printf '#!/bin/sh\necho "allow anne leaptest" >> "$1"\n' > "$OFFICE/bin/ed-grant-anne"
+chmod 0755 "$OFFICE/bin/ed-grant-carol" "$OFFICE/bin/ed-grant-anne"
 expect_try carol $SERVER_V4 20004 reset
-on_client env EDITOR="$OFFICE/bin/ed-grant-carol" strace -f -qq -o /dev/null -e trace=renameat \
-    -e inject=renameat:delay_exit=10000000:when=1 "$ADMIN" edit >"$work/edit.out" 2>&1 &
-edit_pid=$!
-SECONDS=0
-until grep -qx 'allow carol leaptest' "$MAP_FILE" || [ "$SECONDS" -ge 60 ]; do sleep 0.02; done
-grep -qx 'allow carol leaptest' "$MAP_FILE"
-expect_true "edit renamed the new map in" $? "$(cat "$work/edit.out")"
-stamp_then=$(cat /run/spice-connect/firewall.stamp)
+expect_try anne $SERVER_V4 20004 reset
+# held_edit EDITOR WHEN: edit in the background, held 10 s at (WHEN enter)
+# or after (WHEN exit) its renameat; returns once the new rules are loaded.
+held_edit() {
+    local before
+    before=$(cat /run/spice-connect/firewall.stamp)
+    on_client env EDITOR="$OFFICE/bin/$1" strace -f -qq -o /dev/null -e trace=renameat \
+        -e inject=renameat:delay_$2=10000000:when=1 "$ADMIN" edit >"$work/edit.out" 2>&1 &
+    edit_pid=$!
+    SECONDS=0
+    # A new stamp with the line (the last edit's stamp may hold one too).
+    until { [ "$(cat /run/spice-connect/firewall.stamp)" != "$before" ] &&
+            grep -q '^previous-rules-sha256 ' /run/spice-connect/firewall.stamp; } || [ "$SECONDS" -ge 60 ]; do sleep 0.02; done
+}
+held_edit ed-grant-carol enter
+grep -q '^previous-rules-sha256 ' /run/spice-connect/firewall.stamp
+expect_true "held before the rename: the new rules are loaded and stamped" $? "$(cat "$work/edit.out")"
+expect_equal "held before the rename: the map is still the old one" "$(grep -c '^allow carol leaptest$' "$MAP_FILE")" 0
 launch maggie
-expect_rc "in that moment: maggie's launch connects (require-firewall)" 0
+expect_rc "held before the rename: maggie's launch with the old map connects (require-firewall)" 0
 expect_try carol $SERVER_V4 20004 connected
-expect_has "in that moment: the stamp names the rules of the map being replaced too" "$stamp_then" "previous-rules-sha256 "
-expect_true "in that moment: all of it within the 10 s edit was held" "$([ "$SECONDS" -lt 10 ]; echo $?)" "$SECONDS s"
+expect_true "held before the rename: all of it within the 10 s" "$([ "$SECONDS" -lt 10 ]; echo $?)" "$SECONDS s"
 wait "$edit_pid"
 expect_true "edit adding carol: saved (exit 0)" $? "$(cat "$work/edit.out")"
 expect_has "edit adding carol: loaded the rules before saving" "$(cat "$work/edit.out")" \
     "firewall: the grants, VMs, ports or backend changed; loading the new rules before saving"
-[[ $(cat /run/spice-connect/firewall.stamp) != *previous-rules-sha256* ]]
-expect_true "after the edit: the stamp names the new map alone" $? "$(cat /run/spice-connect/firewall.stamp)"
+
+held_edit ed-grant-anne exit
+until grep -qx 'allow anne leaptest' "$MAP_FILE" || [ "$SECONDS" -ge 60 ]; do sleep 0.02; done
+expect_equal "held after the rename: the map holds the edit" "$(grep -c '^allow anne leaptest$' "$MAP_FILE")" 1
+launch maggie
+expect_rc "held after the rename: maggie's launch connects (require-firewall)" 0
+expect_try anne $SERVER_V4 20004 connected
+expect_true "held after the rename: all of it within the 10 s" "$([ "$SECONDS" -lt 10 ]; echo $?)" "$SECONDS s"
+wait "$edit_pid"
+expect_true "edit adding anne: saved (exit 0)" $? "$(cat "$work/edit.out")"
+# The last stamp admits the replaced map only for a launch that read it
+# just before the rename: two seconds.
+until_s=$(sed -n 's/^previous-rules-sha256 [0-9a-f]* until \([0-9]*\)$/\1/p' /run/spice-connect/firewall.stamp)
+expect_true "after the edit: the stamp admits the replaced map for 2 s at most" \
+    "$([ -n "$until_s" ] && [ $((until_s - $(date +%s))) -le 2 ]; echo $?)" "$(cat /run/spice-connect/firewall.stamp)"
 launch maggie
 expect_rc "after the edit: maggie's launch connects" 0
 run_capture on_client "$ADMIN" firewall verify
 expect_rc "after the edit: verify finds no drift" 0
 
 echo "# install-map under require-firewall: rules first, then the map; the same map again changes nothing"
-grep -v '^allow carol leaptest$' "$MAP_FILE" > "$work/new.map"
+grep -v -e '^allow carol leaptest$' -e '^allow anne leaptest$' "$MAP_FILE" > "$work/new.map"
 run_capture on_client "$ADMIN" install-map "$work/new.map"
-expect_rc "install-map taking carol's grant away: exit 0" 0
+expect_rc "install-map taking carol's and anne's grants away: exit 0" 0
 expect_out "install-map: loads the new rules before installing" "firewall: the grants, VMs, ports or backend changed; loading the new rules before saving"
 expect_out "install-map: says what it installed" "/etc/spice-connect.map: installed from $work/new.map (root:spicegrp 0640)"
 expect_try carol $SERVER_V4 20004 reset
+expect_try anne $SERVER_V4 20004 reset
 launch maggie
 expect_rc "after install-map: maggie's launch connects" 0
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "after install-map: verify finds no drift" 0
 run_capture on_client "$ADMIN" install-map "$work/new.map"
 expect_out "install-map of the same map: unchanged" "/etc/spice-connect.map: unchanged (the same map, root:spicegrp 0640)"
 expect_equal "install-map is logged once, with the map's digest" \

@@ -120,22 +120,42 @@ TEST_CASE("firewall stamp: a stamp without a rules digest is matched by the map'
     CHECK_FALSE(stamp_matches_map(old, commented, parsed_map(commented)));
 }
 
-TEST_CASE("firewall stamp: while a map is replaced it vouches for the map in place too", "[stamp]") {
+TEST_CASE("firewall stamp: while a map is replaced the launcher admits the map in place, until the stamp says", "[stamp]") {
     const std::string old_text = map_text;
     const std::string new_text = map_text + "allow maggie a\n";
     const std::string other_text = map_text + "allow bert a\n";
     const Map old_map = parsed_map(old_text), new_map = parsed_map(new_text), other_map = parsed_map(other_text);
+    const std::time_t until = 1767686460;
     const std::string during = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400,
-                                                     firewall_rule_digest(old_map));
+                                                     PreviousRules{firewall_rule_digest(old_map), until});
     INFO("stamp:\n" << during);
-    CHECK(stamped_previous_rules_digest(during) == std::optional<std::string>(firewall_rule_digest(old_map)));
+    const auto previous = stamped_previous_rules(during);
+    REQUIRE(previous);
+    CHECK(previous->digest == firewall_rule_digest(old_map));
+    CHECK(previous->until == until);
     CHECK(stamped_rules_digest(during) == std::optional<std::string>(firewall_rule_digest(new_map)));
+    // The launcher: the new map, and the old one until `until`.
+    CHECK(stamp_admits_map(during, new_text, new_map, until + 1000));
+    CHECK(stamp_admits_map(during, old_text, old_map, until));
+    CHECK_FALSE(stamp_admits_map(during, old_text, old_map, until + 1));
+    CHECK_FALSE(stamp_admits_map(during, other_text, other_map, until));
+    // The administrator's tools and the audit: the loaded rules' map only.
     CHECK(stamp_matches_map(during, new_text, new_map));
-    CHECK(stamp_matches_map(during, old_text, old_map));
-    CHECK_FALSE(stamp_matches_map(during, other_text, other_map));
-    // The stamp written once the new map is in place names it alone.
+    CHECK_FALSE(stamp_matches_map(during, old_text, old_map));
+    // A stamp without the line admits no previous map.
     const std::string after = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400);
-    CHECK_FALSE(stamped_previous_rules_digest(after));
-    CHECK(stamp_matches_map(after, new_text, new_map));
-    CHECK_FALSE(stamp_matches_map(after, old_text, old_map));
+    CHECK_FALSE(stamped_previous_rules(after));
+    CHECK_FALSE(stamp_admits_map(after, old_text, old_map, 0));
+}
+
+TEST_CASE("firewall stamp: a previous-rules line not exactly as written admits nothing", "[stamp]") {
+    const std::string digest = firewall_rule_digest(parsed_map(map_text));
+    const std::string base = header + digest_line + "rules-sha256 " + std::string(64, 'b') + "\nbackend nft\n";
+    for (const std::string& bad : {"previous-rules-sha256 " + digest + "\n", "previous-rules-sha256 " + digest + " until \n",
+                                   "previous-rules-sha256 " + digest + " until 12x\n", "previous-rules-sha256 " + digest + " until 99\n",
+                                   "previous-rules-sha256 " + digest + " until 1234567890123456789\n"}) {
+        INFO("line: " << bad);
+        CHECK_FALSE(stamp_admits_map(base + bad, map_text, parsed_map(map_text), 100));
+    }
+    CHECK(stamp_admits_map(base + "previous-rules-sha256 " + digest + " until 100\n", map_text, parsed_map(map_text), 100));
 }

@@ -42,18 +42,22 @@ vm silent host=127.0.0.1 tls-port=20002
 allow nobody silent
 MAP
 
-# The "server": accepts, notes it, says nothing.
-python3 - "$T/accepted" <<'PY' &
+# The "server": accepts, notes it, says nothing. The probe starts only
+# once it listens (a busy machine starts python slowly).
+python3 - "$T/accepted" "$T/listening" <<'PY' &
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 20002))
 s.listen(4)
+open(sys.argv[2], "w").close()
 conn, _ = s.accept()
 open(sys.argv[1], "w").close()
 time.sleep(30)
 PY
 LISTENER=$!
+for _ in $(seq 600); do [ -e "$T/listening" ] && break; sleep 0.05; done
+[ -e "$T/listening" ]; expect_true "the silent server listens on 127.0.0.1:20002" $? || finish
 
 # The administrator's terminal: a pty that is the probe's controlling
 # terminal, fds 0-2 and fd 7. Writes the probe's pid, output and status.

@@ -134,6 +134,18 @@ if expect_true "the RPM builds and rpm reads it" $? "" "$(tail -n 30 "$tmp/rpm.l
     done
     check "rpm: the map is a 0640 ghost" grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files"
     check "rpm: a file trigger on /usr/bin/remote-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/remote-viewer' "$tmp/rpm-triggers"
+    check "rpm: a file trigger on /usr/bin/virt-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/virt-viewer' "$tmp/rpm-triggers"
+    check "rpm: the virt-viewer trigger closes it" grep -q 'chown root:spicegrp /usr/bin/virt-viewer && chmod 0750 /usr/bin/virt-viewer' \
+        "$tmp/rpm-triggers"
+    # scriptlet NAME: that scriptlet's lines, as `rpm -qp --scripts` prints them.
+    scriptlet() { awk -v n="$1 scriptlet" 'index($0, n) == 1 { on = 1; next } / scriptlet \(using / { on = 0 } on' "$tmp/rpm-scripts"; }
+    post=$(scriptlet postinstall)
+    [[ $post == *'for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do'* && $post == *'chown root:spicegrp "$f" && chmod 0750 "$f"'* ]]
+    expect_true "rpm: %post closes remote-viewer and virt-viewer (root:spicegrp 0750)" $? "$post"
+    postun=$(scriptlet postuninstall)
+    [[ $postun == *'for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do'* && $postun == *'chown root:root "$f" && chmod 0755 "$f"'* ]]
+    expect_true "rpm: %postun gives both viewers root:root 0755 back on erase" $? "$postun"
+    expect_has "rpm: %preun unloads the firewall on erase" "$(scriptlet preuninstall)" '/usr/sbin/spice-connect-admin firewall remove'
     # The trigger is the one of packaging/rpm/spice-connect-audit.spec.inc.
     inc=$(sed -n '/^%filetriggerin/,/^$/p' "$src/packaging/rpm/spice-connect-audit.spec.inc" | sed '1d;/^$/d')
     check "rpm: the trigger is the one of spice-connect-audit.spec.inc" grep -qxF -- "$inc" "$tmp/rpm-triggers"

@@ -1,11 +1,13 @@
 #!/bin/bash
 # The packages, for real: builds the .deb (lintian must be clean) and the
 # RPM from the tree, checks their contents, then makes a throwaway Debian 12
-# root with mmdebstrap (virt-viewer and systemd from Debian's mirror, through
-# apt's configured sources) and runs in_root.sh there: install, every mode,
-# a failed configure rolled back, virt-viewer reinstalled, upgrade, remove,
-# purge. Everything lives in a temporary directory, mmdebstrap runs in a
-# private mount namespace, and nothing on the host changes. Without the
+# root with mmdebstrap (virt-viewer, systemd and nftables from Debian's
+# mirror, through apt's configured sources) and runs in_root.sh there:
+# install, every mode, a failed configure rolled back, virt-viewer
+# reinstalled, upgrade, rules loaded by hand and unloaded by the removal,
+# remove, purge. Everything lives in a temporary directory, mmdebstrap runs
+# in a private mount namespace, in_root.sh loads and removes rules only in
+# a network namespace of its own, and nothing on the host changes. Without the
 # mirror the test fails and says so. One TAP line per check
 # (tests/lib/assert.sh); in_root.sh's checks follow as an indented subtest.
 # usage: package_test.sh SOURCE_DIR [DEB_DIR]   (as root)
@@ -77,8 +79,16 @@ for f in "$src"/completion/*; do
 done
 expect_has "virt-viewer is recommended" "$(dpkg-deb -f "$deb" Recommends)" virt-viewer
 expect_has "it depends on libnftables1" "$(dpkg-deb -f "$deb" Depends)" libnftables1
-dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers | grep -qx 'interest-noawait /usr/bin/remote-viewer'
-expect_true "a file trigger on /usr/bin/remote-viewer" $? "no line 'interest-noawait /usr/bin/remote-viewer' in its triggers"
+for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do
+    dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers | grep -qx "interest-noawait $f"
+    expect_true "a file trigger on $f" $? "no line 'interest-noawait $f' in its triggers"
+done
+# The postrm knows the map the postinst writes by its digest (the template
+# is gone by the time of a purge): debian/rules writes it in.
+template_sum=$(sha256sum <"$src/packaging/spice-connect.map.example" | cut -d' ' -f1)
+dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./postrm | grep -qx "template_sha256='$template_sum'"
+expect_true "the postrm holds the map template's SHA-256" $? \
+    "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./postrm | grep '^template_sha256=')"
 
 echo "# in parallel: the RPM, and the Debian 12 root"
 (
@@ -99,8 +109,14 @@ cp "$deb" "$tmp/in/spice-connect.deb"
 cp "$here/in_root.sh" "$here/../lib/assert.sh" "$tmp/in/"
 mmdebstrap_rc=0
 root_start=$SECONDS
+# The root is a mount point of its own (bound onto itself in the private
+# mount namespace): `firewall apply` makes / rprivate in the child that
+# loads the rules, which fails with EINVAL where / is a plain directory, as
+# in a chroot. mmdebstrap fills an existing empty directory.
+mkdir "$tmp/root"
 unshare --mount --propagation private \
-    mmdebstrap --mode=root --variant=apt --include=virt-viewer,systemd \
+    sh -c 'mount --bind "$1" "$1" && shift && exec "$@"' bind-root "$tmp/root" \
+    mmdebstrap --mode=root --variant=apt --include=virt-viewer,systemd,nftables \
         --aptopt='Acquire::Retries "2"' --aptopt='Acquire::http::Timeout "30"' \
         --customize-hook="copy-in $tmp/in /tmp" \
         --customize-hook='chroot "$1" bash /tmp/in/in_root.sh /tmp/in/spice-connect.deb' \
@@ -118,6 +134,18 @@ if expect_true "the RPM builds and rpm reads it" $? "" "$(tail -n 30 "$tmp/rpm.l
     done
     check "rpm: the map is a 0640 ghost" grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files"
     check "rpm: a file trigger on /usr/bin/remote-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/remote-viewer' "$tmp/rpm-triggers"
+    check "rpm: a file trigger on /usr/bin/virt-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/virt-viewer' "$tmp/rpm-triggers"
+    check "rpm: the virt-viewer trigger closes it" grep -q 'chown root:spicegrp /usr/bin/virt-viewer && chmod 0750 /usr/bin/virt-viewer' \
+        "$tmp/rpm-triggers"
+    # scriptlet NAME: that scriptlet's lines, as `rpm -qp --scripts` prints them.
+    scriptlet() { awk -v n="$1 scriptlet" 'index($0, n) == 1 { on = 1; next } / scriptlet \(using / { on = 0 } on' "$tmp/rpm-scripts"; }
+    post=$(scriptlet postinstall)
+    [[ $post == *'for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do'* && $post == *'chown root:spicegrp "$f" && chmod 0750 "$f"'* ]]
+    expect_true "rpm: %post closes remote-viewer and virt-viewer (root:spicegrp 0750)" $? "$post"
+    postun=$(scriptlet postuninstall)
+    [[ $postun == *'for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do'* && $postun == *'chown root:root "$f" && chmod 0755 "$f"'* ]]
+    expect_true "rpm: %postun gives both viewers root:root 0755 back on erase" $? "$postun"
+    expect_has "rpm: %preun unloads the firewall on erase" "$(scriptlet preuninstall)" '/usr/sbin/spice-connect-admin firewall remove'
     # The trigger is the one of packaging/rpm/spice-connect-audit.spec.inc.
     inc=$(sed -n '/^%filetriggerin/,/^$/p' "$src/packaging/rpm/spice-connect-audit.spec.inc" | sed '1d;/^$/d')
     check "rpm: the trigger is the one of spice-connect-audit.spec.inc" grep -qxF -- "$inc" "$tmp/rpm-triggers"

@@ -44,6 +44,7 @@ const Valued valued[] = {
     {"--root", opt_root, &Options::root},      {"--backend", opt_backend, &Options::backend},
     {"--timeout", opt_timeout, &Options::timeout}, {"--connect", opt_connect, &Options::connect},
     {"--host", opt_host, &Options::host},      {"--search-under", opt_search_under, &Options::search_under},
+    {"--prometheus", opt_prometheus, &Options::prometheus},
 };
 
 }  // namespace

@@ -26,6 +26,7 @@ enum OptionSet : unsigned {
     opt_host = 1u << 12,       // --host NAME (import)
     opt_domains = 1u << 13,    // --domain D... (until the next option; may repeat)
     opt_search_under = 1u << 14,  // --search-under DIR (audit; for tests)
+    opt_prometheus = 1u << 15,    // --prometheus FILE (status)
 };
 
 struct Options {
@@ -38,6 +39,7 @@ struct Options {
     bool server = false;
     std::string root;     // empty: the running system
     std::string search_under;  // empty: every local mount
+    std::string prometheus;    // empty: no metrics file
     std::string backend;  // empty: the subcommand's default
     std::string timeout;  // empty: the subcommand's default
     std::vector<std::string> clients;

@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <ctime>
 #include <climits>
 #include <cstdio>
 #include <cstring>
 
 #include "audit/audit_checks.hpp"
 #include "audit/audit_report.hpp"
+#include "audit/last_audit.hpp"
 #include "policy/build_config.hpp"
 #include "admin/admin_log.hpp"
 #include "admin/commands.hpp"
@@ -141,6 +143,12 @@ int audit_command(const Options& options) {
     }
     if (options.json) print_json(report);
     else print_human(report);
+    // The timer's audit of this system is what `status` and monitoring
+    // report; a record it cannot write is a warning, not a failed audit.
+    if (options.from_timer && options.root.empty() && options.search_under.empty()) {
+        const std::string error = write_last_audit(build::last_audit_path, summarize(report, std::time(nullptr)));
+        if (!error.empty()) std::fprintf(stderr, "spice-connect-admin: warning: %s\n", error.c_str());
+    }
     if (report.result->config_error) return exit_config;
     return report.remaining() ? exit_denied : exit_ok;
 }

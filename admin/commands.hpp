@@ -21,6 +21,7 @@ int audit_command(const Options& options);
 int probe_command(const Options& options);
 int import_command(const Options& options);
 int verify_vms_command(const Options& options);
+int status_command(const Options& options);
 
 // Saving the installed map (edit, install-map) so that nobody is refused
 // for it. `save` writes the map and says so. When rules are loaded and the
@@ -43,6 +44,7 @@ extern const char* const audit_usage;
 extern const char* const probe_usage;
 extern const char* const import_usage;
 extern const char* const verify_vms_usage;
+extern const char* const status_usage;
 
 // One line on stderr, prefixed with the program's name; returns `code`.
 inline int fail(int code, const std::string& message) {

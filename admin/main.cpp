@@ -25,6 +25,7 @@ const char* const usage =
     "       spice-connect-admin probe --user USER VM [--map FILE] [--timeout SECONDS]\n"
     "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
     "       spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
+    "       spice-connect-admin status [--json] [--prometheus FILE] [--map FILE]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -39,6 +40,7 @@ const char* const usage =
     "  probe   try a VM's console as a user would through the launcher (real SPICE, TLS)\n"
     "  import  print vm lines for the SPICE domains libvirt knows (a first map)\n"
     "  verify-vms  compare the map's VMs with libvirt: missing domains, changed ports\n"
+    "  status  what this client enforces: map version, firewall, last audit, files\n"
     "\n"
     "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
     "error (map missing, unreadable or broken), 4 system error.\n";
@@ -60,6 +62,7 @@ const Subcommand subcommands[] = {
     {"probe", opt_positional | opt_map | opt_user | opt_timeout, &probe_usage, probe_command},
     {"import", opt_connect | opt_host | opt_domains | opt_timeout, &import_usage, import_command},
     {"verify-vms", opt_connect | opt_map | opt_timeout, &verify_vms_usage, verify_vms_command},
+    {"status", opt_json | opt_prometheus | opt_map, &status_usage, status_command},
 };
 
 int usage_error(const std::string& message) {
@@ -67,7 +70,7 @@ int usage_error(const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-    if (argc < 2) return usage_error("a command is needed: check, show, edit, install-map, firewall, audit, probe, import or verify-vms");
+    if (argc < 2) return usage_error("a command is needed: check, show, edit, install-map, firewall, audit, probe, import, verify-vms or status");
     std::string_view first = argv[1];
     if (first == "--help" || first == "-h") return std::printf(usage, build::map_path), exit_ok;
     if (first == "--version") return std::printf("spice-connect-admin %s\n", build::version), exit_ok;
@@ -80,7 +83,7 @@ int run(int argc, char** argv) {
         return sub.run(options);
     }
     if (!first.empty() && first.front() == '-') return usage_error("unknown option '" + printable(first) + "'");
-    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, install-map, firewall, audit, probe, import or verify-vms");
+    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, install-map, firewall, audit, probe, import, verify-vms or status");
 }
 
 }  // namespace

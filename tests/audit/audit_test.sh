@@ -578,6 +578,22 @@ expect_equal "running system: --fix cleared the planted program's bit" "$(perm_o
 mount -o remount,nosuid /tmp
 audit --map "$sys/spice-connect.map" --json
 expect_equal "running system: /tmp with nosuid is no finding" "$(tmp_notice)" "[]"
+
+# The audit timer's record, which `status` reports: written by --from-timer
+# on the running system only (a tmpfs over /var/lib here), counts only.
+mount -t tmpfs -o mode=0755 spice-audit-var-lib /var/lib
+audit --map "$sys/spice-connect.map" --json
+expect_equal "an audit run by hand leaves no timer record" "$(ls -A /var/lib)" ""
+audit --map "$sys/spice-connect.map" --from-timer --json
+expect_equal "--from-timer: the record, root 0644 in /var/lib/spice-connect" \
+    "$(stat -c '%U %a' /var/lib/spice-connect /var/lib/spice-connect/last-audit 2>&1 | tr '\n' ' ')" "root 755 root 644 "
+count_of() { json_query "len([f for f in d['findings'] if f['severity'] == '$1' and not f['fixed']])"; }
+expect_equal "--from-timer: the record holds the run's status and counts, no path" \
+    "$(sed 1,2d /var/lib/spice-connect/last-audit | tr '\n' ' ')" \
+    "status $(json_query "d['status']") errors $(count_of error) warnings $(count_of warning) notices $(count_of notice) "
+finished=$(sed -n 's/^finished //p' /var/lib/spice-connect/last-audit)
+expect_true "--from-timer: the record says when it finished" "$([ -n "$finished" ] && [ $(( $(date +%s) - finished )) -le 60 ]; echo $?)" "$finished"
+umount /var/lib
 umount /tmp/proc /tmp
 
 # No firewall loaded (an empty /run: no stamp): with a VM that is a warning

@@ -18,7 +18,7 @@ work=$(mktemp -d /tmp/spice-connect-fwtest.XXXXXX)
 trap 'office_syslog_stop; network_stop; office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start   # the administrator's changes go to authpriv
-require_tools /usr/bin/python3:python3 strace:strace || { summary; exit 1; }
+require_tools /usr/bin/python3:python3 strace:strace promtool:prometheus || { summary; exit 1; }
 mount -t tmpfs -o mode=0755 spice-run /run   # the stamp lives in /run/spice-connect
 printf '%s mysrv.test\n%s mysrv.test\n' "$SERVER_V4" "$SERVER_V6" >> /etc/hosts
 office_install_launcher "$LAUNCHER_BIN"
@@ -348,6 +348,41 @@ run_capture on_client "$ADMIN" install-map "$work/new.map"
 expect_out "install-map of the same map: unchanged" "/etc/spice-connect.map: unchanged (the same map, root:spicegrp 0640)"
 expect_equal "install-map is logged once, with the map's digest" \
     "$(grep -c 'spice-connect-admin\[[0-9]*\]: install-map: /etc/spice-connect.map installed from .* (map-sha256 [0-9a-f]\{64\}); by root' "$OFFICE/log/syslog")" "1"
+
+echo "# status: the map's version, the firewall, the timer's last audit, the files; text, JSON, metrics"
+mount -t tmpfs -o mode=0755 spice-var-lib /var/lib   # the timer's record, this test's own
+{ cat "$MAP_FILE"; echo 'set label "fw-test r1"'; } > "$work/labelled.map"
+run_capture on_client "$ADMIN" install-map "$work/labelled.map"
+expect_out "a label added with install-map: no rule changed" "firewall: the loaded rules still enforce this map"
+run_capture on_client "$ADMIN" status
+expect_rc "status, all well" 0
+expect_out "status names the map's label and digest" "map:      /etc/spice-connect.map: label \"fw-test r1\", map-sha256 $(sha256sum < "$MAP_FILE" | cut -c1-12)..."
+expect_out "status: the firewall in force and those of the map" "firewall: nft rules, applied "
+expect_out "status: ... in sync" ", in force and those of the map"
+expect_out "status: no timer audit yet" "audit:    the audit timer has not run yet"
+run_capture on_client "$ADMIN" status --json --prometheus "$work/status.prom"
+expect_equal "status --json: in sync, label, attention" \
+    "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["firewall"]["in_sync"], d["map"]["label"], d["attention"], d["audit"])' <<< "$OUT" 2>&1)" \
+    "True fw-test r1 False None"
+check "status --prometheus: promtool accepts the metrics" promtool check metrics < "$work/status.prom"
+expect_has "status --prometheus: the map's digest and label" "$(cat "$work/status.prom")" \
+    "spice_connect_info{version=\"$("$ADMIN" --version | cut -d' ' -f2)\",map_sha256=\"$(sha256sum < "$MAP_FILE" | cut -d' ' -f1)\",label=\"fw-test r1\"} 1"
+expect_has "status --prometheus: in sync" "$(cat "$work/status.prom")" "spice_connect_firewall_in_sync 1"
+# The audit timer's record (as audit --from-timer writes it) with findings.
+mkdir -p /var/lib/spice-connect
+printf 'spice-connect last audit 1\nfinished %s\nstatus findings\nerrors 2\nwarnings 0\nnotices 1\n' "$(date +%s)" \
+    > /var/lib/spice-connect/last-audit
+# A grant deleted from the loaded rules by hand.
+on_client nft delete element inet spice_connect grants_v4 "{ 1023 . $SERVER_V4 . 20004 }"
+run_capture on_client "$ADMIN" status --prometheus "$work/status.prom"
+expect_rc "status with drift and audit findings: needs attention" 1
+expect_out "status: the drift, in short" "NOT those of the map: 1 rule(s) or grant(s) missing (spice-connect-admin firewall verify)"
+expect_out "status: the timer's findings" "2 error(s), 0 warning(s), 1 notice(s) (spice-connect-admin audit)"
+check "status --prometheus with findings: promtool accepts the metrics" promtool check metrics < "$work/status.prom"
+expect_has "status --prometheus: out of sync" "$(cat "$work/status.prom")" "spice_connect_firewall_in_sync 0"
+expect_has "status --prometheus: the timer's errors" "$(cat "$work/status.prom")" 'spice_connect_audit_findings{severity="error"} 2'
+on_client "$ADMIN" firewall apply >/dev/null
+umount /var/lib
 
 echo "# a map whose rules cannot be made is not saved: the map and the rules stay, the draft is kept"
 printf '#!/bin/sh\nsed -i "s/^set group spicegrp\\$/set group spicegrq/" "$1"\necho "set require-launcher yes" >> "$1"\n' > "$OFFICE/bin/ed-bad-group"

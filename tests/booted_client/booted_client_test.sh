@@ -295,12 +295,19 @@ in_client chmod 0755 /usr/bin/remote-viewer
 in_client systemctl start spice-connect-audit.service
 rc=$?
 expect_true "it fails after the viewer's mode was broken by hand" "$([ $rc != 0 ]; echo $?)" "exit $rc"
+run_capture in_client spice-connect-admin status
+expect_rc "status after the failed audit run: needs attention" 1
+expect_out "status reports the audit unit's last run and its error" "audit:    last timer run "
+expect_out "status reports the audit unit's error count" "1 error(s)"
 expect_has "the finding is in the journal" "$(in_client journalctl -b -u spice-connect-audit.service --no-pager)" \
     "/usr/bin/remote-viewer"
 in_client chmod 0750 /usr/bin/remote-viewer
 in_client systemctl reset-failed spice-connect-audit.service
 in_client systemctl start spice-connect-audit.service
 expect_true "green again once the mode is back" $?
+run_capture in_client spice-connect-admin status --json
+expect_equal "status --json: the unit's record (StateDirectory) says clean" \
+    "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["audit"]["status"], d["firewall"]["in_sync"])' <<< "$OUT" 2>&1)" "clean True"
 expect_equal "systemctl --failed is empty" "$(in_client systemctl --failed --no-legend --plain 2>&1)" ""
 expect_equal "systemctl is-system-running says running" "$(in_client systemctl is-system-running 2>&1)" running
 

@@ -2,13 +2,7 @@
 // map's version, the firewall, the timer's last audit, the installed files),
 // as text, as JSON, and as node_exporter textfile metrics for Prometheus.
 // It reads and compares; it changes nothing but the metrics file.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <optional>
 #include <string>
@@ -26,7 +20,7 @@
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 #include "policy/sha256.hpp"
-#include "policy/unique_fd.hpp"
+#include "policy/replaced_file.hpp"
 
 namespace spice_connect::admin {
 
@@ -288,20 +282,6 @@ std::string metrics_of(const Status& st) {
     return out;
 }
 
-// node_exporter reads the file at any moment: a new file renamed over it.
-std::string write_metrics(const std::string& path, const std::string& text) {
-    const std::string tmp = path + ".tmp";
-    ::unlink(tmp.c_str());
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    if (!fd) return "cannot create " + tmp + ": " + std::strerror(errno);
-    if (::fchmod(fd.get(), 0644) != 0 || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-        ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot write " + path + ": " + why;
-    }
-    return "";
-}
 
 }  // namespace
 
@@ -311,7 +291,8 @@ int status_command(const Options& options) {
     std::fputs(out.c_str(), stdout);
     if (std::fflush(stdout) != 0) return fail(exit_system, "cannot write the output");
     if (!options.prometheus.empty()) {
-        if (std::string error = write_metrics(options.prometheus, metrics_of(st)); !error.empty()) return fail(exit_system, error);
+        // node_exporter reads the file at any moment: replaced whole.
+        if (std::string error = replace_file(options.prometheus, metrics_of(st), 0644); !error.empty()) return fail(exit_system, error);
     }
     return st.attention() ? exit_denied : exit_ok;
 }

@@ -8,7 +8,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "policy/unique_fd.hpp"
+#include "policy/replaced_file.hpp"
 
 namespace spice_connect::audit {
 namespace {
@@ -69,18 +69,7 @@ std::optional<LastAudit> parse_last_audit(std::string_view text) {
 std::string write_last_audit(const std::string& path, const LastAudit& last) {
     const std::string dir = path.substr(0, path.rfind('/'));
     if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return "cannot create " + dir + ": " + std::strerror(errno);
-    const std::string tmp = path + ".new";
-    ::unlink(tmp.c_str());
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    if (!fd) return "cannot create " + tmp + ": " + std::strerror(errno);
-    const std::string text = format_last_audit(last);
-    if (::fchmod(fd.get(), 0644) != 0 || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-        ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        const std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot write " + path + ": " + why;
-    }
-    return "";
+    return replace_file(path, format_last_audit(last), 0644);
 }
 
 }  // namespace spice_connect::audit

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "policy/firewall_stamp.hpp"
+#include "policy/replaced_file.hpp"
 #include "policy/unique_fd.hpp"
 
 namespace spice_connect::firewall {
@@ -44,18 +45,7 @@ std::string write_firewall_stamp(const std::string& path, std::string_view map_t
                                  const std::string& ruleset_digest, const std::optional<PreviousRules>& previous) {
     const std::string dir = path.substr(0, path.rfind('/'));
     if (std::string problem = stamp_directory_problem(dir); !problem.empty()) return problem;
-    const std::string tmp = path + ".new";
-    ::unlink(tmp.c_str());
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    if (!fd) return "cannot create " + tmp + ": " + std::strerror(errno);
-    const std::string text = format_firewall_stamp(map_text, map, backend, ruleset_digest, std::time(nullptr), previous);
-    if (::fchmod(fd.get(), 0644) != 0 || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size()) ||
-        ::fsync(fd.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        std::string why = std::strerror(errno);
-        ::unlink(tmp.c_str());
-        return "cannot write " + path + ": " + why;
-    }
-    return "";
+    return replace_file(path, format_firewall_stamp(map_text, map, backend, ruleset_digest, std::time(nullptr), previous), 0644);
 }
 
 void remove_firewall_stamp(const std::string& path) { ::unlink(path.c_str()); }

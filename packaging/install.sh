@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs a built tree into this system (./run install): the files through
-# CMake, then the group, the launcher's setgid mode, the viewer's mode and an
+# CMake, then the group, the launcher's setgid mode, the viewers' modes and an
 # example map that grants nothing. Safe to run again.
 set -euo pipefail
 build=${1:?usage: install.sh BUILD_DIR}
@@ -20,16 +20,23 @@ fi
 chown root:"$group" /usr/bin/spice-connect
 chmod 2755 /usr/bin/spice-connect
 
-if [ -e "$viewer" ]; then
-    if command -v dpkg-statoverride >/dev/null && dpkg -S "$viewer" >/dev/null 2>&1; then
+# virt-viewer's two programs, both SPICE clients: root:GROUP 0750, as the
+# package does; only the launcher runs the viewer for users.
+close_program() {
+    local program=$1
+    if command -v dpkg-statoverride >/dev/null && dpkg -S "$program" >/dev/null 2>&1; then
         # Survives upgrades of virt-viewer, unlike a plain chmod.
-        dpkg-statoverride --list "$viewer" >/dev/null || dpkg-statoverride --update --add root "$group" 0750 "$viewer"
+        dpkg-statoverride --list "$program" >/dev/null || dpkg-statoverride --update --add root "$group" 0750 "$program"
     fi
-    chown root:"$group" "$viewer"
-    chmod 0750 "$viewer"
+    chown root:"$group" "$program"
+    chmod 0750 "$program"
+}
+if [ -e "$viewer" ]; then
+    close_program "$viewer"
 else
     echo "install: $viewer not found; install virt-viewer, then run ./run install again" >&2
 fi
+[ ! -e /usr/bin/virt-viewer ] || close_program /usr/bin/virt-viewer
 
 if [ ! -e "$map" ]; then
     install -o root -g "$group" -m 0640 "$here/spice-connect.map.example" "$map"

@@ -38,7 +38,8 @@ const char* const install_map_usage =
     "client firewall is loaded and the grants, VMs or ports changed, the new\n"
     "rules are loaded first, so nobody is refused because the map changed; if\n"
     "they cannot be loaded, the map is not installed. The same map, owner and\n"
-    "mode already in place: nothing is done (exit 0, \"unchanged\").\n"
+    "mode already in place: nothing is done (exit 0, \"unchanged\"). Installing\n"
+    "the installed map is logged (authpriv), with its digest and label.\n"
     "\n"
     "  --map TARGET   install to TARGET instead of the installed map\n"
     "\n"
@@ -46,8 +47,9 @@ const char* const install_map_usage =
     "them under the new map (its group, its viewer): errors there stop it too.\n"
     "\n"
     "Exit status: 0 installed or unchanged, 1 FILE has errors or the launcher would\n"
-    "refuse it here (TARGET unchanged), or another edit is running, 2 usage, 3 FILE cannot be read, the group is\n"
-    "unknown, not root, or TARGET's directory is refused, 4 system error.\n";
+    "refuse it here (TARGET unchanged), or another edit is running, 2 usage,\n"
+    "3 FILE cannot be read, the group is unknown, not root, TARGET's directory\n"
+    "is refused or TARGET is a symbolic link, 4 system error.\n";
 
 namespace {
 

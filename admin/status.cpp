@@ -86,16 +86,22 @@ std::time_t utc_seconds(const std::string& iso) {
     return end && *end == '\0' ? ::timegm(&tm) : 0;
 }
 
-void look_at_firewall(Status& st, const std::string& map_text, const Map& map) {
+// The stamp whatever the map; the loaded rules compared with a valid map's
+// only (`map` null: the map cannot be used, nothing to compare with).
+void look_at_firewall(Status& st, const std::string& map_text, const Map* map) {
     auto stamp = read_map_source(build::firewall_stamp_path, false);
     if (!stamp) return;
     st.stamped = true;
     st.backend = stamped_backend(stamp->text).value_or("");
     st.applied = stamp_line(stamp->text, "applied").value_or("");
     st.applied_at = utc_seconds(st.applied);
-    const bool same_map = stamp_matches_map(stamp->text, map_text, map);
+    if (!map) {
+        st.drift.push_back("not compared: the map cannot be used");
+        return;
+    }
+    const bool same_map = stamp_matches_map(stamp->text, map_text, *map);
     auto backend = firewall::make_backend(st.backend.empty() ? "nft" : st.backend);
-    auto plan = firewall::current_plan(map);
+    auto plan = firewall::current_plan(*map);
     if (!plan) {
         st.drift.push_back("the rules cannot be made from the map: " + plan.failure().message);
         return;
@@ -117,8 +123,10 @@ Status look(const std::string& map_path) {
     Status st;
     st.map_path = map_path;
     auto source = read_map_source(map_path, false);
+    if (auto record = read_map_source(build::last_audit_path, false)) st.audit = audit::parse_last_audit(record->text);
     if (!source) {
         st.map_problem = source.failure().message;
+        look_at_firewall(st, "", nullptr);
         return st;
     }
     const ParseResult parsed = parse_map(source->text, map_path, ParseOptions{build::zoneinfo_dir});
@@ -128,8 +136,7 @@ Status look(const std::string& map_path) {
     st.vms = parsed.map.vms.size();
     st.grants = parsed.map.grants.size();
     st.require_firewall = parsed.map.settings.require_firewall;
-    if (parsed.ok()) look_at_firewall(st, source->text, parsed.map);
-    if (auto record = read_map_source(build::last_audit_path, false)) st.audit = audit::parse_last_audit(record->text);
+    look_at_firewall(st, source->text, parsed.ok() ? &parsed.map : nullptr);
     std::vector<Finding> files = installed_file_findings(TrustedFile::map, map_path, parsed.map.settings, true);
     if (parsed.ok()) {
         for (Finding& f : installed_file_findings(TrustedFile::viewer, parsed.map.settings.viewer, parsed.map.settings, true))

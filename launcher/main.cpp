@@ -118,7 +118,7 @@ void print_list(const std::vector<Entitlement>& mine, const Caller& me, const Zo
             std::printf("  %-20s %-28s %s\n", e.vm->name.c_str(), e.when().c_str(), e.usable_now ? "open now" : "closed now");
     }
     // Which version of the access list this is, for a call to the administrator.
-    if (!map.settings.label.empty()) std::printf("Access list: %s\n", map.settings.label.c_str());
+    if (!map.settings.label.empty()) std::printf("Version of the console list: %s\n", map.settings.label.c_str());
 }
 
 std::string summary(const std::vector<Entitlement>& list) {

@@ -226,8 +226,11 @@ private:
         case Setting::ports: return parse_ports(line_no, vcol, value);
         case Setting::label:
             // Shown to users (--list) and in every log line about the map.
-            if (value.empty() || value.size() > 64 || !is_valid_utf8_text(value))
-                return error(line_no, vcol, "bad label; use 1-64 printable characters (quote it when it has spaces)");
+            // No quote or backslash: log lines quote it as label="TEXT".
+            if (value.empty() || value.size() > 64 || !is_valid_utf8_text(value) ||
+                value.find_first_of("\"\\") != std::string_view::npos)
+                return error(line_no, vcol,
+                             "bad label; use 1-64 bytes of printable UTF-8 without quotes or backslashes (quote it when it has spaces)");
             s.label = value;
             return;
         case Setting::libvirt:

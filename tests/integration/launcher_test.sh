@@ -187,7 +187,7 @@ launch twovm -- --list
 expect_rc "--list works" 0
 expect_out "--list names debianx" "debianx"
 expect_out "--list says open now" "open now"
-expect_out "--list names the map's label (which version, for a call to the administrator)" "Access list: 2026-12-01 r42"
+expect_out "--list names the map's label (which version, for a call to the administrator)" "Version of the console list: 2026-12-01 r42"
 launch twovm -- --list --porcelain
 expect_rc "--list --porcelain works" 0
 expect_equal "--list --porcelain: one tab-separated line per VM" "$OUT" "$(printf 'debianx\topen\talways\nleaptest\topen\talways')"

@@ -301,11 +301,12 @@ TEST_CASE("parser: set firewall-backend", "[parser]") {
 TEST_CASE("parser: set label names the map's version; 1-64 printable characters", "[parser]") {
     CHECK(parse_ok("set label \"2026-12-01 r42\"\n").map.settings.label == "2026-12-01 r42");
     CHECK(parse_ok("# no label\n").map.settings.label.empty());
-    for (const char* bad : {"set label \"\"\n", "set label \"\xff\"\n"}) {
+    for (const char* bad : {"set label \"\"\n", "set label \"\xff\"\n", "set label \"say \\\"r42\\\"\"\n", "set label \"a\\\\b\"\n"}) {
         INFO(bad);
         ParseResult r = parse_map(bad, "test.map");
         REQUIRE(r.errors.size() == 1);
-        CHECK(r.errors[0].message == "bad label; use 1-64 printable characters (quote it when it has spaces)");
+        CHECK(r.errors[0].message ==
+              "bad label; use 1-64 bytes of printable UTF-8 without quotes or backslashes (quote it when it has spaces)");
     }
     ParseResult long_label = parse_map("set label " + std::string(65, 'x') + "\n", "test.map");
     REQUIRE(long_label.errors.size() == 1);

@@ -116,6 +116,8 @@ void look_at_firewall(Status& st, const std::string& map_text, const Map* map) {
     if (d.reordered) st.drift.push_back("the rules are loaded in another order");
     if (d.other_loaded) st.drift.push_back("the other backend's rules are loaded too");
     if (!same_map) st.drift.push_back("the stamp names another map's grants");
+    if (!map->settings.firewall_backend.empty() && map->settings.firewall_backend != backend->name())
+        st.drift.push_back("the map asks for the " + map->settings.firewall_backend + " backend");
     st.in_sync = st.drift.empty();
 }
 

@@ -45,8 +45,9 @@ chmod 0755 "$tmp"  # apt downloads into the root as _apt
 root=$tmp/root
 CTL_PID=
 declare -A NET_PID=() NSPAWN_PID=() LEADER=()
+CGROUPS=()
 cleanup() {
-    local c i alive
+    local c i alive g
     for c in "${!NSPAWN_PID[@]}"; do
         kill -0 "${NSPAWN_PID[$c]}" 2>/dev/null && kill -TERM "${NSPAWN_PID[$c]}"  # nspawn halts the container
     done
@@ -64,6 +65,8 @@ cleanup() {
     for c in "${CLIENTS[@]}"; do
         mountpoint -q "$tmp/clients/$c/merged" 2>/dev/null && umount "$tmp/clients/$c/merged"
     done
+    # (empty once their containers are gone; rmdir removes nothing else)
+    for g in "${CGROUPS[@]}"; do [ -d "$g" ] && find "$g" -depth -type d -exec rmdir {} + 2>/dev/null; done
     rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
@@ -134,6 +137,22 @@ check "the root does not have the package yet" test ! -e "$root/usr/bin/spice-co
 # --- three clients booted from it -----------------------------------------
 # in_client NAME CMD...: a command inside that booted client (all its namespaces).
 in_client() { local c=$1; shift; nsenter -a -t "${LEADER[$c]}" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 "$@"; }
+# With --keep-unit nspawn puts the container's systemd into "payload" below
+# its own cgroup: three from one cgroup would share it, and their units'
+# cgroups (one client stopping a unit would kill the others' processes in
+# it; systemd fails to start a unit's process, status 219/CGROUP). So each
+# nspawn starts in a cgroup of its own below this script's, in the
+# hierarchies nspawn uses: systemd's named one (hybrid hosts) and the
+# unified one.
+declare -A CGROUP_BASE=()
+while IFS=: read -r _ controllers path; do
+    case $controllers in
+        name=systemd) [ -d /sys/fs/cgroup/systemd ] && CGROUP_BASE[/sys/fs/cgroup/systemd]=$path ;;
+        "") if [ -f /sys/fs/cgroup/cgroup.controllers ]; then CGROUP_BASE[/sys/fs/cgroup]=$path
+            elif [ -f /sys/fs/cgroup/unified/cgroup.controllers ]; then CGROUP_BASE[/sys/fs/cgroup/unified]=$path; fi ;;
+    esac
+done </proc/self/cgroup
+cgroup_name=$(basename "$tmp")
 boot_start=$SECONDS
 for c in "${CLIENTS[@]}"; do
     d=$tmp/clients/$c
@@ -142,8 +161,18 @@ for c in "${CLIENTS[@]}"; do
         printf '%s\n' "$c" >"$d/merged/etc/hostname" &&
         printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$c" >"$d/merged/etc/hosts"
     expect_true "$c: an overlay of its own over the root, host name $c" $? || finish
+    # A cgroup of its own in each hierarchy nspawn uses (see above), the
+    # shell moving itself there before it becomes nspawn.
+    cgroups=()
+    for h in "${!CGROUP_BASE[@]}"; do
+        mkdir "$h${CGROUP_BASE[$h]%/}/$cgroup_name-$c" && cgroups+=("$h${CGROUP_BASE[$h]%/}/$cgroup_name-$c")
+    done
+    CGROUPS+=("${cgroups[@]}")
+    expect_equal "$c: a cgroup of its own (${cgroups[*]})" "${#cgroups[@]}" "${#CGROUP_BASE[@]}" || finish
     # CAP_NET_ADMIN: nspawn keeps it only for a network namespace of its own
     # making; this one is the test's, and the client's firewall needs it.
+    bash -c 'n=$1; shift; for g in "${@:1:n}"; do echo $$ >"$g/cgroup.procs" || exit 4; done; shift "$n"; exec "$@"' \
+        in-cgroup "${#cgroups[@]}" "${cgroups[@]}" \
     systemd-nspawn --boot --register=no --keep-unit --quiet --console=pipe -D "$d/merged" --machine="$c" --hostname="$c" \
         --network-namespace-path="/proc/${NET_PID[$c]}/ns/net" --capability=CAP_NET_ADMIN \
         </dev/null >"$tmp/boot-$c.log" 2>&1 &
@@ -156,6 +185,7 @@ for c in "${CLIENTS[@]}"; do
         LEADER[$c]=; sleep 0.1
     done
     check "$c: systemd-nspawn started its systemd" test -n "${LEADER[$c]}" || { cat "$tmp/boot-$c.log" >&2; finish; }
+    expect_has "$c: its systemd runs in the client's own cgroup" "$(cat "/proc/${LEADER[$c]}/cgroup")" "/$cgroup_name-$c/"
 done
 for c in "${CLIENTS[@]}"; do
     for i in $(seq 100); do in_client "$c" test -S /run/systemd/private && break; sleep 0.1; done
@@ -182,7 +212,7 @@ forks = 3
 nocows = True
 
 [ssh_connection]
-ssh_args = -F /dev/null -o ControlMaster=no -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=$tmp/controller/known_hosts -o ConnectTimeout=10
+ssh_args = -F /dev/null -o ControlMaster=no -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=$tmp/controller/known_hosts -o ConnectTimeout=10 -o ServerAliveInterval=15 -o ServerAliveCountMax=4
 pipelining = True
 CFG
 {
@@ -203,15 +233,16 @@ on_controller_env() {
         ANSIBLE_LOCAL_TEMP="$tmp/controller/ansible-home/tmp" ANSIBLE_NOCOLOR=1 "$@"
 }
 for c in "${CLIENTS[@]}"; do
-    out=$(on_controller_env ssh -F /dev/null -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
+    out=$(on_controller_env ssh -F /dev/null -o LogLevel=ERROR -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile="$tmp/controller/known_hosts" -o ConnectTimeout=10 -i "$tmp/id_ed25519" \
         "root@${ADDR[$c]}" hostname 2>&1)
     expect_equal "$c: ssh as root with the test's key from the controller's namespace" "$out" "$c"
 done
 
-# playbook RUN: ansible-playbook site.yml; its output in $tmp/play-RUN.log.
+# playbook RUN: ansible-playbook site.yml (at most 10 minutes); its output
+# in $tmp/play-RUN.log.
 playbook() {
-    on_controller_env ansible-playbook "$src/packaging/ansible/site.yml" >"$tmp/play-$1.log" 2>&1
+    on_controller_env timeout 600 ansible-playbook "$src/packaging/ansible/site.yml" >"$tmp/play-$1.log" 2>&1
 }
 # recap HOST RUN: the PLAY RECAP line's counters for HOST, e.g.
 # "ok=12 changed=0 unreachable=0 failed=0 ...".
@@ -220,20 +251,19 @@ recap() {
 }
 counter() { recap "$1" "$3" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 
-# The uids in the loaded nft rules' grant sets (numbers: nft prints uids
-# as numbers unless asked for names), sorted, one line; and the elements.
-rule_uids() {
-    in_client "$1" nft -j list ruleset | python3 -c '
+# The loaded nft rules' grants (numbers: nft prints uids as numbers unless
+# asked for names): rule_grants CLIENT prints "UID ADDRESS PORT" lines,
+# sorted; rule_uids CLIENT the uids, sorted, on one line.
+rule_grants() {
+    in_client "$1" nft -j list table inet spice_connect | python3 -c '
 import json, sys
-uids = set()
 for item in json.load(sys.stdin)["nftables"]:
     s = item.get("set")
-    if s and s.get("table") == "spice_connect" and s["name"].startswith("grants_"):
+    if s and s["name"].startswith("grants_"):
         for e in s.get("elem", []):
-            uids.add(e["concat"][0])
-print(" ".join(str(u) for u in sorted(uids)))'
+            print(" ".join(str(x) for x in e["concat"]))' | sort
 }
-rule_elements() { in_client "$1" nft list table inet spice_connect 2>&1 | sed -n '/set grants_/,/}/p'; }
+rule_uids() { rule_grants "$1" | cut -d' ' -f1 | sort -nu | xargs; }
 expected_uids() { local u out=(); for u in "$@"; do out+=("${UID_OF[$u]}"); done; printf '%s\n' "${out[@]}" | sort -n | xargs; }
 
 # check_client CLIENT MAP_FILE LABEL USER...: the client's state after a run
@@ -254,7 +284,7 @@ check_client() {
     run_capture in_client "$c" spice-connect-admin firewall verify
     expect_rc "$c: firewall verify is clean" 0
     expect_equal "$c: the loaded rules name the uids of exactly the users granted here (${*:-nobody})" \
-        "$(rule_uids "$c" 2>&1)" "$(expected_uids "$@")" "$(tap_field rules "$(rule_elements "$c")")"
+        "$(rule_uids "$c" 2>&1)" "$(expected_uids "$@")" "$(tap_field grants "$(rule_grants "$c" 2>&1)")"
     local unit
     for unit in spice-connect-firewall.service spice-connect-firewall-refresh.timer spice-connect-audit.timer; do
         expect_equal "$c: $unit is enabled and active" \
@@ -294,7 +324,7 @@ for c in "${CLIENTS[@]}"; do
         "$(counter "$c" failed 1) $(counter "$c" unreachable 1) $([ "$(counter "$c" changed 1)" -gt 0 ] 2>/dev/null && echo changed)" \
         "0 0 changed" "$(tap_field recap "$(recap "$c" 1)")"
     expect_has "$c: the play printed its state (status --json)" "$(cat "$tmp/play-1.log")" \
-        "$c: map label \"fleet r1\", sha256 $(sha256sum "$tmp/controller/fleet.map" | cut -d' ' -f1), firewall in sync True"
+        "$c: map label \\\"fleet r1\\\", sha256 $(sha256sum "$tmp/controller/fleet.map" | cut -d' ' -f1), firewall in sync True"
 done
 check_client reception-1 "$tmp/controller/fleet.map" "fleet r1" anne
 check_client reception-2 "$tmp/controller/fleet.map" "fleet r1" anne
@@ -314,7 +344,7 @@ for c in "${CLIENTS[@]}"; do
 done
 
 echo "# the third run: a new grant for reception-* only"
-for c in "${CLIENTS[@]}"; do rule_elements "$c" >"$tmp/rules-before-$c"; done
+for c in "${CLIENTS[@]}"; do rule_grants "$c" >"$tmp/rules-before-$c"; done
 write_map "fleet r2" "allow dora vm-front clients=reception-*" >"$tmp/controller/fleet.map"
 run_start=$SECONDS
 playbook 3
@@ -330,11 +360,11 @@ check_client reception-1 "$tmp/controller/fleet.map" "fleet r2" anne dora
 check_client reception-2 "$tmp/controller/fleet.map" "fleet r2" anne dora
 check_client office-1 "$tmp/controller/fleet.map" "fleet r2" carl
 for c in reception-1 reception-2; do
-    rule_elements "$c" | cmp -s - "$tmp/rules-before-$c"
+    rule_grants "$c" | cmp -s - "$tmp/rules-before-$c"
     expect_true "$c: its rules changed (dora's grant)" "$([ $? != 0 ]; echo $?)" "the same grant sets as before"
 done
 expect_equal "office-1: its rules did not change (the new grant is not for it)" \
-    "$(rule_elements office-1)" "$(cat "$tmp/rules-before-office-1")"
+    "$(rule_grants office-1)" "$(cat "$tmp/rules-before-office-1")"
 for c in "${CLIENTS[@]}"; do
     expect_equal "$c: systemctl --failed is empty at the end" "$(in_client "$c" systemctl --failed --no-legend --plain 2>&1)" ""
 done

@@ -14,6 +14,7 @@
 # the users granted on that client). A second run changes nothing on any
 # host (PLAY RECAP changed=0). A changed map (a new grant on reception-*
 # only) changes every host (the map) and the rules only on the receptions.
+# A map with an error fails the play at the check and changes no client.
 # One TAP line per check (tests/lib/assert.sh). Everything lives in a
 # temporary directory and namespaces; nothing on the host changes.
 # usage: ansible_fleet_test.sh SOURCE_DIR DEB
@@ -373,6 +374,20 @@ for c in reception-1 reception-2; do
 done
 expect_equal "office-1: its rules did not change (the new grant is not for it)" \
     "$(rule_grants office-1)" "$(cat "$tmp/rules-before-office-1")"
+echo "# a fourth run: a map with an error stops at the check and changes nothing"
+cp "$tmp/controller/fleet.map" "$tmp/controller/fleet-r2.map"
+write_map "fleet r3" "allow anne vm-nowhere" >"$tmp/controller/fleet.map"
+playbook 4
+rc=$?
+expect_true "ansible-playbook site.yml fails with a map that has an error" "$([ $rc != 0 ]; echo $?)" "exit $rc"
+for c in "${CLIENTS[@]}"; do
+    expect_equal "$c: the map's check failed there, nothing changed (PLAY RECAP failed=1 changed=0)" \
+        "failed=$(counter "$c" failed 4) changed=$(counter "$c" changed 4)" "failed=1 changed=0" \
+        "$(tap_field recap "$(recap "$c" 4)")"
+    expect_equal "$c: the installed map is still fleet r2" \
+        "$(in_client "$c" sha256sum /etc/spice-connect.map | cut -d' ' -f1)" "$(sha256sum "$tmp/controller/fleet-r2.map" | cut -d' ' -f1)"
+done
+expect_has "the play says the map failed to validate" "$(cat "$tmp/play-4.log")" "failed to validate"
 for c in "${CLIENTS[@]}"; do
     expect_equal "$c: systemctl --failed is empty at the end" "$(in_client "$c" systemctl --failed --no-legend --plain 2>&1)" ""
 done

@@ -338,6 +338,12 @@ launch_on pc-99 maggie analysis
 expect_rc "clients=office-1,pc-9: no prefix match" 1
 launch_on pc-99 maggie leaptest
 expect_rc "an unscoped grant holds on every client" 0
+# A user may name their machine only in a UTS namespace of a user namespace
+# of their own: there the launcher's group is not mapped, so the kernel
+# does not give it, and nothing starts.
+run_capture as_user mybro env -i DISPLAY=:7 unshare --user --map-root-user --uts sh -c 'hostname reception-1 && exec "$0" leaptest' "$SC"
+expect_rc "a user's own host name (user + UTS namespace) opens nothing" 3
+expect_equal "a user's own host name: nothing started" "$(rec)" ""
 write_test_map
 
 echo "# the viewer: writable, a symlink, wrong group, setuid"

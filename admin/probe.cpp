@@ -76,13 +76,17 @@ std::string join(const std::vector<std::string>& items) {
 // What the map says for this user and VM at this moment, in one line.
 std::string map_verdict(const Map& map, const Account& user, const Vm& vm, const ZonedTime& now) {
     const std::string clock = now.text + (map.settings.timezone.empty() ? "" : ", " + map.settings.timezone);
-    for (const Entitlement& e : entitlements(map, user.caller, now.local)) {
+    const ThisClient here = this_client();
+    for (const Entitlement& e : entitlements(map, user.caller, now.local, here)) {
         if (e.vm != &vm) continue;
         std::string via;
         for (const Grant* g : e.grants) via += (via.empty() ? "" : ", ") + g->who.text();
         return "granted to " + user.caller.name + " " + e.when() + " (via " + via + "): " +
                (e.usable_now ? "open now" : "closed now") + " (" + clock + ")";
     }
+    if (granted_on_other_clients(map, user.caller, vm.name, here))
+        return "granted to " + user.caller.name + " on other clients only (clients=), not on " + here.host_name +
+               ": the launcher refuses " + user.caller.name + " this VM here";
     return "not granted to " + user.caller.name + ": the launcher refuses " + user.caller.name + " this VM";
 }
 
@@ -151,7 +155,8 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
     if (r.loaded.empty()) return r;
     firewall::SystemDirectory directory;
     firewall::SystemResolver resolver;
-    const Result<firewall::Plan> plan = firewall::make_plan(map, now.local, directory, resolver);
+    const ThisClient here = this_client();
+    const Result<firewall::Plan> plan = firewall::make_plan(map, now.local, here, directory, resolver);
     if (!plan) return r;
     // The allowances a grant of this VM to this uid would add ...
     Map one_vm;
@@ -162,7 +167,7 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
     g.who.uid = user.caller.uid;
     g.vm = vm.name;
     one_vm.grants.push_back(g);
-    const Result<firewall::Plan> mine = firewall::make_plan(one_vm, now.local, directory, resolver);
+    const Result<firewall::Plan> mine = firewall::make_plan(one_vm, now.local, here, directory, resolver);
     if (!mine) return r;
     // ... against those the map's rules hold now.
     for (const firewall::Allowance& a : mine->allowances)

@@ -9,6 +9,7 @@
 #include "policy/accounts.hpp"
 #include "admin/commands.hpp"
 #include "admin/show_output.hpp"
+#include "policy/client_scope.hpp"
 #include "admin/valid_map.hpp"
 #include "policy/exit_codes.hpp"
 #include "policy/map_source.hpp"
@@ -42,7 +43,8 @@ int show_command(const Options& options) {
         if (!user) return fail(exit_denied, "user '" + printable(options.user) + "' is unknown to the system (NSS)");
     }
     const Account* shown_user = user ? &*user : nullptr;
-    const std::string out = options.json ? show_json(src.path, map, shown_user) : show_text(src.path, map, shown_user);
+    const ThisClient here = this_client();
+    const std::string out = options.json ? show_json(src.path, map, shown_user, here) : show_text(src.path, map, shown_user, here);
     std::fputs(out.c_str(), stdout);
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the output");
     return exit_ok;

@@ -79,6 +79,15 @@ std::string ports_text(const PortRange& r) {
     return r.first == r.last ? std::to_string(r.first) : std::to_string(r.first) + "-" + std::to_string(r.last);
 }
 
+// Where a grant holds: "all", or its clients= list, marked when it does not
+// hold on this client.
+std::string clients_word(const Grant& g, const ThisClient& here) {
+    if (g.clients.empty()) return "all";
+    std::string out;
+    for (const std::string& c : g.clients) out += (out.empty() ? "" : ",") + c;
+    return holds_on(g, here) ? out : out + " (not here)";
+}
+
 // The grants shown: all of them, or those that apply to `user` by the rule
 // the launcher applies (grant_applies), in map order.
 std::vector<const Grant*> shown_grants(const Map& map, const Account* user) {
@@ -90,13 +99,14 @@ std::vector<const Grant*> shown_grants(const Map& map, const Account* user) {
 
 }  // namespace
 
-std::string show_json(const std::string& path, const Map& map, const Account* user) {
+std::string show_json(const std::string& path, const Map& map, const Account* user, const ThisClient& here) {
     const std::vector<const Grant*> rows = shown_grants(map, user);
     std::string out;
     JsonWriter j(out);
     const Settings& s = map.settings;
     j.begin_object();
     j.key("map"), j.string(path);
+    j.key("client"), j.string_or_null(here.host_name);
     j.key("label"), j.string_or_null(s.label);
     j.key("timezone"), j.string_or_null(s.timezone);
     j.key("group"), j.string(s.group);
@@ -125,6 +135,10 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
         if (g->when.hours) j.string(format_minute(g->when.hours->start) + "-" + format_minute(g->when.hours->end));
         else j.null();
         j.key("when"), j.string(g->when.describe());
+        j.key("clients"), j.begin_array();
+        for (const std::string& c : g->clients) j.string(c);
+        j.end_array();
+        j.key("holds_here"), j.boolean(holds_on(*g, here));
         j.key("host"), j.string(vm.host);
         j.key("host_kind"), j.string(host_kind_name(vm.host_kind));
         j.key("tls_port"), j.number(vm.tls_port);
@@ -146,7 +160,7 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
     return out;
 }
 
-std::string show_text(const std::string& path, const Map& map, const Account* user) {
+std::string show_text(const std::string& path, const Map& map, const Account* user, const ThisClient& here) {
     const std::vector<const Grant*> rows = shown_grants(map, user);
     const Settings& s = map.settings;
     std::string out = "Map " + path + (s.label.empty() ? "" : " (label " + s.label + ")") + ": times in " + (s.timezone.empty() ? "the system zone" : s.timezone) +
@@ -163,12 +177,17 @@ std::string show_text(const std::string& path, const Map& map, const Account* us
         else out += "The map grants nothing.\n";
         return out;
     }
+    // A column for clients= only in maps that use it.
+    const bool scoped = std::any_of(rows.begin(), rows.end(), [](const Grant* g) { return !g->clients.empty(); });
     std::vector<std::vector<std::string>> table{{user ? "VIA" : "WHO", "VM", "WHEN", "HOST", "PORT", "OPTIONS"}};
+    if (scoped) table.front().insert(table.front().begin() + 3, "CLIENTS");
     for (const Grant* g : rows) {
         const Vm& vm = *map.find_vm(g->vm);
         table.push_back({who_word(g->who), vm.name, g->when.describe(), vm.host, std::to_string(vm.tls_port),
                          option_summary(vm)});
+        if (scoped) table.back().insert(table.back().begin() + 3, clients_word(*g, here));
     }
+    if (scoped) out += "This client: " + (here.host_name.empty() ? std::string("(no host name)") : here.host_name) + "\n";
     return out + table_text(table);
 }
 

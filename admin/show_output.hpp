@@ -31,13 +31,16 @@
 #include <string>
 
 #include "policy/accounts.hpp"
+#include "policy/client_scope.hpp"
 #include "policy/map.hpp"
 
 namespace spice_connect::admin {
 
 // `path`: the map file shown. `user`: the account of --user, whose grants
-// alone are shown (by the launcher's rule); nullptr: every grant.
-std::string show_text(const std::string& path, const Map& map, const Account* user);
-std::string show_json(const std::string& path, const Map& map, const Account* user);
+// alone are shown (by the launcher's rule); nullptr: every grant. `here`:
+// this client, for grants with clients= (shown, and marked when they hold
+// on other clients only).
+std::string show_text(const std::string& path, const Map& map, const Account* user, const ThisClient& here);
+std::string show_json(const std::string& path, const Map& map, const Account* user, const ThisClient& here);
 
 }  // namespace spice_connect::admin

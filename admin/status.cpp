@@ -2,6 +2,7 @@
 // map's version, the firewall, the timer's last audit, the installed files),
 // as text, as JSON, and as node_exporter textfile metrics for Prometheus.
 // It reads and compares; it changes nothing but the metrics file.
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "audit/last_audit.hpp"
 #include "firewall/firewall_state.hpp"
 #include "policy/build_config.hpp"
+#include "policy/client_scope.hpp"
 #include "policy/exit_codes.hpp"
 #include "policy/firewall_stamp.hpp"
 #include "policy/json_writer.hpp"
@@ -53,6 +55,8 @@ struct Status {
     std::size_t map_errors = 0;
     std::string map_sha256, label;
     std::size_t vms = 0, grants = 0;
+    std::size_t grants_here = 0;  // of them, those that hold on this client (clients=)
+    std::string client;           // this client's host name, as clients= is matched
     bool require_firewall = false;
     // The firewall.
     bool stamped = false;
@@ -124,6 +128,8 @@ void look_at_firewall(Status& st, const std::string& map_text, const Map* map) {
 Status look(const std::string& map_path) {
     Status st;
     st.map_path = map_path;
+    const ThisClient here = this_client();
+    st.client = here.host_name;
     auto source = read_map_source(map_path, false);
     if (auto record = read_map_source(build::last_audit_path, false)) st.audit = audit::parse_last_audit(record->text);
     if (!source) {
@@ -137,6 +143,8 @@ Status look(const std::string& map_path) {
     st.label = parsed.map.settings.label;
     st.vms = parsed.map.vms.size();
     st.grants = parsed.map.grants.size();
+    st.grants_here = static_cast<std::size_t>(
+        std::count_if(parsed.map.grants.begin(), parsed.map.grants.end(), [&](const Grant& g) { return holds_on(g, here); }));
     st.require_firewall = parsed.map.settings.require_firewall;
     look_at_firewall(st, source->text, parsed.ok() ? &parsed.map : nullptr);
     std::vector<Finding> files = installed_file_findings(TrustedFile::map, map_path, parsed.map.settings, true);
@@ -158,7 +166,7 @@ std::string utc_text(std::time_t t) {
 }
 
 std::string text_of(const Status& st) {
-    std::string out = std::string("spice-connect ") + build::version + "\n";
+    std::string out = std::string("spice-connect ") + build::version + " on " + (st.client.empty() ? "(no host name)" : st.client) + "\n";
     out += "map:      ";
     if (!st.map_problem.empty()) {
         out += st.map_problem + "\n";
@@ -166,7 +174,8 @@ std::string text_of(const Status& st) {
         out += st.map_path + ": ";
         if (!st.label.empty()) out += "label \"" + st.label + "\", ";
         out += "map-sha256 " + st.map_sha256.substr(0, 12) + "..., " + std::to_string(st.vms) + " VM(s), " +
-               std::to_string(st.grants) + " grant(s)";
+               std::to_string(st.grants) + " grant(s)" +
+               (st.grants_here != st.grants ? " (" + std::to_string(st.grants_here) + " for this client)" : "");
         out += st.map_errors ? "; " + std::to_string(st.map_errors) + " error(s): the launcher grants nothing (spice-connect-admin check)\n"
                              : "\n";
     }
@@ -204,6 +213,7 @@ std::string json_of(const Status& st) {
     JsonWriter j(out);
     j.begin_object();
     j.key("version"), j.string(build::version);
+    j.key("client"), j.string_or_null(st.client);
     j.key("attention"), j.boolean(st.attention());
     j.key("map"), j.begin_object();
     j.key("path"), j.string(st.map_path);
@@ -213,6 +223,7 @@ std::string json_of(const Status& st) {
     j.key("label"), j.string_or_null(st.label);
     j.key("vms"), j.number(static_cast<std::int64_t>(st.vms));
     j.key("grants"), j.number(static_cast<std::int64_t>(st.grants));
+    j.key("grants_here"), j.number(static_cast<std::int64_t>(st.grants_here));
     j.key("require_firewall"), j.boolean(st.require_firewall);
     j.end_object();
     j.key("firewall"), j.begin_object();
@@ -270,6 +281,8 @@ std::string metrics_of(const Status& st) {
     gauge("spice_connect_map_valid", "1 when the map can be read and has no error (the launcher grants from it).", "",
           st.map_problem.empty() && st.map_errors == 0);
     gauge("spice_connect_map_grants", "The map's allow lines.", "", static_cast<double>(st.grants));
+    gauge("spice_connect_map_grants_here", "The map's allow lines that hold on this client (clients=).", "",
+          static_cast<double>(st.grants_here));
     gauge("spice_connect_firewall_applied", "1 when the client firewall's rules were applied (its stamp exists).", "", st.stamped);
     gauge("spice_connect_firewall_in_sync", "1 when the loaded rules are those of the map now (as firewall verify compares).", "",
           st.in_sync);

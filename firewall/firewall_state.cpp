@@ -27,7 +27,7 @@ Result<firewall::Plan> current_plan(const Map& map) {
     if (!now) return Failure{exit_system, "cannot read the clock in the map's time zone"};
     firewall::SystemDirectory directory;
     firewall::SystemResolver resolver;
-    return firewall::make_plan(map, now->local, directory, resolver);
+    return firewall::make_plan(map, now->local, this_client(), directory, resolver);
 }
 
 Drift compare_with_live(const FirewallBackend& backend, const firewall::Plan& plan) {

@@ -28,7 +28,8 @@ std::vector<PortRange> merged(std::vector<PortRange> ranges) {
 
 }  // namespace
 
-Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver) {
+Result<Plan> make_plan(const Map& map, LocalTime now, const ThisClient& here, const Directory& directory,
+                       const Resolver& resolver) {
     Plan plan;
     // Guarded: the map's ranges, else every VM's TLS port.
     std::vector<PortRange> guarded = map.settings.ports;
@@ -53,7 +54,7 @@ Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory
         addresses[vm.name] = std::move(list);
     }
     for (const Grant& g : map.grants) {
-        if (!g.when.allows(now)) continue;
+        if (!g.when.allows(now) || !holds_on(g, here)) continue;
         const Vm* vm = map.find_vm(g.vm);
         if (!vm) continue;
         std::vector<uid_t> uids;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "policy/address.hpp"
+#include "policy/client_scope.hpp"
 #include "policy/failure.hpp"
 #include "policy/map.hpp"
 
@@ -46,11 +47,13 @@ struct Plan {
     std::vector<std::string> warnings;  // unknown users, unresolvable hosts ...
 };
 
-// The plan for `now` (in the map's zone): only grants open at that moment.
+// The plan for `now` (in the map's zone) on this client: only grants open at
+// that moment and holding here (clients=); every VM's port is guarded.
 // A failure that would weaken the rules (require-launcher with an unknown
 // group) is a failure (exit_config), no plan. A uid is never looked up: the
 // rules are loaded where names mean nothing (nameless_child.hpp), so a user
 // named "1030" cannot take uid 1030's grants.
-Result<Plan> make_plan(const Map& map, LocalTime now, const Directory& directory, const Resolver& resolver);
+Result<Plan> make_plan(const Map& map, LocalTime now, const ThisClient& here, const Directory& directory,
+                       const Resolver& resolver);
 
 }  // namespace spice_connect::firewall

@@ -8,6 +8,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -231,8 +232,16 @@ int run(int argc, char** argv, char** envp) {
     const Caller& me = account->caller;
     const auto now = time_in_zone(std::time(nullptr), map.settings.timezone);
     if (!now) return refuse_setup(Trouble::map, Failure{exit_system, "cannot read the clock in the map's time zone"});
-    const std::vector<Entitlement> mine = entitlements(map, me, now->local);
+    // Grants with clients= hold only on the clients they name (this host name
+    // is the kernel's: a caller cannot set it without a user namespace, in
+    // which this program would not run with its group).
+    const ThisClient here = this_client();
+    const std::vector<Entitlement> mine = entitlements(map, me, now->local, here);
     if (cmd.mode == Mode::list) return print_list(mine, me, *now, map, cmd.porcelain), exit_ok;
+    if (!cmd.vm.empty() && granted_on_other_clients(map, me, cmd.vm, here) &&
+        std::none_of(mine.begin(), mine.end(), [&](const Entitlement& e) { return e.vm->name == cmd.vm; }))
+        return refuse(exit_denied, "VM '" + cmd.vm + "' is granted to you on other workstations, not on this one (" +
+                                       here.host_name + "); use one of those, or ask your administrator if you need it here");
     auto chosen = choose_vm(mine, cmd.vm, me, *now, map.settings.timezone);
     if (!chosen) return refuse(chosen.failure());
     const Entitlement& granted = **chosen;

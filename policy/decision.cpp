@@ -42,11 +42,11 @@ std::string Entitlement::when() const {
     return out;
 }
 
-std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now) {
+std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now, const ThisClient& here) {
     std::unordered_map<std::string_view, std::size_t> slot;
     std::vector<Entitlement> found;
     for (const Grant& g : map.grants) {
-        if (!grant_applies(g.who, caller)) continue;
+        if (!grant_applies(g.who, caller) || !holds_on(g, here)) continue;
         auto it = slot.find(g.vm);
         if (it == slot.end()) {
             const Vm* vm = map.find_vm(g.vm);
@@ -62,6 +62,12 @@ std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, Loca
         return a.vm < b.vm;  // map order: VMs live in one vector
     });
     return found;
+}
+
+bool granted_on_other_clients(const Map& map, const Caller& caller, std::string_view vm, const ThisClient& here) {
+    for (const Grant& g : map.grants)
+        if (g.vm == vm && grant_applies(g.who, caller) && !holds_on(g, here)) return true;
+    return false;
 }
 
 }  // namespace spice_connect

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/client_scope.hpp"
 #include "policy/map.hpp"
 
 namespace spice_connect {
@@ -38,7 +39,12 @@ struct Entitlement {
     std::string when() const;  // "always" or the windows joined by "; "
 };
 
-// The caller's VMs in map order; empty when the map grants them nothing.
-std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now);
+// The caller's VMs in map order, by the grants that hold on this client;
+// empty when the map grants them nothing here.
+std::vector<Entitlement> entitlements(const Map& map, const Caller& caller, LocalTime now, const ThisClient& here);
+
+// Whether the caller holds a grant for VM `vm` that holds only on other
+// clients: the launcher's refusal then says where, not just "no".
+bool granted_on_other_clients(const Map& map, const Caller& caller, std::string_view vm, const ThisClient& here);
 
 }  // namespace spice_connect

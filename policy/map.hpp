@@ -92,6 +92,10 @@ struct Grant {
     Who who;
     std::string vm;
     Schedule when;
+    // clients=: the client workstations the grant holds on, as written (host
+    // names, shell patterns such as reception-*, +netgroup); empty: every
+    // client. A grant for other clients grants nothing here and makes no rule.
+    std::vector<std::string> clients;
     Position where;  // of the word allow
 };
 

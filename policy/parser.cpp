@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "policy/client_scope.hpp"
 #include "policy/schedule.hpp"
 #include "policy/suggest.hpp"
 #include "policy/syntax.hpp"
@@ -92,7 +93,7 @@ const std::vector<std::string> setting_words = {"viewer", "group", "timezone", "
                                                 "firewall-backend", "audit-fix", "libvirt", "label"};
 const std::vector<std::string> vm_option_words = {"host", "tls-port", "title", "ca", "subject", "usbredir",
                                                   "audio", "domain", "kiosk", "fullscreen"};
-const std::vector<std::string> allow_option_words = {"days", "hours"};
+const std::vector<std::string> allow_option_words = {"days", "hours", "clients"};
 
 // Options whose values are free text: a word after one of them that is no
 // option is most likely the rest of an unquoted value.
@@ -403,7 +404,7 @@ private:
     // Every mistake of the line is reported; a line with one grants nothing.
     void parse_allow(int line_no, const std::vector<TokenView>& t) {
         if (t.size() < 3)
-            return error(line_no, t[0].column, "allow needs a user and a VM: allow WHO VM [days=...] [hours=...]");
+            return error(line_no, t[0].column, "allow needs a user and a VM: allow WHO VM [days=...] [hours=...] [clients=...]");
         Grant g;
         g.where = Position{line_no, t[0].column};
         bool bad = false;
@@ -429,18 +430,18 @@ private:
         }
         if (!is_vm_name(t[2].text) || t[2].has_value()) fail(t[2].column, join("bad VM name '", t[2].text, "'"));
         g.vm = t[2].text;
-        // days= and hours=, each at most once: bit 0 days, bit 1 hours.
+        // days=, hours= and clients=, each at most once: bits 0, 1, 2.
         unsigned seen = 0;
         for (std::size_t i = 3; i < t.size(); ++i) {
             const TokenView& tok = t[i];
             const std::string_view key = tok.key();
-            const unsigned key_bit = key == "days" ? 1u : key == "hours" ? 2u : 0u;
+            const unsigned key_bit = key == "days" ? 1u : key == "hours" ? 2u : key == "clients" ? 4u : 0u;
             if (!tok.has_value() && i == 3 && vm_index_.count(std::string(tok.text))) {
                 fail(tok.column, join("one VM per allow line: write 'allow ", who, " ", tok.text, "' on a line of its own"));
                 continue;
             }
             if (!tok.has_value() || key_bit == 0) {
-                fail(tok.column, join("unknown allow option '", tok.text, "'; expected days=... or hours=...",
+                fail(tok.column, join("unknown allow option '", tok.text, "'; expected days=..., hours=... or clients=...",
                                       did_you_mean(key, allow_option_words)));
                 continue;
             }
@@ -453,10 +454,14 @@ private:
                 auto d = parse_days(tok.value());
                 if (!d) fail(tok.value_column, d.failure().message);
                 else g.when.days = *d;
-            } else {
+            } else if (key_bit == 2u) {
                 auto h = parse_hours(tok.value());
                 if (!h) fail(tok.value_column, h.failure().message);
                 else g.when.hours = *h;
+            } else {
+                auto c = parse_clients(tok.value());
+                if (!c) fail(tok.value_column, c.failure().message);
+                else g.clients = std::move(*c);
             }
         }
         if (bad) return;

@@ -22,6 +22,15 @@ std::string schedule_text(const Schedule& s) {
     return out;
 }
 
+// Only a scoped grant says where (maps without clients= keep their digest).
+// Every client's stamp names the whole map's rules: which grants hold on
+// which client is decided when the rules are made, by the host name.
+std::string clients_text(const Grant& g) {
+    std::string out;
+    for (const std::string& c : g.clients) out += (out.empty() ? " clients " : ",") + c;
+    return out;
+}
+
 // Sorted and without repeats: order and a repeated line change no rule.
 void add_set(std::string& out, std::vector<std::string> lines) {
     std::sort(lines.begin(), lines.end());
@@ -39,7 +48,7 @@ std::string firewall_rule_content(const Map& map) {
     out += "timezone " + s.timezone + "\n";
     std::vector<std::string> vms, grants;
     for (const Vm& vm : map.vms) vms.push_back("vm " + vm.name + " " + vm.host + " " + std::to_string(vm.tls_port));
-    for (const Grant& g : map.grants) grants.push_back("grant " + g.who.text() + " " + g.vm + " " + schedule_text(g.when));
+    for (const Grant& g : map.grants) grants.push_back("grant " + g.who.text() + " " + g.vm + " " + schedule_text(g.when) + clients_text(g));
     add_set(out, std::move(vms));
     add_set(out, std::move(grants));
     return out;

@@ -1,7 +1,7 @@
 #include "policy/syntax.hpp"
 
-
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "policy/address.hpp"
@@ -43,6 +43,22 @@ bool is_dns_name(std::string_view s) {
 }  // namespace
 
 bool is_vm_name(std::string_view s) {
+    if (s.empty() || s.size() > 64 || !is_alnum(s.front())) return false;
+    for (char c : s)
+        if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;
+    return true;
+}
+
+bool is_client_pattern(std::string_view s) {
+    // At most a DNS name's length; nothing a netgroup, an option or a list
+    // separator could be read as.
+    if (s.empty() || s.size() > 253 || s.front() == '-' || s.front() == '.') return false;
+    for (char c : s)
+        if (!is_alnum(c) && !std::strchr(".-*?[]!", c)) return false;
+    return true;
+}
+
+bool is_netgroup_name(std::string_view s) {
     if (s.empty() || s.size() > 64 || !is_alnum(s.front())) return false;
     for (char c : s)
         if (!is_alnum(c) && c != '.' && c != '_' && c != '-') return false;

@@ -22,6 +22,10 @@ bool is_libvirt_uri(std::string_view s);
 bool is_embedded_libvirt_uri(std::string_view s);
 // The client firewall's backends: exactly "nft" or "iptables".
 bool is_firewall_backend(std::string_view s);
+// One entry of clients=: a host name or a shell pattern for host names
+// (letters, digits, '.', '-', and * ? [ ] !), or +NETGROUP.
+bool is_client_pattern(std::string_view s);
+bool is_netgroup_name(std::string_view s);  // [A-Za-z0-9._-]{1,64}
 // A-Z to a-z, nothing else (host names compare without regard to case).
 std::string ascii_lower(std::string_view s);
 std::optional<HostKind> classify_host(std::string_view s);  // nullopt: invalid

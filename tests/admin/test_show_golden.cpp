@@ -46,11 +46,14 @@ Account account(uid_t uid, const std::string& name, std::vector<std::string> gro
     return a;
 }
 
+// The client show runs on: a fixed name (show asks the system otherwise).
+const ThisClient here{"reception-1.office.example", nullptr};
+
 // `case_name` names the golden files: CASE.txt and CASE.json.
 void check_show(const std::string& case_name, const Map& map, const std::optional<Account>& user) {
     const Account* u = user ? &*user : nullptr;
-    test::check_golden(case_name + ".txt", show_dir + case_name + ".txt", show_text(shown_path, map, u));
-    test::check_golden(case_name + ".json", show_dir + case_name + ".json", show_json(shown_path, map, u));
+    test::check_golden(case_name + ".txt", show_dir + case_name + ".txt", show_text(shown_path, map, u, here));
+    test::check_golden(case_name + ".json", show_dir + case_name + ".json", show_json(shown_path, map, u, here));
 }
 
 }  // namespace
@@ -77,4 +80,10 @@ TEST_CASE("golden: show --user, no group and no grant", "[admin][show][golden]")
 
 TEST_CASE("golden: show, a map without grants and without a zone", "[admin][show][golden]") {
     check_show("no-grants", golden_map("empty.map"), std::nullopt);
+}
+
+TEST_CASE("golden: show, a fleet map scoped by clients=", "[admin][show][golden][clients]") {
+    const Map map = golden_map("fleet.map");
+    check_show("fleet", map, std::nullopt);
+    check_show("fleet-user-anne", map, account(1101, "anne", {"anne", "staff"}));
 }

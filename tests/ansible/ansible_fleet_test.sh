@@ -286,9 +286,10 @@ check_client() {
     expect_equal "$c: the map is the inventory's (sha256)" "$(in_client "$c" sha256sum /etc/spice-connect.map | cut -d' ' -f1)" "$digest"
     run_capture in_client "$c" spice-connect-admin status --json
     json=$OUT
-    expect_equal "$c: status --json: label, digest, firewall applied and in sync" \
-        "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["map"]["label"], d["map"]["sha256"], d["firewall"]["applied"], d["firewall"]["in_sync"])' <<<"$json" 2>&1)" \
-        "$label $digest True True" "$(captured)"
+    expect_equal "$c: status --json: this client, label, digest, grants here, firewall applied and in sync" \
+        "$(python3 -c 'import json,sys; d=json.load(sys.stdin); m=d["map"]; f=d["firewall"]
+print(d["client"], m["label"], m["sha256"], m["grants_here"], f["applied"], f["in_sync"])' <<<"$json" 2>&1)" \
+        "$c $label $digest $# True True" "$(captured)"
     run_capture in_client "$c" spice-connect-admin firewall verify
     expect_rc "$c: firewall verify is clean" 0
     expect_equal "$c: the loaded rules name the uids of exactly the users granted here (${*:-nobody})" \
@@ -332,7 +333,7 @@ for c in "${CLIENTS[@]}"; do
         "$(counter "$c" failed 1) $(counter "$c" unreachable 1) $([ "$(counter "$c" changed 1)" -gt 0 ] 2>/dev/null && echo changed)" \
         "0 0 changed" "$(tap_field recap "$(recap "$c" 1)")"
     expect_has "$c: the play printed its state (status --json)" "$(grep -F '"msg": ' "$tmp/play-1.log")" \
-        "$c: map label \\\"fleet r1\\\", sha256 $(sha256sum "$tmp/controller/fleet.map" | cut -d' ' -f1), firewall in sync True"
+        "$c: map label \\\"fleet r1\\\", sha256 $(sha256sum "$tmp/controller/fleet.map" | cut -d' ' -f1), 1 of 2 grant(s) here, firewall in sync True"
 done
 [ "$rc" = 0 ] || finish  # (nothing else to check: the recap says where it failed)
 check_client reception-1 "$tmp/controller/fleet.map" "fleet r1" anne

@@ -29,7 +29,7 @@ start=$SECONDS
 expect_true "runs as root" $? "uid $(id -u)" || finish
 require_tools mmdebstrap:mmdebstrap systemd-nspawn:systemd-container qemu-system-x86_64:qemu-system-x86 \
               certtool:gnutls-bin Xvfb:xvfb xauth:xauth xwininfo:x11-utils import:imagemagick convert:imagemagick \
-              nft:nftables nsenter:util-linux pgrep:procps python3:python3 || finish
+              nft:nftables nsenter:util-linux pgrep:procps python3:python3 promtool:prometheus || finish
 check "the .deb to install is there ($deb)" test -f "$deb" || finish
 mkdir -p "$shots"
 
@@ -308,6 +308,25 @@ expect_true "green again once the mode is back" $?
 run_capture in_client spice-connect-admin status --json
 expect_equal "status --json: the unit's record (StateDirectory) says clean" \
     "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["audit"]["status"], d["firewall"]["in_sync"])' <<< "$OUT" 2>&1)" "clean True"
+echo "# the metrics: written after the firewall's and the audit's units, where node_exporter's textfile directory exists"
+prom=/var/lib/prometheus/node-exporter/spice-connect.prom
+expect_equal "no textfile directory: no metrics file" "$(in_client test -e $prom && echo present || echo absent)" absent
+expect_equal "no textfile directory: the metrics unit was skipped by its condition" \
+    "$(unit_prop spice-connect-metrics.service ConditionResult)" no
+# Owned by node_exporter's user in real life: root writes it only with CAP_DAC_OVERRIDE.
+in_client install -d -o nobody -g nogroup -m 0755 /var/lib/prometheus/node-exporter
+in_client systemctl start spice-connect-firewall-refresh.service
+for i in $(seq 100); do in_client test -s $prom && break; sleep 0.2; done
+expect_equal "after the refresh unit: the metrics file, root 0644" "$(in_client stat -c '%U %a' $prom 2>&1)" "root 644" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-metrics.service --no-pager | tail -n 10)")"
+in_client cat $prom >"$tmp/metrics.prom" 2>&1
+check "promtool accepts the unit's metrics" promtool check metrics <"$tmp/metrics.prom"
+expect_has "the unit's metrics: the firewall in sync" "$(cat "$tmp/metrics.prom")" "spice_connect_firewall_in_sync 1"
+in_client rm -f $prom
+in_client systemctl start spice-connect-audit.service
+for i in $(seq 100); do in_client test -s $prom && break; sleep 0.2; done
+expect_has "after the audit unit: the metrics again, with its run" "$(in_client cat $prom 2>&1)" "spice_connect_audit_last_run_timestamp_seconds "
+expect_equal "the metrics unit succeeded" "$(unit_prop spice-connect-metrics.service Result)" success
 expect_equal "systemctl --failed is empty" "$(in_client systemctl --failed --no-legend --plain 2>&1)" ""
 expect_equal "systemctl is-system-running says running" "$(in_client systemctl is-system-running 2>&1)" running
 

@@ -384,6 +384,42 @@ expect_has "status --prometheus: the timer's errors" "$(cat "$work/status.prom")
 on_client "$ADMIN" firewall apply >/dev/null
 umount /var/lib
 
+echo "# clients=: on each client only the grants that hold there make rules (a private UTS namespace names the client)"
+sed -i 's/^netgroup:.*/netgroup: files/' /etc/nsswitch.conf
+grep -q '^netgroup:' /etc/nsswitch.conf || echo 'netgroup: files' >> /etc/nsswitch.conf
+echo 'frontdesk (reception-2,,)' > /etc/netgroup
+# on_named_client HOST CMD...: CMD in the client's network namespace, on a client called HOST.
+on_named_client() {
+    local host=$1; shift
+    unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh "$host" nsenter --net="/proc/$NET_CLIENT_PID/ns/net" "$@"
+}
+write_map <<'EOF_MAP'
+allow mybro leaptest clients=reception-*
+allow ralph leaptest clients=+frontdesk
+EOF_MAP
+for client in reception-1 reception-2 office-1; do
+    run_capture on_named_client "$client" "$ADMIN" firewall apply
+    expect_rc "clients=: apply on $client" 0
+    case $client in
+        reception-1) mybro=connected ralph=reset ;;
+        reception-2) mybro=connected ralph=connected ;;
+        office-1) mybro=reset ralph=reset ;;
+    esac
+    rules="clients= on $client" expect_try mybro $SERVER_V4 20004 $mybro
+    rules="clients= on $client" expect_try ralph $SERVER_V4 20004 $ralph
+    rules="clients= on $client" expect_try myself $SERVER_V4 20002 connected   # unscoped
+    run_capture on_named_client "$client" "$ADMIN" firewall verify
+    expect_rc "clients=: verify on $client" 0
+done
+run_capture on_named_client reception-1 "$ADMIN" firewall verify
+expect_rc "clients=: office-1's rules are not those of reception-1" 1
+run_capture on_named_client reception-1 "$ADMIN" status --json
+expect_equal "clients=: status --json names the client and counts its grants" \
+    "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["client"], d["map"]["grants"], d["map"]["grants_here"])' <<< "$OUT" 2>&1)" \
+    "reception-1 8 7"
+write_map < /dev/null
+on_client "$ADMIN" firewall apply >/dev/null
+
 echo "# a map whose rules cannot be made is not saved: the map and the rules stay, the draft is kept"
 printf '#!/bin/sh\nsed -i "s/^set group spicegrp\\$/set group spicegrq/" "$1"\necho "set require-launcher yes" >> "$1"\n' > "$OFFICE/bin/ed-bad-group"
 chmod 0755 "$OFFICE/bin/ed-bad-group"

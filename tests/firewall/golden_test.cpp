@@ -12,6 +12,7 @@
 
 #include "policy/parser.hpp"
 #include "firewall/rulesets.hpp"
+#include "policy/client_scope.hpp"
 
 using namespace spice_connect::firewall;
 
@@ -58,10 +59,19 @@ allow #1030   analysis
 allow ghost   spare
 )";
 
-Plan plan_for(const std::string& extra, LocalTime now) {
+// This client, for clients= (the plan never asks the system's host name).
+// Netgroup frontdesk lists reception-2 only.
+ThisClient client(const std::string& host_name) {
+    return ThisClient{host_name, [](const std::string& netgroup, const std::string& host) {
+                          return netgroup == "frontdesk" && host == "reception-2";
+                      }};
+}
+const ThisClient office_pc = client("office-1.example.org");
+
+Plan plan_for(const std::string& extra, LocalTime now, const ThisClient& here = office_pc) {
     ParseResult r = parse_map(std::string(example_map) + extra, "example.map");
     REQUIRE(r.ok());
-    Result<Plan> p = make_plan(r.map, now, FakeDirectory{}, FakeResolver{});
+    Result<Plan> p = make_plan(r.map, now, here, FakeDirectory{}, FakeResolver{});
     if (!p) FAIL(p.failure().message);
     return *p;
 }
@@ -121,6 +131,44 @@ TEST_CASE("golden: server rules", "[firewall][golden]") {
                                         iptables_server_ruleset(p.guarded, clients, Family::ipv6));
 }
 
+// One map for a fleet: the reception's grants load on the reception's
+// clients only; every VM's port is guarded everywhere.
+const char* const scoped = R"(allow mybro leaptest clients=reception-*
+allow maggie debianx clients=+frontdesk
+allow anne analysis clients=office-1,pc-9
+)";
+
+TEST_CASE("golden: nft ruleset scoped by clients=", "[firewall][golden]") {
+    check_golden("scoped_reception_1.nft", nft_ruleset(plan_for(scoped, tuesday_evening, client("reception-1"))));
+    check_golden("scoped_reception_2.nft", nft_ruleset(plan_for(scoped, tuesday_evening, client("reception-2.example.org"))));
+    check_golden("scoped_office_1.nft", nft_ruleset(plan_for(scoped, tuesday_evening, office_pc)));
+}
+
+TEST_CASE("plan: clients= decides on which client a grant makes rules", "[firewall]") {
+    auto uids = [](const Plan& p) {
+        std::vector<uid_t> out;
+        for (const Allowance& a : p.allowances) out.push_back(a.uid);
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        return out;
+    };
+    using U = std::vector<uid_t>;
+    // Unscoped: myself 1021, boss 1025/1026 (evening), maggie 1023 (Tuesday), #1030.
+    const U base{1021, 1023, 1025, 1026, 1030};
+    CHECK(uids(plan_for(scoped, tuesday_evening, client("reception-1"))) == U{1021, 1022, 1023, 1025, 1026, 1030});
+    CHECK(uids(plan_for(scoped, tuesday_evening, client("reception-2"))) == U{1021, 1022, 1023, 1025, 1026, 1030});
+    // Wednesday: maggie through the netgroup only (her own grant is mon,tue).
+    CHECK(uids(plan_for(scoped, wednesday_morning, client("reception-2"))) == U{1021, 1022, 1023, 1024, 1030});
+    CHECK(uids(plan_for(scoped, wednesday_morning, client("reception-1"))) == U{1021, 1022, 1024, 1030});
+    CHECK(uids(plan_for(scoped, tuesday_evening, office_pc)) == U{1021, 1023, 1024, 1025, 1026, 1030});
+    CHECK(uids(plan_for(scoped, tuesday_evening, client("pc-9"))) == U{1021, 1023, 1024, 1025, 1026, 1030});
+    CHECK(uids(plan_for(scoped, tuesday_evening, client("pc-10"))) == base);
+    // An unknown host name holds no scoped grant (fail closed).
+    CHECK(uids(plan_for(scoped, tuesday_evening, client(""))) == base);
+    // Every VM's port stays guarded on every client.
+    CHECK(plan_for(scoped, tuesday_evening, client("pc-10")).guarded.size() == 1);
+}
+
 TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     Plan p = plan_for("", tuesday_evening);
     CHECK(p.guarded.size() == 1);
@@ -136,14 +184,14 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     // Without `set ports`, the VMs' TLS ports are guarded, merged when adjacent.
     ParseResult r = parse_map("vm a host=192.0.2.2 tls-port=20002\nvm b host=192.0.2.2 tls-port=20003\nvm c host=192.0.2.2 tls-port=20009\n", "m");
     REQUIRE(r.ok());
-    Result<Plan> pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
+    Result<Plan> pr = make_plan(r.map, tuesday_evening, office_pc, FakeDirectory{}, FakeResolver{});
     REQUIRE(pr.ok());
     REQUIRE(pr->guarded.size() == 2);
     CHECK(pr->guarded[0].last == 20003);
     // require-launcher with a group NSS does not know is an error, not weaker rules.
     r = parse_map("set group nosuchgroup\nset require-launcher yes\nvm a host=192.0.2.2 tls-port=20002\n", "m");
     REQUIRE(r.ok());
-    pr = make_plan(r.map, tuesday_evening, FakeDirectory{}, FakeResolver{});
+    pr = make_plan(r.map, tuesday_evening, office_pc, FakeDirectory{}, FakeResolver{});
     CHECK_FALSE(pr.ok());
     // A user named "1030" with another uid: the plan keeps uid 1030 and never
     // asks the directory about a uid's digits (the loaders do not either:
@@ -159,7 +207,7 @@ TEST_CASE("plan: warnings, guarded ports and failures", "[firewall]") {
     r = parse_map(example_map, "m");
     REQUIRE(r.ok());
     NumericNameDirectory numeric_names;
-    pr = make_plan(r.map, tuesday_evening, numeric_names, FakeResolver{});
+    pr = make_plan(r.map, tuesday_evening, office_pc, numeric_names, FakeResolver{});
     REQUIRE(pr.ok());
     CHECK(std::count_if(pr->allowances.begin(), pr->allowances.end(), [](const Allowance& a) { return a.uid == 1030; }) == 1);
     CHECK(std::count_if(pr->allowances.begin(), pr->allowances.end(), [](const Allowance& a) { return a.uid == 4242; }) == 0);

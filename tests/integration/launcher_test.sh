@@ -298,6 +298,54 @@ write_test_map; sed -i 's/^set group spicegrp/set group boss/' $map
 check_map_refused "map group differs from the launcher's group" "is not the map's group 'boss'"
 write_test_map
 
+echo "# clients=: one map for a fleet, decided by this client's host name (a private UTS namespace)"
+# The netgroup through NSS's files source, as an LDAP or NIS one would be asked.
+sed -i 's/^netgroup:.*/netgroup: files/' /etc/nsswitch.conf
+grep -q '^netgroup:' /etc/nsswitch.conf || echo 'netgroup: files' >> /etc/nsswitch.conf
+echo 'frontdesk (reception-2,,) (reception-3.office.example,,)' > /etc/netgroup
+{ cat /etc/spice-connect.map; printf '%s\n' 'allow mybro leaptest clients=reception-*' \
+      'allow mybro analysis clients=+frontdesk' 'allow maggie analysis clients=office-1,pc-9'; } > "$OFFICE/scoped.map"
+office_write_map < "$OFFICE/scoped.map"
+# launch_on HOST USER [ARGS...]: the launcher on a client called HOST.
+launch_on() {
+    local host=$1 user=$2; shift 2
+    run_capture unshare --uts sh -c 'h=$1 u=$2 sc=$3; shift 3; hostname "$h" &&
+        exec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups -- env -i DISPLAY=:7 "$sc" "$@"' \
+        sh "$host" "$user" "$SC" "$@"
+}
+launch_on reception-1 mybro leaptest
+expect_rc "clients=reception-*: mybro opens leaptest on reception-1" 0
+launch_on Reception-1.office.example mybro leaptest
+expect_rc "clients=reception-*: the first label counts, without regard to case" 0
+launch_on office-1 mybro leaptest
+expect_rc "clients=reception-*: mybro may not open leaptest on office-1" 1
+expect_equal "on another client: the user is told where the VM is theirs" "$ERR" \
+  "spice-connect: VM 'leaptest' is granted to you on other workstations, not on this one (office-1); use one of those, or ask your administrator if you need it here"
+expect_logged "on another client: the log names the client" "office-1"
+launch_on office-1 mybro --list --porcelain
+expect_equal "--list on office-1 shows nothing of reception-*" "$OUT" ""
+launch_on reception-1 mybro --list --porcelain
+expect_equal "--list on reception-1 shows leaptest" "$OUT" "leaptest	open	always"
+launch_on reception-2 mybro analysis
+expect_rc "clients=+frontdesk: reception-2 is in the netgroup (NSS files)" 0
+launch_on reception-3.office.example mybro analysis
+expect_rc "clients=+frontdesk: a fully qualified member of the netgroup" 0
+launch_on reception-1 mybro analysis
+expect_rc "clients=+frontdesk: reception-1 is not in the netgroup" 1
+launch_on pc-9 maggie analysis
+expect_rc "clients=office-1,pc-9: the second entry" 0
+launch_on pc-99 maggie analysis
+expect_rc "clients=office-1,pc-9: no prefix match" 1
+launch_on pc-99 maggie leaptest
+expect_rc "an unscoped grant holds on every client" 0
+# A user may name their machine only in a UTS namespace of a user namespace
+# of their own: there the launcher's group is not mapped, so the kernel
+# does not give it, and nothing starts.
+run_capture as_user mybro env -i DISPLAY=:7 unshare --user --map-root-user --uts sh -c 'hostname reception-1 && exec "$0" leaptest' "$SC"
+expect_rc "a user's own host name (user + UTS namespace) opens nothing" 3
+expect_equal "a user's own host name: nothing started" "$(rec)" ""
+write_test_map
+
 echo "# the viewer: writable, a symlink, wrong group, setuid"
 viewer=$OFFICE/bin/remote-viewer
 check_viewer_refused() {  # name needle

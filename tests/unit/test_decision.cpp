@@ -1,6 +1,8 @@
 // grant_applies and entitlements: default deny, %group, #UID, several grants.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <string>
 #include <vector>
 
@@ -36,6 +38,16 @@ std::vector<std::string> names(const std::vector<Entitlement>& es) {
 }
 
 using V = std::vector<std::string>;
+
+// A client whose netgroup "frontdesk" holds reception-2.
+ThisClient client(const std::string& host_name) {
+    return ThisClient{host_name, [](const std::string& netgroup, const std::string& host) {
+                          return netgroup == "frontdesk" && host == "reception-2";
+                      }};
+}
+
+// The caller's VMs on an ordinary client, pc-1.
+std::vector<Entitlement> mine(const Map& m, const Caller& c, LocalTime t) { return entitlements(m, c, t, client("pc-1")); }
 
 }  // namespace
 
@@ -83,25 +95,25 @@ TEST_CASE("entitlements: each user of the example office gets exactly their VMs"
     Map m = map_of(example_map);
     LocalTime mon_noon = at(mon, 12, 0);
 
-    auto myself = entitlements(m, caller("myself", 1000, {"myself"}), mon_noon);
+    auto myself = mine(m, caller("myself", 1000, {"myself"}), mon_noon);
     REQUIRE(names(myself) == V{"debianx"});
     CHECK(myself[0].usable_now);
     CHECK(myself[0].when() == "always");
     CHECK(myself[0].grants.size() == 1);
 
-    auto maggie = entitlements(m, caller("maggie", 1002, {"maggie"}), mon_noon);
+    auto maggie = mine(m, caller("maggie", 1002, {"maggie"}), mon_noon);
     REQUIRE(names(maggie) == V{"leaptest"});
     CHECK(maggie[0].usable_now);
     CHECK(maggie[0].when() == "mon,tue");
-    CHECK_FALSE(entitlements(m, caller("maggie", 1002, {"maggie"}), at(wed, 12, 0))[0].usable_now);
+    CHECK_FALSE(mine(m, caller("maggie", 1002, {"maggie"}), at(wed, 12, 0))[0].usable_now);
 
-    auto anne = entitlements(m, caller("anne", 1003, {"anne"}), mon_noon);
+    auto anne = mine(m, caller("anne", 1003, {"anne"}), mon_noon);
     REQUIRE(names(anne) == V{"leaptest"});
     CHECK_FALSE(anne[0].usable_now);
     CHECK(anne[0].when() == "wed,thu");
-    CHECK(entitlements(m, caller("anne", 1003, {"anne"}), at(thu, 23, 59))[0].usable_now);
+    CHECK(mine(m, caller("anne", 1003, {"anne"}), at(thu, 23, 59))[0].usable_now);
 
-    auto uid1030 = entitlements(m, caller("bob", 1030, {"bob"}), mon_noon);
+    auto uid1030 = mine(m, caller("bob", 1030, {"bob"}), mon_noon);
     REQUIRE(names(uid1030) == V{"analysis"});
     CHECK(uid1030[0].usable_now);
     REQUIRE(uid1030[0].vm != nullptr);
@@ -111,25 +123,25 @@ TEST_CASE("entitlements: each user of the example office gets exactly their VMs"
 TEST_CASE("entitlements: %boss gets debianx in the evening only", "[decision]") {
     Map m = map_of(example_map);
     Caller carl = caller("carl", 1050, {"carl", "boss"});
-    auto noon = entitlements(m, carl, at(tue, 12, 0));
+    auto noon = mine(m, carl, at(tue, 12, 0));
     REQUIRE(names(noon) == V{"debianx"});
     CHECK_FALSE(noon[0].usable_now);
     CHECK(noon[0].when() == "18:00-23:00");
-    CHECK(entitlements(m, carl, at(tue, 18, 0))[0].usable_now);
-    CHECK(entitlements(m, carl, at(sun, 22, 59))[0].usable_now);
-    CHECK_FALSE(entitlements(m, carl, at(sun, 23, 0))[0].usable_now);
+    CHECK(mine(m, carl, at(tue, 18, 0))[0].usable_now);
+    CHECK(mine(m, carl, at(sun, 22, 59))[0].usable_now);
+    CHECK_FALSE(mine(m, carl, at(sun, 23, 0))[0].usable_now);
 }
 
 TEST_CASE("entitlements: default deny", "[decision]") {
     Map m = map_of(example_map);
-    CHECK(entitlements(m, caller("eve", 1099, {"eve", "users"}), at(mon, 12, 0)).empty());
-    CHECK(entitlements(m, caller("root", 0, {"root"}), at(mon, 12, 0)).empty());
+    CHECK(mine(m, caller("eve", 1099, {"eve", "users"}), at(mon, 12, 0)).empty());
+    CHECK(mine(m, caller("root", 0, {"root"}), at(mon, 12, 0)).empty());
     // Named "boss" but not in group boss.
-    CHECK(entitlements(m, caller("boss", 1098, {"users"}), at(mon, 19, 0)).empty());
+    CHECK(mine(m, caller("boss", 1098, {"users"}), at(mon, 19, 0)).empty());
     // UID 1031 is not #1030; a user *named* 1030 is not #1030 either.
-    CHECK(entitlements(m, caller("1030", 1031, {"1030"}), at(mon, 12, 0)).empty());
+    CHECK(mine(m, caller("1030", 1031, {"1030"}), at(mon, 12, 0)).empty());
     // Nothing at all in an empty map.
-    CHECK(entitlements(Map{}, caller("myself", 1000, {"myself"}), at(mon, 12, 0)).empty());
+    CHECK(mine(Map{}, caller("myself", 1000, {"myself"}), at(mon, 12, 0)).empty());
 }
 
 TEST_CASE("entitlements: several grants for one VM make one entitlement", "[decision]") {
@@ -142,7 +154,7 @@ TEST_CASE("entitlements: several grants for one VM make one entitlement", "[deci
                    "allow bob a\n");
     Caller anne = caller("anne", 1001, {"anne", "staff"});
 
-    auto es = entitlements(m, anne, at(wed, 10, 0));
+    auto es = mine(m, anne, at(wed, 10, 0));
     // Map order of the VMs, not the order of the grants.
     REQUIRE(names(es) == V{"a", "b"});
     CHECK(es[0].grants.size() == 2);
@@ -157,16 +169,16 @@ TEST_CASE("entitlements: several grants for one VM make one entitlement", "[deci
     // The union of the windows: usable when any one is open.
     CHECK(es[0].usable_now);
     CHECK_FALSE(es[1].usable_now);
-    CHECK_FALSE(entitlements(m, anne, at(wed, 12, 30))[0].usable_now);
-    CHECK(entitlements(m, anne, at(wed, 13, 0))[0].usable_now);
-    CHECK_FALSE(entitlements(m, anne, at(wed, 17, 0))[0].usable_now);
-    CHECK(entitlements(m, anne, at(mon, 20, 0))[1].usable_now);
-    CHECK(entitlements(m, anne, at(tue, 20, 0))[1].usable_now);
-    CHECK_FALSE(entitlements(m, anne, at(wed, 20, 0))[1].usable_now);
+    CHECK_FALSE(mine(m, anne, at(wed, 12, 30))[0].usable_now);
+    CHECK(mine(m, anne, at(wed, 13, 0))[0].usable_now);
+    CHECK_FALSE(mine(m, anne, at(wed, 17, 0))[0].usable_now);
+    CHECK(mine(m, anne, at(mon, 20, 0))[1].usable_now);
+    CHECK(mine(m, anne, at(tue, 20, 0))[1].usable_now);
+    CHECK_FALSE(mine(m, anne, at(wed, 20, 0))[1].usable_now);
 
     // Not in staff: only the user grant for a.
     Caller anne_alone = caller("anne", 1001, {"anne"});
-    auto alone = entitlements(m, anne_alone, at(wed, 14, 0));
+    auto alone = mine(m, anne_alone, at(wed, 14, 0));
     REQUIRE(names(alone) == V{"a", "b"});
     CHECK(alone[0].grants.size() == 1);
     CHECK_FALSE(alone[0].usable_now);
@@ -176,7 +188,7 @@ TEST_CASE("entitlements: one unrestricted grant makes the VM always open", "[dec
     Map m = map_of("vm a host=a.example tls-port=1\n"
                    "allow anne a days=mon hours=08:00-09:00\n"
                    "allow %staff a\n");
-    auto es = entitlements(m, caller("anne", 1001, {"staff"}), at(sat, 3, 0));
+    auto es = mine(m, caller("anne", 1001, {"staff"}), at(sat, 3, 0));
     REQUIRE(es.size() == 1);
     CHECK(es[0].usable_now);
     CHECK(es[0].when() == "always");
@@ -186,7 +198,7 @@ TEST_CASE("entitlements: the same window twice is described once", "[decision]")
     Map m = map_of("vm a host=a.example tls-port=1\n"
                    "allow anne a days=mon\n"
                    "allow %staff a days=mon\n");
-    auto es = entitlements(m, caller("anne", 1001, {"staff"}), at(mon, 3, 0));
+    auto es = mine(m, caller("anne", 1001, {"staff"}), at(mon, 3, 0));
     REQUIRE(es.size() == 1);
     CHECK(es[0].when() == "mon");
 }
@@ -196,15 +208,15 @@ TEST_CASE("entitlements: VMs come in map order whatever the grant order", "[deci
                    "vm a host=a.example tls-port=1\n"
                    "vm b host=b.example tls-port=2\n"
                    "vm c host=c.example tls-port=3\n");
-    CHECK(names(entitlements(m, caller("anne", 1, {}), at(mon, 0, 0))) == V{"a", "b", "c"});
+    CHECK(names(mine(m, caller("anne", 1, {}), at(mon, 0, 0))) == V{"a", "b", "c"});
 }
 
 TEST_CASE("entitlements: a midnight-crossing grant is open after midnight on the next day", "[decision]") {
     Map m = map_of("vm a host=a.example tls-port=1\nallow anne a days=sun hours=22:00-02:00\n");
     Caller anne = caller("anne", 1001, {});
-    CHECK(entitlements(m, anne, at(mon, 1, 0))[0].usable_now);
-    CHECK_FALSE(entitlements(m, anne, at(mon, 2, 0))[0].usable_now);
-    CHECK_FALSE(entitlements(m, anne, at(sun, 1, 0))[0].usable_now);
+    CHECK(mine(m, anne, at(mon, 1, 0))[0].usable_now);
+    CHECK_FALSE(mine(m, anne, at(mon, 2, 0))[0].usable_now);
+    CHECK_FALSE(mine(m, anne, at(sun, 1, 0))[0].usable_now);
 }
 
 // Regression: Entitlement::when once de-duplicated windows by substring
@@ -217,7 +229,7 @@ TEST_CASE("entitlements: when() lists a wider window that is a substring of an e
                    "vm b host=b.example tls-port=2\n"
                    "allow anne b days=mon,tue hours=08:00-12:00\n"
                    "allow anne b days=mon,tue\n");
-    auto es = entitlements(m, caller("anne", 1001, {}), at(wed, 19, 0));
+    auto es = mine(m, caller("anne", 1001, {}), at(wed, 19, 0));
     REQUIRE(es.size() == 2);
     CHECK(es[0].usable_now);  // the decision itself is right
     CHECK(es[0].when() == "mon 18:00-23:00; 18:00-23:00");
@@ -231,7 +243,7 @@ TEST_CASE("entitlements: a grant naming a VM that is not in the map gives nothin
     g.who = Who{WhoKind::user, "anne", 0};
     g.vm = "ghost";
     m.grants.push_back(g);
-    CHECK(entitlements(m, caller("anne", 1001, {}), at(mon, 12, 0)).empty());
+    CHECK(mine(m, caller("anne", 1001, {}), at(mon, 12, 0)).empty());
 }
 
 TEST_CASE("entitlements: user, uid and group grants for one VM all count", "[decision]") {
@@ -240,10 +252,45 @@ TEST_CASE("entitlements: user, uid and group grants for one VM all count", "[dec
                    "allow #1001 a days=tue\n"
                    "allow %staff a days=wed\n"
                    "allow bob a days=thu\n");
-    auto es = entitlements(m, caller("anne", 1001, {"staff"}), at(thu, 12, 0));
+    auto es = mine(m, caller("anne", 1001, {"staff"}), at(thu, 12, 0));
     REQUIRE(es.size() == 1);
     CHECK(es[0].grants.size() == 3);
     CHECK_FALSE(es[0].usable_now);
     CHECK(es[0].when() == "mon; tue; wed");
-    for (Day d : {mon, tue, wed}) CHECK(entitlements(m, caller("anne", 1001, {"staff"}), at(d, 12, 0))[0].usable_now);
+    for (Day d : {mon, tue, wed}) CHECK(mine(m, caller("anne", 1001, {"staff"}), at(d, 12, 0))[0].usable_now);
+}
+
+TEST_CASE("entitlements: clients= holds on the clients it names", "[decision][clients]") {
+    Map m = map_of("vm a host=a.example tls-port=1\n"
+                   "vm b host=b.example tls-port=2\n"
+                   "vm c host=c.example tls-port=3\n"
+                   "allow anne a clients=reception-*\n"
+                   "allow anne b clients=+frontdesk,pc-9\n"
+                   "allow anne c\n");
+    const Caller anne = caller("anne", 1001, {});
+    auto vms_on = [&](const std::string& host) { return names(entitlements(m, anne, at(mon, 12, 0), client(host))); };
+    CHECK(vms_on("reception-1") == V{"a", "c"});
+    CHECK(vms_on("RECEPTION-1") == V{"a", "c"});                   // host names ignore case
+    CHECK(vms_on("reception-1.office.example") == V{"a", "c"});    // the first label counts too
+    CHECK(vms_on("reception-2") == V{"a", "b", "c"});              // netgroup
+    CHECK(vms_on("reception-2.office.example") == V{"a", "b", "c"});
+    CHECK(vms_on("pc-9") == V{"b", "c"});
+    CHECK(vms_on("pc-99") == V{"c"});                              // no prefix match without a pattern
+    CHECK(vms_on("xreception-1") == V{"c"});
+    CHECK(vms_on("") == V{"c"});                                   // unknown host name: scoped grants hold nowhere
+    // Without a netgroup lookup at all, +name matches nothing.
+    CHECK(names(entitlements(m, anne, at(mon, 12, 0), ThisClient{"reception-2", nullptr})) == V{"a", "c"});
+    CHECK(granted_on_other_clients(m, anne, "a", client("pc-9")));
+    CHECK_FALSE(granted_on_other_clients(m, anne, "a", client("reception-1")));
+    CHECK_FALSE(granted_on_other_clients(m, anne, "c", client("pc-9")));
+    CHECK_FALSE(granted_on_other_clients(m, caller("bob", 1002, {}), "a", client("pc-9")));
+}
+
+TEST_CASE("entitlements: the system's client is the kernel's host name", "[decision][clients]") {
+    const ThisClient here = this_client();
+    char name[256] = {};
+    REQUIRE(::gethostname(name, sizeof name - 1) == 0);
+    CHECK(here.host_name == name);
+    REQUIRE(here.in_netgroup);
+    CHECK_FALSE(here.in_netgroup("spice-connect-no-such-netgroup", here.host_name));
 }

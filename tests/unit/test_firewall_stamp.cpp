@@ -105,6 +105,8 @@ TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp
         {"the guarded ports", "set ports 20001-20020\n" + base.substr(base.find('\n') + 1)},
         {"require-launcher", "set require-launcher yes\n" + base},
         {"the time zone", "set timezone UTC\n" + base},
+        {"a grant scoped to some clients", "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002\nvm b host=192.0.2.3 tls-port=20004\n"
+                                           "allow anne a days=mon-fri clients=pc-1\nallow %boss b hours=18:00-23:00\n"},
     };
     for (const auto& [what, text] : other) {
         INFO(what);

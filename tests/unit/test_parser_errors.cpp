@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "policy/parser.hpp"
 #include "tests/unit/test_support.hpp"
@@ -248,9 +249,32 @@ TEST_CASE("parser errors: allow options", "[parser][errors]") {
     expect_error(v + "allow anne a weeks=1\n", 2, 14, "unknown allow option 'weeks=1'");
     expect_error(v + "allow anne a always\n", 2, 14, "unknown allow option");
     expect_error(v + "allow anne a b\n", 2, 14, "unknown allow option 'b'");
-    expect_error(v + "allow anne a day=mon\n", 2, 14, "unknown allow option 'day=mon'; expected days=... or hours=...; did you mean 'days'?");
+    expect_error(v + "allow anne a day=mon\n", 2, 14, "unknown allow option 'day=mon'; expected days=..., hours=... or clients=...; did you mean 'days'?");
     expect_error(v + "vm b host=b.example tls-port=5901\nallow anne a b\n", 3, 14,
                  "one VM per allow line: write 'allow anne b' on a line of its own");
+}
+
+TEST_CASE("parser errors: clients=", "[parser][errors][clients]") {
+    const std::string v = one_vm;
+    expect_error(v + "allow anne a clients=\n", 2, 22, "clients= is empty");
+    expect_error(v + "allow anne a clients=pc-1,,pc-2\n", 2, 22, "empty entry between commas");
+    expect_error(v + "allow anne a clients=pc-1,\n", 2, 22, "empty entry between commas");
+    expect_error(v + "allow anne a clients=pc_1\n", 2, 22, "bad client 'pc_1'; write a host name (pc-12), a pattern (reception-*) or a netgroup (+frontdesk)");
+    expect_error(v + "allow anne a clients=+\n", 2, 22, "bad client '+'");
+    expect_error(v + "allow anne a clients=+front/desk\n", 2, 22, "bad client '+front/desk'");
+    expect_error(v + "allow anne a clients=-pc\n", 2, 22, "bad client '-pc'");
+    expect_error(v + "allow anne a clients=pc-1 clients=pc-2\n", 2, 27, "option 'clients' is given twice");
+    expect_error(v + "allow anne a client=pc-1\n", 2, 14, "did you mean 'clients'?");
+}
+
+TEST_CASE("parser: clients= keeps its entries as written", "[parser][clients]") {
+    ParseResult r = parse(std::string(one_vm) + "allow anne a days=mon clients=reception-*,+frontdesk,PC-12.office.example,pc-[0-9]?\nallow bob a\n");
+    INFO(all_errors(r));
+    REQUIRE(r.ok());
+    REQUIRE(r.map.grants.size() == 2);
+    CHECK(r.map.grants[0].clients == std::vector<std::string>{"reception-*", "+frontdesk", "PC-12.office.example", "pc-[0-9]?"});
+    CHECK(r.map.grants[0].when.days == 1);
+    CHECK(r.map.grants[1].clients.empty());
 }
 
 TEST_CASE("parser errors: did you mean", "[parser][errors]") {

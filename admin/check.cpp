@@ -73,8 +73,10 @@ int check_command(const Options& options) {
     auto sources = read_map_sources(path, true);
     if (!sources) return fail(sources.failure().code, sources.failure().message);
     MapSources& map = *sources;
-    // Judged as installed: the drop-ins found, not the candidate.
-    const std::vector<std::string> installed_names = map.drop_in_names();
+    // Judged as installed: the drop-ins found, not the candidate nor the
+    // drop-in it is to replace (the copy it checks is what will be there).
+    std::vector<std::string> installed_names = map.drop_in_names();
+    std::erase(installed_names, options.drop_in_as);
     if (candidate)
         if (Status f = put_candidate(map, options.drop_in, options.drop_in_as)) return fail(*f);
     const ParseResult parsed = parse_map_parts(map.parts(), ParseOptions{build::zoneinfo_dir});

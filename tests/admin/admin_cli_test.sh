@@ -633,6 +633,8 @@ installed_steps() {
     echo "drop-in directory writable: $(rc_of "$BIN" check) $(says "error: the drop-in directory $m.d is writable by its group or by others" "$BIN" check)"
     chmod 0755 "$m.d" && chown daemon "$m.d/10-a.map"
     echo "drop-in owned by daemon: $(rc_of "$BIN" check) $(says "error: the map $m.d/10-a.map is owned by uid 1, not root" "$BIN" check)"
+    printf 'allow bin debianx\n' > "$T/candidate.map"
+    echo "drop-in owned by daemon, replaced by a candidate: $(rc_of "$BIN" check --drop-in "$T/candidate.map" --as 10-a.map) $(rc_of "$BIN" check --drop-in "$T/candidate.map" --as 20-b.map)"
     chown root "$m.d/10-a.map"
     echo "install-map checked with the drop-ins: $(rc_of "$BIN" install-map "$T/new.map") $(printf 'allow bin nosuchvm\n' > "$m.d/20-b.map"; rc_of "$BIN" install-map "$T/new.map") $(says "$m.d/20-b.map:1:11: error: VM 'nosuchvm' is not defined" "$BIN" install-map "$T/new.map")"
     rm -rf "$m.d"
@@ -668,6 +670,7 @@ if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare 
         has "$r" "^drop-in sound: 0$"; t "check installed map with a sound drop-in: exit 0"
         has "$r" "^drop-in directory writable: 1 1$"; t "check installed map: a drop-in directory writable by others is an error"
         has "$r" "^drop-in owned by daemon: 1 1$"; t "check installed map: a drop-in owned by a user is an error naming it"
+        has "$r" "^drop-in owned by daemon, replaced by a candidate: 0 1$"; t "check --drop-in: the drop-in it replaces is not judged, the others are"
         has "$r" "^install-map checked with the drop-ins: 0 1 1$"; t "install-map: the new map is checked with the installed drop-ins"
     fi
     [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"

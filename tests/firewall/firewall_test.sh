@@ -426,7 +426,7 @@ expect_rc "apply with a drop-in" 0
 expect_try mybro $SERVER_V4 20004 connected
 expect_try mybro $SERVER_V4 20002 reset
 piece() { printf '%d:' "$(stat -c %s "$1")"; cat "$1"; printf ','; }
-with_drop_in=$({ printf 'spice-connect map with drop-ins\n'; piece $MAP_FILE; printf '10:10-team.map,'; piece $DROPINS/10-team.map; } |
+with_drop_in=$({ printf 'spice-connect map with drop-ins\n'; piece $MAP_FILE; printf '11:10-team.map,'; piece $DROPINS/10-team.map; } |
     sha256sum | cut -d' ' -f1)
 expect_has "the stamp names the map with its drop-in" "$(cat /run/spice-connect/firewall.stamp)" "map-sha256 $with_drop_in"
 run_capture on_client "$ADMIN" firewall verify

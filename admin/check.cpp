@@ -35,7 +35,7 @@ const char* const check_usage =
     "  --as NAME       with FILE in place of NAME, or added as NAME (NAME.map)\n"
     "\n"
     "Exit status: 0 valid (warnings allowed), 1 the map has errors, 2 usage,\n"
-    "3 the map cannot be opened or read, 4 system error.\n";
+    "3 the map or a drop-in cannot be opened or read, 4 system error.\n";
 
 namespace {
 
@@ -93,7 +93,8 @@ int check_command(const Options& options) {
     if (installed) {
         for (Finding& f : installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, true))
             findings.push_back(std::move(f));
-        for (Finding& f : installed_drop_in_findings(build::map_path, installed_names, parsed.map.settings, true)) findings.push_back(std::move(f));
+        for (Finding& f : installed_drop_in_findings(build::map_path, installed_names, parsed.map.settings, true))
+            findings.push_back(std::move(f));
         if (parsed.ok()) {
             for (Finding& f : installed_file_findings(TrustedFile::viewer, parsed.map.settings.viewer, parsed.map.settings, true))
                 findings.push_back(std::move(f));

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "policy/sha256.hpp"
 #include "policy/syntax.hpp"
 
 namespace spice_connect::admin {
@@ -30,9 +29,9 @@ std::string escaped(const std::string& text) {
 
 }  // namespace
 
-std::string map_version(const std::string& text, const Map& map) {
+std::string map_version(const std::string& map_digest, const Map& map) {
     const std::string& label = map.settings.label;
-    return "map-sha256 " + sha256_hex(text) + (label.empty() ? "" : ", label \"" + label + "\"");
+    return "map-sha256 " + map_digest + (label.empty() ? "" : ", label \"" + label + "\"");
 }
 
 std::string who_ran_this() {

@@ -14,8 +14,8 @@ namespace spice_connect::admin {
 std::string who_ran_this();
 
 // "map-sha256 HEX" and, when the map has one, ", label \"TEXT\"": which
-// version of the map a log line is about.
-std::string map_version(const std::string& text, const Map& map);
+// version of the map a log line is about (HEX: policy/map_digest.hpp).
+std::string map_version(const std::string& map_digest, const Map& map);
 
 // ident spice-connect-admin, facility authpriv; the text escaped to one line.
 void log_change(int priority, const std::string& what);

@@ -45,6 +45,7 @@ const Valued valued[] = {
     {"--timeout", opt_timeout, &Options::timeout}, {"--connect", opt_connect, &Options::connect},
     {"--host", opt_host, &Options::host},      {"--search-under", opt_search_under, &Options::search_under},
     {"--prometheus", opt_prometheus, &Options::prometheus},
+    {"--drop-in", opt_drop_in, &Options::drop_in}, {"--as", opt_drop_in, &Options::drop_in_as},
 };
 
 }  // namespace
@@ -53,7 +54,7 @@ Result<Options> parse_options(int argc, char** argv, unsigned allowed) {
     Options o;
     o.map = build::map_path;
     const std::string command = argv[0];
-    unsigned given = 0;
+    unsigned given = 0;  // bits: the index in `valued` of each option given
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "--help" || arg == "-h") {
@@ -108,8 +109,8 @@ Result<Options> parse_options(int argc, char** argv, unsigned allowed) {
             return Failure{exit_usage, std::string(name) + " needs a value"};
         }
         if (value.empty()) return Failure{exit_usage, std::string(name) + " needs a non-empty value"};
-        if (given & match->bit) return Failure{exit_usage, std::string(name) + " is given twice"};
-        given |= match->bit;
+        if (given & (1u << (match - valued))) return Failure{exit_usage, std::string(name) + " is given twice"};
+        given |= 1u << (match - valued);
         o.*match->field = value;
     }
     return o;

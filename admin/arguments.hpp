@@ -27,6 +27,7 @@ enum OptionSet : unsigned {
     opt_domains = 1u << 13,    // --domain D... (until the next option; may repeat)
     opt_search_under = 1u << 14,  // --search-under DIR (audit; for tests)
     opt_prometheus = 1u << 15,    // --prometheus FILE (status)
+    opt_drop_in = 1u << 16,       // --drop-in FILE --as NAME (check)
 };
 
 struct Options {
@@ -40,6 +41,8 @@ struct Options {
     std::string root;     // empty: the running system
     std::string search_under;  // empty: every local mount
     std::string prometheus;    // empty: no metrics file
+    std::string drop_in;       // check: a drop-in candidate ...
+    std::string drop_in_as;    // ... checked as the drop-in of this name
     std::string backend;  // empty: the subcommand's default
     std::string timeout;  // empty: the subcommand's default
     std::vector<std::string> clients;

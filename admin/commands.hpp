@@ -33,7 +33,7 @@ struct MapSave {
     int code = exit_ok;
     bool saved = false;
 };
-MapSave save_with_firewall(const std::string& map_path, const std::string& text, const Map& map, const std::function<Status()>& save);
+MapSave save_with_firewall(const std::string& map_path, const std::string& map_digest, const Map& map, const std::function<Status()>& save);
 
 extern const char* const check_usage;
 extern const char* const show_usage;

@@ -107,6 +107,10 @@ int edit_command(const Options& options) {
     if (!current) return fail(current.failure());
     const bool is_new = !current->exists;
     const std::string original = is_new ? std::string(new_map_template) : current->text;
+    // The map is checked with the drop-ins installed beside it: only the
+    // main file is edited, but the launcher reads them as one map.
+    auto map = with_drop_ins(MapSource{path, {}, {}}, path, false);
+    if (!map) return fail(map.failure().code, map.failure().message + "; " + path + " is unchanged (fix the drop-in first)");
     PrivateDraft draft;
     if (Status f = draft.create(dir->name, original)) return fail(*f);
 
@@ -124,7 +128,8 @@ int edit_command(const Options& options) {
             std::printf("%s: no changes%s\n", path.c_str(), is_new ? "; not created" : "");
             return exit_ok;
         }
-        parsed = parse_map(edited, path, ParseOptions{build::zoneinfo_dir});
+        map->main.text = edited;
+        parsed = parse_map_parts(map->parts(), ParseOptions{build::zoneinfo_dir});
         if (parsed.ok()) break;
         print_findings(from_diagnostics(parsed.errors));
         std::fprintf(stderr, "%s: %zu error(s) in your edit; not saved\n", path.c_str(), parsed.errors.size());
@@ -136,7 +141,7 @@ int edit_command(const Options& options) {
     }
 
     // Warnings do not block saving: unknown names grant nothing (see check).
-    print_findings(system_warnings(parsed.map, edited, path));
+    print_findings(system_warnings(parsed.map, map->parts()));
     NewOwnership owner;
     if (!is_new) owner = {current->st.st_uid, current->st.st_gid, static_cast<mode_t>(current->st.st_mode & 07777), true};
     // Only root can give a file away; anyone else keeps what they create.
@@ -152,12 +157,12 @@ int edit_command(const Options& options) {
     }
     // The rules follow in the same step, so that nobody is refused because
     // the map was saved (and nothing is loaded when no rule changed).
-    const MapSave saved = save_with_firewall(path, edited, parsed.map, save);
+    const MapSave saved = save_with_firewall(path, map->digest(), parsed.map, save);
     if (!saved.saved) {
         draft.keep();
         return fail(saved.code, "your edit is kept in " + draft.path() + " (edit again when the problem is solved)");
     }
-    log_change(LOG_NOTICE, "edit: " + path + " saved (" + map_version(edited, parsed.map) + ")");
+    log_change(LOG_NOTICE, "edit: " + path + " saved (" + map_version(map->digest(), parsed.map) + ")");
     // The saved file as the launcher will judge it (a default ACL of the
     // directory, say, reaches the new file).
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));

@@ -85,9 +85,17 @@ std::vector<Finding> from_diagnostics(const std::vector<Diagnostic>& errors) {
     return out;
 }
 
-std::vector<Finding> system_warnings(const Map& map, std::string_view text, const std::string& file) {
+std::vector<Finding> system_warnings(const Map& map, const std::vector<MapText>& parts) {
     std::vector<Finding> out;
-    const std::vector<std::string_view> lines = split_lines(text);
+    if (parts.empty()) return out;
+    // Settings are the main map's; vm and allow lines may be in any part.
+    const std::string& file = parts.front().file;
+    std::vector<std::vector<std::string_view>> part_lines;
+    for (const MapText& part : parts) part_lines.push_back(split_lines(part.text));
+    const std::vector<std::string_view>& lines = part_lines.front();
+    auto at_word = [&](const Position& p, std::size_t word) {
+        return Location{parts[p.file].file, p.line, word_column(part_lines[p.file], p.line, word, p.column), p.file};
+    };
     auto warn = [&](Location where, std::string message) { out.push_back(Finding{std::move(where), false, std::move(message)}); };
 
     // One NSS question per distinct name: maps repeat names, LDAP is slow.
@@ -105,7 +113,7 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
         return did_you_mean(name, *known_users);
     };
     for (const Grant& g : map.grants) {
-        const Location at{file, g.where.line, word_column(lines, g.where.line, 1, g.where.column)};
+        const Location at = at_word(g.where, 1);
         switch (g.who.kind) {
         case WhoKind::user: {
             auto it = users.find(g.who.name);
@@ -144,7 +152,8 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
     for (const Vm& vm : map.vms) {
         if (vm.ca_file.empty()) continue;
         if (auto problem = missing_file(vm.ca_file, "CA file"))
-            warn(Location{file, vm.where.line, option_column(lines, vm.where.line, "ca", vm.where.column)},
+            warn(Location{parts[vm.where.file].file, vm.where.line,
+                          option_column(part_lines[vm.where.file], vm.where.line, "ca", vm.where.column), vm.where.file},
                  *problem + " (ca= of VM '" + vm.name + "'); the viewer cannot verify the server");
     }
     return out;
@@ -152,6 +161,7 @@ std::vector<Finding> system_warnings(const Map& map, std::string_view text, cons
 
 std::string findings_text(std::vector<Finding> findings) {
     std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+        if (a.where.part != b.where.part) return a.where.part < b.where.part;
         if (a.where.line != b.where.line) return a.where.line < b.where.line;
         if (a.where.column != b.where.column) return a.where.column < b.where.column;
         return a.error && !b.error;

@@ -24,10 +24,11 @@ std::vector<Finding> from_diagnostics(const std::vector<Diagnostic>& errors);
 
 // Warnings for a parsed map: allow lines naming a user, #UID or %group NSS
 // does not know, a `set group` NSS does not know, a viewer or ca= file that
-// does not exist. `text` is the map text, used to point at the exact word.
-std::vector<Finding> system_warnings(const Map& map, std::string_view text, const std::string& file);
+// does not exist. `parts` are the texts parsed (the main map, its drop-ins),
+// used to point at the exact word.
+std::vector<Finding> system_warnings(const Map& map, const std::vector<MapText>& parts);
 
-// One formatted line per finding, in file order (line, column), errors
+// One formatted line per finding, in file order (part, line, column), errors
 // before warnings at the same place.
 std::string findings_text(std::vector<Finding> findings);
 

@@ -110,13 +110,13 @@ int print_server(const Options& o, const firewall::Plan& plan, bool nft) {
 }
 
 // What verify says about the stamp; true when it is drift.
-bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map_text, const Map& map, const BackendChoice& checked) {
+bool stamp_drift(const std::optional<std::string>& stamp, const std::string& map_digest, const Map& map, const BackendChoice& checked) {
     if (!stamp) {
         std::printf("drift: no firewall stamp %s (the launcher refuses under require-firewall)\n", build::firewall_stamp_path);
         return true;
     }
     bool drift = false;
-    if (!stamp_matches_map(*stamp, map_text, map)) {
+    if (!stamp_matches_map(*stamp, map_digest, map)) {
         std::printf("drift: the loaded rules were made from a map whose grants, VMs or ports differ from this one\n");
         drift = true;
     }
@@ -167,7 +167,7 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
     if (d.other_loaded)
         std::printf("drift: the %s rules are loaded %s (firewall apply removes them)\n", other_backend(*backend)->name().c_str(),
                     d.loaded ? "too" : "instead");
-    const bool stamp_off = stamp_drift(stamp, lm.source.text, lm.map, choice);
+    const bool stamp_off = stamp_drift(stamp, lm.sources.digest(), lm.map, choice);
     if (stamp_off || d.any()) return exit_denied;
     std::printf("firewall: the loaded %s rules match the map\n", backend->name().c_str());
     return exit_ok;
@@ -176,7 +176,7 @@ int verify(const Options& o, const ValidMap& lm, const firewall::Plan& plan) {
 // previous: none for a plain apply; while edit or install-map replaces the
 // map, the rule content of the map still in place (the launcher admits it
 // for a moment, policy/firewall_stamp.hpp).
-int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_text, const Map& map,
+int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std::string& map_digest, const Map& map,
           const std::optional<PreviousRules>& previous = std::nullopt) {
     // The same rules as the stamp names: loaded again (that repairs rules
     // deleted by hand), but no news: the refresh timer stays quiet.
@@ -196,7 +196,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
                                 " grant(s) in force now (user, address, port), guarded ports" + ports;
     if (!same_rules) {
         std::printf("firewall: %s\n", summary.c_str());
-        log_change(LOG_NOTICE, "firewall: " + summary + " (" + map_version(map_text, map) + ")");
+        log_change(LOG_NOTICE, "firewall: " + summary + " (" + map_version(map_digest, map) + ")");
     } else if (::isatty(STDOUT_FILENO)) {
         std::printf("firewall: %s rules applied, unchanged: %zu grant(s) in force now, guarded ports%s\n", backend.name().c_str(),
                     plan.allowances.size(), ports.c_str());
@@ -204,7 +204,7 @@ int apply(const FirewallBackend& backend, const firewall::Plan& plan, const std:
     int code = exit_ok;
     // The stamp names the rules now in force, whatever becomes of the other
     // backend's: those only ever reject, so they narrow the map, never widen it.
-    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_text, map, backend.name(), ruleset_digest, previous);
+    const std::string stamp_error = write_firewall_stamp(build::firewall_stamp_path, map_digest, map, backend.name(), ruleset_digest, previous);
     if (!stamp_error.empty()) code = fail(exit_system, "rules loaded, but " + stamp_error);
     // Only now that the new rules guard the ports: never a moment without rules.
     const Result<bool> removed = remove_other_rules(backend);
@@ -268,7 +268,7 @@ int apply_map_in_place(const std::string& map_path) {
     auto plan = plan_now(in_place->map);
     if (!plan) return fail(plan.failure());
     const auto backend = make_backend(choose_backend(Options{}, in_place->map.settings, std::nullopt).name);
-    return apply(*backend, *plan, in_place->source.text, in_place->map);
+    return apply(*backend, *plan, in_place->sources.digest(), in_place->map);
 }
 
 // SIGHUP, SIGINT, SIGQUIT and SIGTERM held back while the new rules are in
@@ -291,7 +291,7 @@ private:
 
 }  // namespace
 
-MapSave save_with_firewall(const std::string& map_path, const std::string& text, const Map& map, const std::function<Status()>& save) {
+MapSave save_with_firewall(const std::string& map_path, const std::string& map_digest, const Map& map, const std::function<Status()>& save) {
     const auto save_only = [&]() -> MapSave {
         if (Status f = save()) return {fail(*f), false};
         return {exit_ok, true};
@@ -310,7 +310,7 @@ MapSave save_with_firewall(const std::string& map_path, const std::string& text,
     const std::optional<std::string> stamp = read_stamp();
     // The same rule content under the backend the map now names: nothing to do.
     const bool same_backend = stamp && (map.settings.firewall_backend.empty() || stamped_backend(*stamp) == map.settings.firewall_backend);
-    if (!stamp || (stamp_matches_map(*stamp, text, map) && same_backend)) {
+    if (!stamp || (stamp_matches_map(*stamp, map_digest, map) && same_backend)) {
         const MapSave saved = save_only();
         if (saved.saved && stamp)
             std::printf("firewall: the loaded rules still enforce this map (no grant, VM address or port changed)\n");
@@ -329,7 +329,7 @@ MapSave save_with_firewall(const std::string& map_path, const std::string& text,
         return replaced ? std::optional<PreviousRules>(PreviousRules{*replaced, std::time(nullptr) + for_seconds}) : std::nullopt;
     };
     FatalSignalsHeld held;
-    if (const int code = apply(*backend, *planned, text, map, previous(replacing_for)); code != exit_ok) {
+    if (const int code = apply(*backend, *planned, map_digest, map, previous(replacing_for)); code != exit_ok) {
         // Whatever part of the new rules was loaded (iptables loads one
         // family at a time), the map in place gets its own rules back.
         const bool restored = apply_map_in_place(map_path) == exit_ok;
@@ -348,7 +348,7 @@ MapSave save_with_firewall(const std::string& map_path, const std::string& text,
     }
     const std::optional<std::string> applied = read_stamp();
     const auto ruleset = applied ? stamped_ruleset_digest(*applied) : std::nullopt;
-    const std::string stamp_error = ruleset ? write_firewall_stamp(build::firewall_stamp_path, text, map, backend->name(), *ruleset,
+    const std::string stamp_error = ruleset ? write_firewall_stamp(build::firewall_stamp_path, map_digest, map, backend->name(), *ruleset,
                                                                    previous(after_rename))
                                             : "the stamp was lost";
     if (!stamp_error.empty())
@@ -387,7 +387,7 @@ int firewall_command(const Options& o) {
     // print and apply: what the map asks for, never the stamp (switching
     // backends is the map's or --backend's to say).
     const auto backend = make_backend(choose_backend(o, lm.map.settings, std::nullopt).name);
-    if (action == "apply") return apply(*backend, plan, lm.source.text, lm.map);
+    if (action == "apply") return apply(*backend, plan, lm.sources.digest(), lm.map);
     if (o.server) return print_server(o, plan, backend->name() == "nft");
     std::fputs(backend->print(plan).c_str(), stdout);
     return std::fflush(stdout) == 0 ? exit_ok : exit_system;

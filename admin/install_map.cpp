@@ -83,15 +83,21 @@ int install_map_command(const Options& options) {
     const bool installed = is_installed_map(path);
     if (::geteuid() != 0) return fail(exit_config, "only root may install a map (it is owned by root; use sudo)");
 
-    // 1. FILE as `check` judges it: errors stop here, warnings are shown.
-    auto source = read_map_source(source_path, true);
-    if (!source) return fail(source.failure());
-    const ParseResult parsed = parse_map(source->text, source_path, ParseOptions{build::zoneinfo_dir});
+    // 1. FILE as `check` judges it, with the drop-ins installed beside the
+    // map (the launcher reads them as one map): errors stop here, warnings
+    // are shown.
+    auto read = read_map_source(source_path, true);
+    if (!read) return fail(read.failure());
+    auto map = with_drop_ins(std::move(*read), path, false);
+    if (!map) return fail(map.failure().code, map.failure().message + "; " + path + " is unchanged (fix the drop-in first)");
+    const MapSource* source = &map->main;
+    const ParseResult parsed = parse_map_parts(map->parts(), ParseOptions{build::zoneinfo_dir});
     std::vector<Finding> findings = from_diagnostics(parsed.errors);
-    for (Finding& f : system_warnings(parsed.map, source->text, source_path)) findings.push_back(std::move(f));
+    for (Finding& f : system_warnings(parsed.map, map->parts())) findings.push_back(std::move(f));
     print_findings(std::move(findings));
     if (!parsed.ok())
-        return fail(exit_denied, source_path + " has " + std::to_string(parsed.errors.size()) + " error(s); " + path +
+        return fail(exit_denied, source_path + (map->drop_ins.empty() ? "" : " with the drop-ins in " + map->directory) + " has " +
+                                     std::to_string(parsed.errors.size()) + " error(s); " + path +
                                      " is unchanged (fix them, then run install-map again)");
     // For the installed map, the viewer and the launcher as the launcher
     // would judge them under this map (its group, its viewer), as `check`
@@ -138,9 +144,9 @@ int install_map_command(const Options& options) {
         if (Status f = save()) return fail(*f);
         return exit_ok;
     }
-    const MapSave saved = save_with_firewall(path, source->text, parsed.map, save);
+    const MapSave saved = save_with_firewall(path, map->digest(), parsed.map, save);
     if (!saved.saved) return saved.code;
-    log_change(LOG_NOTICE, "install-map: " + path + " installed from " + source_path + " (" + map_version(source->text, parsed.map) + ")");
+    log_change(LOG_NOTICE, "install-map: " + path + " installed from " + source_path + " (" + map_version(map->digest(), parsed.map) + ")");
     print_findings(installed_file_findings(TrustedFile::map, build::map_path, parsed.map.settings, false));
     return saved.code;
 }

@@ -16,4 +16,10 @@ namespace spice_connect::admin {
 // as an error (check); otherwise everything is a warning (edit, after saving).
 std::vector<Finding> installed_file_findings(TrustedFile what, const std::string& path, const Settings& settings, bool errors);
 
+// The same for the drop-in directory of the map at `map_path` and the
+// drop-ins `names` in it, reached as the launcher reaches them: the
+// directory by a walk, each drop-in from its descriptor (observe_entry).
+std::vector<Finding> installed_drop_in_findings(const std::string& map_path, const std::vector<std::string>& names,
+                                                const Settings& settings, bool errors);
+
 }  // namespace spice_connect::admin

@@ -53,7 +53,7 @@ struct Subcommand {
 };
 
 const Subcommand subcommands[] = {
-    {"check", opt_map, &check_usage, check_command},
+    {"check", opt_map | opt_drop_in, &check_usage, check_command},
     {"show", opt_map | opt_user | opt_json, &show_usage, show_command},
     {"edit", opt_map, &edit_usage, edit_command},
     {"install-map", opt_positional | opt_map, &install_map_usage, install_map_command},

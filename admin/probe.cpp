@@ -191,11 +191,11 @@ int probe_command(const Options& o) {
 
     auto loaded = load_valid_map(o.map, true, "; it grants nothing and names no console to probe");
     if (!loaded) return fail(loaded.failure());
-    const MapSource& src = loaded->source;
+    const MapSource& src = loaded->sources.main;
     const Map& map = loaded->map;
     const std::string& vm_name = o.positional.front();
     const Vm* vm = map.find_vm(vm_name);
-    if (!vm) return fail(exit_config, "VM '" + printable(vm_name) + "' is not in " + src.path);
+    if (!vm) return fail(exit_config, "VM '" + printable(vm_name) + "' is not in " + src.path + (loaded->sources.drop_ins.empty() ? "" : " or its drop-ins"));
     const auto user = account_named(o.user);
     if (!user) return fail(exit_config, "user '" + printable(o.user) + "' is unknown to the system (NSS)");
     const auto launcher_gid = group_id(map.settings.group);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "policy/accounts.hpp"
 #include "admin/commands.hpp"
@@ -34,7 +35,8 @@ const char* const show_usage =
 int show_command(const Options& options) {
     auto loaded = load_valid_map(options.map, true, ", so it grants nothing; not shown");
     if (!loaded) return fail(loaded.failure());
-    const MapSource& src = loaded->source;
+    std::vector<std::string> files{loaded->sources.main.path};
+    for (const MapSource& d : loaded->sources.drop_ins) files.push_back(d.path);
     const Map& map = loaded->map;
 
     std::optional<Account> user;
@@ -44,7 +46,7 @@ int show_command(const Options& options) {
     }
     const Account* shown_user = user ? &*user : nullptr;
     const ThisClient here = this_client();
-    const std::string out = options.json ? show_json(src.path, map, shown_user, here) : show_text(src.path, map, shown_user, here);
+    const std::string out = options.json ? show_json(files, map, shown_user, here) : show_text(files, map, shown_user, here);
     std::fputs(out.c_str(), stdout);
     if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the output");
     return exit_ok;

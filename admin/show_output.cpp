@@ -99,14 +99,17 @@ std::vector<const Grant*> shown_grants(const Map& map, const Account* user) {
 
 }  // namespace
 
-std::string show_json(const std::string& path, const Map& map, const Account* user, const ThisClient& here) {
+std::string show_json(const std::vector<std::string>& files, const Map& map, const Account* user, const ThisClient& here) {
     const std::vector<const Grant*> rows = shown_grants(map, user);
     std::string out;
     JsonWriter j(out);
     const Settings& s = map.settings;
     j.begin_object();
-    j.key("map"), j.string(path);
+    j.key("map"), j.string(files.at(0));
     j.key("client"), j.string_or_null(here.host_name);
+    j.key("drop_ins"), j.begin_array();
+    for (std::size_t i = 1; i < files.size(); ++i) j.string(files[i]);
+    j.end_array();
     j.key("label"), j.string_or_null(s.label);
     j.key("timezone"), j.string_or_null(s.timezone);
     j.key("group"), j.string(s.group);
@@ -143,6 +146,7 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
         j.key("host_kind"), j.string(host_kind_name(vm.host_kind));
         j.key("tls_port"), j.number(vm.tls_port);
         j.key("uri"), j.string(spice_uri(vm));
+        j.key("file"), j.string(files.at(g->where.file));
         j.key("line"), j.number(g->where.line);
         j.key("options"), j.begin_object();
         j.key("kiosk"), j.boolean(vm.kiosk);
@@ -160,10 +164,12 @@ std::string show_json(const std::string& path, const Map& map, const Account* us
     return out;
 }
 
-std::string show_text(const std::string& path, const Map& map, const Account* user, const ThisClient& here) {
+std::string show_text(const std::vector<std::string>& files, const Map& map, const Account* user, const ThisClient& here) {
     const std::vector<const Grant*> rows = shown_grants(map, user);
     const Settings& s = map.settings;
-    std::string out = "Map " + path + (s.label.empty() ? "" : " (label " + s.label + ")") + ": times in " + (s.timezone.empty() ? "the system zone" : s.timezone) +
+    std::string drop_ins;
+    for (std::size_t i = 1; i < files.size(); ++i) drop_ins += (i == 1 ? " with drop-ins " : ", ") + files[i];
+    std::string out = "Map " + files.at(0) + drop_ins + (s.label.empty() ? "" : " (label " + s.label + ")") + ": times in " + (s.timezone.empty() ? "the system zone" : s.timezone) +
                       "; group " + s.group + "; viewer " + s.viewer + "\n";
     if (user) {
         std::string groups;

@@ -6,6 +6,7 @@
 // The JSON document (--json):
 //   {
 //     "map":      path of the map file shown,
+//     "drop_ins": paths of its drop-ins (MAP.d/*.map), in the order read,
 //     "timezone": zone of days=/hours= (`set timezone`), null = the system zone,
 //     "group":    the launcher's group (`set group`),
 //     "viewer":   the viewer program (`set viewer`),
@@ -22,13 +23,15 @@
 //        "host_kind":"dns", "ipv4" or "ipv6",
 //        "tls_port": number,
 //        "uri":      spice://HOST?tls-port=PORT as the launcher builds it,
-//        "line":     line of the allow directive in the map,
+//        "file":     the file of the allow line (the map or a drop-in),
+//        "line":     line of the allow directive in that file,
 //        "options":  {"kiosk": bool, "fullscreen": bool, "title": string|null,
 //                     "usbredir": bool, "audio": bool, "ca": string|null,
 //                     "subject": string|null}} ]
 //   }
 #pragma once
 #include <string>
+#include <vector>
 
 #include "policy/accounts.hpp"
 #include "policy/client_scope.hpp"
@@ -36,11 +39,11 @@
 
 namespace spice_connect::admin {
 
-// `path`: the map file shown. `user`: the account of --user, whose grants
-// alone are shown (by the launcher's rule); nullptr: every grant. `here`:
-// this client, for grants with clients= (shown, and marked when they hold
-// on other clients only).
-std::string show_text(const std::string& path, const Map& map, const Account* user, const ThisClient& here);
-std::string show_json(const std::string& path, const Map& map, const Account* user, const ThisClient& here);
+// `files`: the map file shown, then its drop-ins (ParseResult::files).
+// `user`: the account of --user, whose grants alone are shown (by the
+// launcher's rule); nullptr: every grant. `here`: this client, for grants
+// with clients= (shown, and marked when they hold on other clients only).
+std::string show_text(const std::vector<std::string>& files, const Map& map, const Account* user, const ThisClient& here);
+std::string show_json(const std::vector<std::string>& files, const Map& map, const Account* user, const ThisClient& here);
 
 }  // namespace spice_connect::admin

@@ -21,7 +21,6 @@
 #include "policy/json_writer.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
-#include "policy/sha256.hpp"
 #include "policy/replaced_file.hpp"
 
 namespace spice_connect::admin {
@@ -30,11 +29,12 @@ const char* const status_usage =
     "Usage: spice-connect-admin status [--json] [--prometheus FILE] [--map FILE]\n"
     "\n"
     "What this client enforces, on one screen: the package version; the map's\n"
-    "label and SHA-256, VMs and grants (or its errors); the client firewall (the\n"
-    "backend, when it was applied, and whether the loaded rules are those of the\n"
-    "map now, compared as firewall verify compares them); the audit timer's last\n"
-    "run (when, clean or how many findings); and the viewer, launcher and map as\n"
-    "the launcher judges them. Run it as root (reading the loaded rules needs it).\n"
+    "label and SHA-256, its drop-ins, VMs and grants (or its errors); the client\n"
+    "firewall (the backend, when it was applied, and whether the loaded rules are\n"
+    "those of the map now, compared as firewall verify compares them); the audit\n"
+    "timer's last run (when, clean or how many findings); and the viewer,\n"
+    "launcher, map and drop-ins as the launcher judges them. Run it as root\n"
+    "(reading the loaded rules needs it).\n"
     "\n"
     "  --json             one JSON object instead of the text\n"
     "  --prometheus FILE  also write node_exporter textfile-collector metrics to\n"
@@ -54,6 +54,7 @@ struct Status {
     std::string map_problem;  // cannot be read: why
     std::size_t map_errors = 0;
     std::string map_sha256, label;
+    std::vector<std::string> drop_ins;  // names, in the order read
     std::size_t vms = 0, grants = 0;
     std::size_t grants_here = 0;  // of them, those that hold on this client (clients=)
     std::string client;           // this client's host name, as clients= is matched
@@ -92,7 +93,7 @@ std::time_t utc_seconds(const std::string& iso) {
 
 // The stamp whatever the map; the loaded rules compared with a valid map's
 // only (`map` null: the map cannot be used, nothing to compare with).
-void look_at_firewall(Status& st, const std::string& map_text, const Map* map) {
+void look_at_firewall(Status& st, const std::string& map_digest, const Map* map) {
     auto stamp = read_map_source(build::firewall_stamp_path, false);
     if (!stamp) return;
     st.stamped = true;
@@ -103,7 +104,7 @@ void look_at_firewall(Status& st, const std::string& map_text, const Map* map) {
         st.drift.push_back("not compared: the map cannot be used");
         return;
     }
-    const bool same_map = stamp_matches_map(stamp->text, map_text, *map);
+    const bool same_map = stamp_matches_map(stamp->text, map_digest, *map);
     auto backend = firewall::make_backend(st.backend.empty() ? "nft" : st.backend);
     auto plan = firewall::current_plan(*map);
     if (!plan) {
@@ -130,24 +131,26 @@ Status look(const std::string& map_path) {
     st.map_path = map_path;
     const ThisClient here = this_client();
     st.client = here.host_name;
-    auto source = read_map_source(map_path, false);
+    auto sources = read_map_sources(map_path, false);
     if (auto record = read_map_source(build::last_audit_path, false)) st.audit = audit::parse_last_audit(record->text);
-    if (!source) {
-        st.map_problem = source.failure().message;
+    if (!sources) {
+        st.map_problem = sources.failure().message;
         look_at_firewall(st, "", nullptr);
         return st;
     }
-    const ParseResult parsed = parse_map(source->text, map_path, ParseOptions{build::zoneinfo_dir});
+    const ParseResult parsed = parse_map_parts(sources->parts(), ParseOptions{build::zoneinfo_dir});
     st.map_errors = parsed.errors.size();
-    st.map_sha256 = sha256_hex(source->text);
+    st.map_sha256 = sources->digest();
+    st.drop_ins = sources->drop_in_names();
     st.label = parsed.map.settings.label;
     st.vms = parsed.map.vms.size();
     st.grants = parsed.map.grants.size();
     st.grants_here = static_cast<std::size_t>(
         std::count_if(parsed.map.grants.begin(), parsed.map.grants.end(), [&](const Grant& g) { return holds_on(g, here); }));
     st.require_firewall = parsed.map.settings.require_firewall;
-    look_at_firewall(st, source->text, parsed.ok() ? &parsed.map : nullptr);
+    look_at_firewall(st, st.map_sha256, parsed.ok() ? &parsed.map : nullptr);
     std::vector<Finding> files = installed_file_findings(TrustedFile::map, map_path, parsed.map.settings, true);
+    for (Finding& f : installed_drop_in_findings(map_path, st.drop_ins, parsed.map.settings, true)) files.push_back(std::move(f));
     if (parsed.ok()) {
         for (Finding& f : installed_file_findings(TrustedFile::viewer, parsed.map.settings.viewer, parsed.map.settings, true))
             files.push_back(std::move(f));
@@ -176,6 +179,11 @@ std::string text_of(const Status& st) {
         out += "map-sha256 " + st.map_sha256.substr(0, 12) + "..., " + std::to_string(st.vms) + " VM(s), " +
                std::to_string(st.grants) + " grant(s)" +
                (st.grants_here != st.grants ? " (" + std::to_string(st.grants_here) + " for this client)" : "");
+        if (!st.drop_ins.empty()) {
+            std::string names;
+            for (const std::string& n : st.drop_ins) names += (names.empty() ? "" : ", ") + n;
+            out += ", with " + std::to_string(st.drop_ins.size()) + " drop-in(s): " + names;
+        }
         out += st.map_errors ? "; " + std::to_string(st.map_errors) + " error(s): the launcher grants nothing (spice-connect-admin check)\n"
                              : "\n";
     }
@@ -221,6 +229,9 @@ std::string json_of(const Status& st) {
     j.key("errors"), j.number(static_cast<std::int64_t>(st.map_errors));
     j.key("sha256"), j.string_or_null(st.map_sha256);
     j.key("label"), j.string_or_null(st.label);
+    j.key("drop_ins"), j.begin_array();
+    for (const std::string& n : st.drop_ins) j.string(n);
+    j.end_array();
     j.key("vms"), j.number(static_cast<std::int64_t>(st.vms));
     j.key("grants"), j.number(static_cast<std::int64_t>(st.grants));
     j.key("grants_here"), j.number(static_cast<std::int64_t>(st.grants_here));

@@ -12,13 +12,13 @@
 namespace spice_connect::admin {
 
 Result<ValidMap> load_valid_map(const std::string& path, bool follow_symlinks, const std::string& consequence) {
-    auto source = read_map_source(path, follow_symlinks);
-    if (!source) return source.failure();
-    ValidMap valid{std::move(source).value(), {}};
-    ParseResult parsed = parse_map(valid.source.text, valid.source.path, ParseOptions{build::zoneinfo_dir});
+    auto sources = read_map_sources(path, follow_symlinks);
+    if (!sources) return sources.failure();
+    ValidMap valid{std::move(sources).value(), {}};
+    ParseResult parsed = parse_map_parts(valid.sources.parts(), ParseOptions{build::zoneinfo_dir});
     if (!parsed.ok()) {
         print_findings(from_diagnostics(parsed.errors));
-        return Failure{exit_config, valid.source.path + " has " + std::to_string(parsed.errors.size()) + " error(s)" + consequence +
+        return Failure{exit_config, valid.sources.main.path + (valid.sources.drop_ins.empty() ? "" : " with its drop-ins") + " has " + std::to_string(parsed.errors.size()) + " error(s)" + consequence +
                                         " (see spice-connect-admin check)"};
     }
     valid.map = std::move(parsed.map);

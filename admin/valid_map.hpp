@@ -1,5 +1,5 @@
-// The map as show, firewall and probe need it: read, parsed, without a
-// single error. Any error is printed (file:line:col) and ends the command.
+// The map as show, firewall and probe need it: read with its drop-ins,
+// parsed, without a single error. Any error is printed (file:line:col) and ends the command.
 #pragma once
 #include <optional>
 #include <string>
@@ -12,7 +12,7 @@
 namespace spice_connect::admin {
 
 struct ValidMap {
-    MapSource source;
+    MapSources sources;  // the map and its drop-ins
     Map map;
 };
 

@@ -9,6 +9,8 @@
 
 #include "policy/acl_xattr.hpp"
 #include "policy/build_config.hpp"
+#include "policy/drop_ins.hpp"
+#include "policy/map_digest.hpp"
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 #include "policy/text.hpp"
@@ -25,6 +27,7 @@ struct Auditor {
     const TreeRoot& root;
     AuditResult& r;
     std::vector<FileStatus> judged;  // viewer, launcher, map as found: the trust rules judge them
+    std::string map_digest_;         // of the map read, once it parsed (policy/map_digest.hpp)
 
     std::string host(const std::string& path) const { return root.host_path(path); }
 
@@ -52,9 +55,62 @@ struct Auditor {
     }
 
     // ---------------------------------------------------------------- map
+    // Reads a file the walk found through its descriptor, never through the
+    // path again; a finding when it cannot.
+    std::optional<std::string> read_observed(const Observation& seen) {
+        const std::string p = host(seen.walk.path);
+        UniqueFd fd(::open(proc_fd_path(seen.walk.fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+        if (!fd) {
+            add("map-unreadable", "map", Severity::error, p, "cannot read the map " + p + ": " + std::strerror(errno),
+                "the audit cannot tell what the map allows", "run the audit as root");
+            return std::nullopt;
+        }
+        auto text = read_whole_file(fd.get(), p);
+        if (!text) {
+            add("map-unreadable", "map", Severity::error, p, text.failure().message, "the launcher refuses the map and grants nothing",
+                "spice-connect-admin edit");
+            return std::nullopt;
+        }
+        return std::move(*text);
+    }
+
+    // The map's drop-ins as the launcher reaches them: the directory by a
+    // walk, each drop-in from its descriptor, all observed into `seen`; the
+    // texts of those that can be read into `texts` (their names in `names`).
+    // False when one cannot be read (the launcher refuses the map then).
+    bool read_drop_ins(const Observation& dir, std::vector<Observation>& seen, std::vector<std::string>& texts,
+                       std::vector<std::string>& names) {
+        if (dir.walk.outcome != WalkOutcome::found || !dir.walk.st.is_directory()) return true;  // judged as map_directory
+        auto listed = list_drop_ins(dir.walk.fd.get(), host(dir.walk.path));
+        if (!listed) {
+            add("map-unreadable", "map", Severity::error, host(dir.walk.path), listed.failure().message,
+                "the launcher refuses the map and grants nothing", "spice-connect-admin check");
+            return false;
+        }
+        bool all = true;
+        std::size_t total = 0;
+        for (const std::string& name : listed->read) {
+            Observation one = observe_entry(dir, name);
+            if (one.walk.outcome == WalkOutcome::found && one.walk.st.is_regular()) {
+                if (auto text = read_observed(one)) {
+                    total += text->size();
+                    texts.push_back(std::move(*text));
+                    names.push_back(host(one.walk.path));
+                } else all = false;
+            } else all = false;  // its trust findings say why
+            seen.push_back(std::move(one));
+        }
+        if (total > max_map_bytes) {
+            add("map-unreadable", "map", Severity::error, host(dir.walk.path), too_large_together(host(dir.walk.path)),
+                "the launcher refuses the map and grants nothing", "make the drop-ins smaller");
+            return false;
+        }
+        return all;
+    }
+
     // Returns the parsed map, or nullopt after a configuration error. The
-    // map's group decides whether the launcher can read it, so the file is
-    // judged once the map named its group.
+    // map's group decides whether the launcher can read it, so the files
+    // are judged once the map named its group.
     std::optional<Map> check_map(const std::string& path) {
         const Observation seen = observe(root, path);
         const std::string p = host(path);
@@ -66,41 +122,41 @@ struct Auditor {
             judge(TrustedFile::map, seen);
             return config_error();
         }
-        // Read through the checked descriptor, never through the path again.
-        UniqueFd fd(::open(proc_fd_path(seen.walk.fd.get()).c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-        if (!fd) {
-            const int err = errno;
-            judge(TrustedFile::map, seen);
-            add("map-unreadable", "map", Severity::error, p, "cannot read the map " + p + ": " + std::strerror(err),
-                "the audit cannot tell what the map allows", "run the audit as root");
-            return config_error();
-        }
-        auto text = read_whole_file(fd.get(), p);
+        auto text = read_observed(seen);
         if (!text) {
             judge(TrustedFile::map, seen);
-            add("map-unreadable", "map", Severity::error, p, text.failure().message, "the launcher refuses the map and grants nothing",
-                "spice-connect-admin edit");
             return config_error();
         }
+        const Observation dir = observe(root, drop_in_directory(path));
+        std::vector<Observation> drop_ins;
+        std::vector<std::string> texts, names;
+        const bool drop_ins_read = read_drop_ins(dir, drop_ins, texts, names);
+        std::vector<MapText> parts{MapText{p, *text}};
+        for (std::size_t i = 0; i < texts.size(); ++i) parts.push_back(MapText{names[i], texts[i]});
         // The tree's own zones check `set timezone`; without any, no zone is checked.
         std::string zones = host(build::zoneinfo_dir);
         struct stat zst {};
         if (::stat(zones.c_str(), &zst) != 0 || !S_ISDIR(zst.st_mode)) zones.clear();
-        ParseResult parsed = parse_map(*text, p, ParseOptions{zones});
+        ParseResult parsed = parse_map_parts(parts, ParseOptions{zones});
         if (parsed.ok()) {
             r.settings = parsed.map.settings;
             r.group = look_up_group(root, r.settings.group);
         }
         judge(TrustedFile::map, seen);
+        judge(TrustedFile::map_directory, dir);
+        for (const Observation& one : drop_ins) judge(TrustedFile::map, one);
         if (!parsed.ok()) {
             std::string errors;
             for (const Diagnostic& d : parsed.errors) errors += "\n" + d.format();
             add("map-errors", "map", Severity::error, p,
-                "the map " + p + " has " + std::to_string(parsed.errors.size()) + " error(s):" + errors,
+                "the map " + p + (texts.empty() ? "" : " with its drop-ins") + " has " + std::to_string(parsed.errors.size()) +
+                    " error(s):" + errors,
                 "the launcher refuses a map with errors and grants nothing",
                 "spice-connect-admin edit (or check --map " + shell_quote(p) + ")");
             return config_error();
         }
+        if (!drop_ins_read) return config_error();
+        map_digest_ = map_digest(parts);
         return std::move(parsed.map);
     }
 
@@ -405,7 +461,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     AuditResult r;
     r.map = root.host_path(setup.map_path);
     r.launcher = root.host_path(setup.launcher_path);
-    Auditor a{root, r, {}};
+    Auditor a{root, r, {}, {}};
     std::optional<Map> map = a.check_map(setup.map_path);
     if (!map) return r;
     r.viewer = root.host_path(r.settings.viewer);
@@ -415,7 +471,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     a.check_clients(viewer);
     a.check_setid_files(setup.earlier_scan, setup.setid_under);
     a.check_mounts();
-    for (AuditFinding& f : firewall_findings(root, *map, r.map)) r.findings.push_back(std::move(f));
+    for (AuditFinding& f : firewall_findings(root, *map, a.map_digest_)) r.findings.push_back(std::move(f));
     // Not for an image (--root): its map is not trusted to name a server
     // that this root process should contact.
     if (root.is_system())

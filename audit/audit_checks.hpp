@@ -47,9 +47,10 @@ struct AuditResult {
 AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup);
 
 // The firewall's findings (audit_firewall.cpp): on the running system, the
-// rules are loaded, the stamp names this map, the loaded rules match it.
-// None for a --root tree (an image has no live rules).
-std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path);
+// rules are loaded, the stamp names this map (`map_digest`, with its
+// drop-ins), the loaded rules match it. None for a --root tree (an image has
+// no live rules).
+std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_digest);
 
 // A finding's list of differences: the first five, each on a line of its
 // own, then "(N more; see COMMAND)".

@@ -22,7 +22,7 @@ const char* const apply_fix =
 
 }  // namespace
 
-std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_path) {
+std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map, const std::string& map_digest) {
     // An image or chroot has no live rules to compare.
     if (!root.is_system()) return {};
     auto stamp = read_map_source(build::firewall_stamp_path, false);
@@ -45,8 +45,7 @@ std::vector<AuditFinding> firewall_findings(const TreeRoot& root, const Map& map
     }
     const std::string& stamp_text = stamp->text;
     std::vector<AuditFinding> out;
-    auto map_source = read_map_source(map_path, false);
-    const bool made_from_another_map = map_source && !stamp_matches_map(stamp_text, map_source->text, map);
+    const bool made_from_another_map = !stamp_matches_map(stamp_text, map_digest, map);
     if (made_from_another_map)
         out.push_back(finding("firewall-stale", Severity::error, "the loaded rules were made from a map with other grants, VMs or ports",
                               "grants added or removed since then are not enforced, and the launcher refuses under "

@@ -25,6 +25,8 @@ WhenMissing when_missing(TrustedFile what) {
                 "apt-get install virt-viewer, or name the installed viewer with `set viewer` (spice-connect-admin edit)"};
     case TrustedFile::launcher:
         return {Severity::warning, "users cannot open their consoles without it", "install spice-connect"};
+    case TrustedFile::map_directory:  // a missing directory is no defect: no drop-ins
+        return {Severity::error, "the launcher refuses the map", "spice-connect-admin check"};
     }
     return {Severity::error, "", ""};
 }
@@ -39,7 +41,7 @@ struct Writer {
 
     std::string host(const std::string& path) const { return root.host_path(path); }
     std::string subject() const { return subject_of(kind); }
-    std::string what() const { return "the " + subject(); }
+    std::string what() const { return kind == TrustedFile::map_directory ? "the drop-in directory" : "the " + subject(); }
     std::string p() const { return host(seen.walk.path); }
     std::string mode() const { return mode_text(seen.walk.st.perm()); }
 
@@ -113,12 +115,17 @@ struct Writer {
             add("not-regular", Severity::error, p(), "the launcher " + p() + " is not a regular file", "users cannot open their consoles",
                 "install spice-connect again");
             return;
+        case TrustedFile::map_directory: return;  // not_directory instead
         }
     }
 
     void owner() {
         const std::string problem = what() + " " + p() + " is owned by uid " + std::to_string(seen.walk.st.uid()) + ", not root";
-        if (kind == TrustedFile::map)
+        if (kind == TrustedFile::map_directory)
+            add("owner", Severity::error, p(), problem,
+                "its owner could add a drop-in that grants anyone any VM; the launcher refuses the map and grants nothing",
+                "chown root:root " + shell_quote(p()));
+        else if (kind == TrustedFile::map)
             add("owner", Severity::error, p(), problem, "its owner could grant anyone any VM; the launcher refuses it and grants nothing",
                 "chown root " + shell_quote(p()), true);
         else
@@ -139,11 +146,13 @@ struct Writer {
     void acl(const FileDefect& d) {
         const char* why = kind == TrustedFile::viewer
                               ? "users and groups named in the ACL can run the viewer directly, with any URI, although the mode says 0750"
+                          : kind == TrustedFile::map_directory
+                              ? "users and groups named in the ACL can add a drop-in and grant themselves any VM; the launcher refuses the map"
                           : kind == TrustedFile::launcher
                               ? "users and groups named in the ACL can change the program that runs with the map's group"
                               : "users and groups named in the ACL can change the map and grant themselves any VM; the launcher refuses it";
         add("acl", Severity::error, p(), what() + " " + p() + " has ACL entries beyond its mode: " + d.acl_grants, why,
-            "setfacl -b " + shell_quote(p()), true);
+            "setfacl -b " + shell_quote(p()), kind != TrustedFile::map_directory);
         repair.drop_acl = true;
     }
 
@@ -236,6 +245,30 @@ struct Writer {
         }
     }
 
+    // The drop-in directory: repaired by hand (--fix changes regular files only).
+    void directory_defect(const FileDefect& d) {
+        switch (d.defect) {
+        case Defect::not_directory:
+            add("not-directory", Severity::error, p(), p() + " is not a directory",
+                "the launcher reads the map's drop-ins there and refuses the map while it is something else",
+                "rm " + shell_quote(p()) + " && mkdir -m 0755 " + shell_quote(p()));
+            return;
+        case Defect::writable:
+            add("writable", Severity::error, p(), what() + " " + p() + " is writable by its group or by others (mode " + mode() + ")",
+                "whoever can write it could add a drop-in that grants them any VM; the launcher refuses the map and grants nothing",
+                "chmod go-w " + shell_quote(p()));
+            return;
+        case Defect::unreadable:
+            add("unreadable-by-group", Severity::error, p(),
+                what() + " " + p() + " cannot be listed by the map's group " + group.name + " (mode " + mode() + ", gid " +
+                    std::to_string(seen.walk.st.gid()) + ")",
+                "the launcher runs with that group and refuses a map whose drop-ins it cannot read: every user is refused",
+                "chmod 0755 " + shell_quote(p()));
+            return;
+        default: return;
+        }
+    }
+
     void defect(const FileDefect& d) {
         switch (d.defect) {
         case Defect::unsafe_parent: unsafe_parent(d.dir); return;
@@ -247,7 +280,8 @@ struct Writer {
         case Defect::uninspectable: uninspectable_xattr(d); return;
         default: break;
         }
-        if (kind == TrustedFile::map) map_mode(d.defect);
+        if (kind == TrustedFile::map_directory) directory_defect(d);
+        else if (kind == TrustedFile::map) map_mode(d.defect);
         else if (kind == TrustedFile::viewer) viewer_mode_finding(d.defect);
         else launcher_mode_finding(d.defect);
         // The viewer's and the launcher's `writable` is part of their mode finding.
@@ -261,6 +295,7 @@ const char* subject_of(TrustedFile what) {
     case TrustedFile::map: return "map";
     case TrustedFile::viewer: return "viewer";
     case TrustedFile::launcher: return "launcher";
+    case TrustedFile::map_directory: return "map-directory";
     }
     return "file";
 }
@@ -271,7 +306,7 @@ TrustReport trust_findings(TrustedFile what, const TreeRoot& root, const Observa
     repair.subject = subject_of(what);
     repair.path = seen.walk.path;
     repair.owner = 0;
-    if (what != TrustedFile::map) {
+    if (what == TrustedFile::viewer || what == TrustedFile::launcher) {
         repair.group = group.gid;
         repair.mode = what == TrustedFile::viewer ? viewer_mode : launcher_mode;
     }

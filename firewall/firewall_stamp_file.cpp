@@ -41,11 +41,11 @@ Result<UniqueFd> lock_firewall(const std::string& stamp_path) {
     return fd;
 }
 
-std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
+std::string write_firewall_stamp(const std::string& path, const std::string& map_digest, const Map& map, const std::string& backend,
                                  const std::string& ruleset_digest, const std::optional<PreviousRules>& previous) {
     const std::string dir = path.substr(0, path.rfind('/'));
     if (std::string problem = stamp_directory_problem(dir); !problem.empty()) return problem;
-    return replace_file(path, format_firewall_stamp(map_text, map, backend, ruleset_digest, std::time(nullptr), previous), 0644);
+    return replace_file(path, format_firewall_stamp(map_digest, map, backend, ruleset_digest, std::time(nullptr), previous), 0644);
 }
 
 void remove_firewall_stamp(const std::string& path) { ::unlink(path.c_str()); }

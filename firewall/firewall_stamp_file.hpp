@@ -19,7 +19,7 @@ Result<UniqueFd> lock_firewall(const std::string& stamp_path);
 
 // Atomically (temp file + rename in the same directory); "" on success, else why not.
 // previous: see policy/firewall_stamp.hpp (none normally).
-std::string write_firewall_stamp(const std::string& path, std::string_view map_text, const Map& map, const std::string& backend,
+std::string write_firewall_stamp(const std::string& path, const std::string& map_digest, const Map& map, const std::string& backend,
                                  const std::string& ruleset_digest, const std::optional<PreviousRules>& previous = std::nullopt);
 void remove_firewall_stamp(const std::string& path);
 

@@ -35,7 +35,6 @@
 #include "policy/exit_codes.hpp"
 #include "policy/firewall_stamp.hpp"
 #include "policy/parser.hpp"
-#include "policy/sha256.hpp"
 #include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
@@ -195,10 +194,12 @@ int run(int argc, char** argv, char** envp) {
     if (!sudo_uid_matches(inherited, uid))
         return refuse(exit_denied, "started through sudo for another user (SUDO_UID differs from your uid); run spice-connect as yourself");
 
-    // 4. The map: trusted file, parsed without a single error, our group.
-    auto text = read_trusted_map(build::map_path, launcher_gid);
-    if (!text) return refuse_setup(Trouble::map, text.failure());
-    const ParseResult parsed_map = parse_map(*text, build::map_path, ParseOptions{build::zoneinfo_dir});
+    // 4. The map and its drop-ins: trusted files in a trusted directory,
+    // parsed as one map without a single error, our group.
+    auto sources = read_trusted_map(build::map_path, launcher_gid);
+    if (!sources) return refuse_setup(Trouble::map, sources.failure());
+    const ParseResult parsed_map = parse_map_parts(sources->parts(), ParseOptions{build::zoneinfo_dir});
+    const std::string map_version = sources->digest();
     if (!parsed_map.ok())
         return refuse_setup(Trouble::map, Failure{exit_config, "the access map has " + std::to_string(parsed_map.errors.size()) +
                                                                    " error(s), so it grants nothing (first: " + parsed_map.errors.front().format() +
@@ -210,7 +211,7 @@ int run(int argc, char** argv, char** envp) {
         // or for a moment those of the map an administrator's save replaces.
         auto stamp = read_trusted_stamp(build::firewall_stamp_path);
         if (!stamp) return refuse_setup(Trouble::firewall, stamp.failure());
-        if (!stamp_admits_map(*stamp, *text, map, std::time(nullptr)))
+        if (!stamp_admits_map(*stamp, map_version, map, std::time(nullptr)))
             return refuse_setup(Trouble::firewall, Failure{exit_config, "the console firewall was set up for other grants than "
                                                                         "the access map now holds; run spice-connect-admin firewall apply"});
     }
@@ -293,7 +294,7 @@ int run(int argc, char** argv, char** envp) {
     c_argv.push_back(nullptr);
     for (const std::string& e : viewer_env) c_env.push_back(const_cast<char*>(e.c_str()));
     c_env.push_back(nullptr);
-    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm) + " map-sha256=" + sha256_hex(*text) +
+    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm) + " map-sha256=" + map_version +
                                (map.settings.label.empty() ? "" : " label=\"" + map.settings.label + "\""));
     ::umask(viewer_umask);
     std::fflush(nullptr);

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "policy/accounts.hpp"
+#include "policy/drop_ins.hpp"
 #include "policy/map_source.hpp"
 #include "policy/text.hpp"
 
@@ -67,7 +68,8 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
     case Defect::symlink:
         return config(d.where == path ? it + " is a symbolic link, which is not trusted"
                                       : d.where + ", on the way to " + it + ", is a symbolic link, which is not trusted");
-    case Defect::not_directory: return config(d.where + ", on the way to " + it + ", is not a directory");
+    case Defect::not_directory:
+        return config(d.where == path ? it + " is not a directory" : d.where + ", on the way to " + it + ", is not a directory");
     case Defect::bad_path: return config(what + " path '" + one_line(path) + "' is not absolute or has '.' or '..' parts");
     case Defect::uninspectable:
         if (d.error == EACCES) return config(it + " cannot be reached by the launcher's group (" + d.where + ")");
@@ -86,6 +88,9 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
     case Defect::writable:
         return config(it + " is writable by group or others (mode " + mode_text(m) + "); expected " + expected);
     case Defect::unreadable:
+        if (seen.walk.st.is_directory())
+            return config(it + " cannot be listed by the launcher's group (mode " + mode_text(m) + ", gid " +
+                          std::to_string(seen.walk.st.gid()) + "); expected " + expected);
         return config(it + " is not readable by the launcher's group (mode " + mode_text(m) + ", gid " +
                       std::to_string(seen.walk.st.gid()) + "); expected " + expected);
     case Defect::setuid:
@@ -96,13 +101,39 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
     return config(it + " is not trusted");
 }
 
-Result<std::string> read_trusted_map(const char* path, gid_t group) {
+Result<MapSources> read_trusted_map(const char* path, gid_t group) {
     const std::string what = "the access map";
+    const std::string map_mode = "0640 root:GROUP or 0644 root:root";
     auto root = system_root();
     if (!root) return root.failure();
     const Observation seen = observe(*root, path);
-    if (auto refused = judge(TrustedFile::map, what, path, seen, group, "0640 root:GROUP or 0644 root:root")) return *refused;
-    return read_judged(what, path, seen, max_map_bytes);
+    if (auto refused = judge(TrustedFile::map, what, path, seen, group, map_mode)) return *refused;
+    auto text = read_judged(what, path, seen, max_map_bytes);
+    if (!text) return text.failure();
+    MapSources map;
+    map.main = MapSource{path, std::move(*text), seen.walk.st.raw()};
+
+    // The drop-ins: their directory is one more directory on the way.
+    map.directory = drop_in_directory(path);
+    const Observation dir = observe(*root, map.directory);
+    if (auto refused = judge(TrustedFile::map_directory, "the access map's drop-in directory", map.directory, dir, group,
+                             "root:root 0755"))
+        return *refused;
+    if (dir.walk.outcome != WalkOutcome::found) return map;  // no directory: no drop-ins
+    auto names = list_drop_ins(dir.walk.fd.get(), map.directory);
+    if (!names) return Failure{names.failure().code, names.failure().message + ask_admin, names.failure().error};
+    std::size_t total = map.main.text.size();
+    for (const std::string& name : names->read) {
+        const std::string p = map.directory + "/" + name;
+        const Observation one = observe_entry(dir, name);
+        if (auto refused = judge(TrustedFile::map, "the access map's drop-in", p, one, group, map_mode)) return *refused;
+        auto part = read_judged("the access map's drop-in", p, one, max_map_bytes);
+        if (!part) return part.failure();
+        total += part->size();
+        if (total > max_map_bytes) return Failure{exit_config, too_large_together(path) + ask_admin};
+        map.drop_ins.push_back(MapSource{p, std::move(*part), one.walk.st.raw()});
+    }
+    return map;
 }
 
 Result<std::string> read_trusted_stamp(const char* path) {

@@ -10,14 +10,19 @@
 
 #include "policy/failure.hpp"
 #include "policy/map.hpp"
+#include "policy/map_source.hpp"
 #include "policy/trust_rules.hpp"
 #include "policy/unique_fd.hpp"
 
 namespace spice_connect {
 
-// The map, read whole (at most max_map_bytes), when it has no defect for
-// the launcher's group `group`.
-Result<std::string> read_trusted_map(const char* path, gid_t group);
+// The map and its drop-ins (PATH.d/*.map, policy/drop_ins.hpp), each read
+// whole (at most max_map_bytes together), when none of them, nor the
+// drop-in directory, has a defect for the launcher's group `group`. The
+// directory is walked to like the map, its entries listed and each opened
+// from its descriptor (O_PATH|O_NOFOLLOW), judged, and read through that
+// descriptor.
+Result<MapSources> read_trusted_map(const char* path, gid_t group);
 
 // The firewall stamp: the map's rules without the group's read rule, at
 // most 4 KiB. A missing stamp says the firewall is not active.

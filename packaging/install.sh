@@ -38,6 +38,9 @@ else
 fi
 [ ! -e /usr/bin/virt-viewer ] || close_program /usr/bin/virt-viewer
 
+# The drop-in directory (cmake --install made it): root's, as the launcher wants it.
+install -d -o root -g root -m 0755 "$map.d"
+
 if [ ! -e "$map" ]; then
     install -o root -g "$group" -m 0640 "$here/spice-connect.map.example" "$map"
     echo "install: wrote $map (grants nothing yet): edit it with spice-connect-admin edit"

@@ -1,7 +1,6 @@
 #include "policy/firewall_stamp.hpp"
 
 #include "policy/rule_content.hpp"
-#include "policy/sha256.hpp"
 #include "policy/syntax.hpp"
 
 namespace spice_connect {
@@ -14,13 +13,13 @@ constexpr std::string_view previous_rules_key = "previous-rules-sha256 ";
 constexpr std::string_view backend_key = "backend ";
 }  // namespace
 
-std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend,
+std::string format_firewall_stamp(const std::string& map_digest, const Map& map, const std::string& backend,
                                   const std::string& ruleset_digest, std::time_t applied,
                                   const std::optional<PreviousRules>& previous) {
     char when[32] = "";
     std::tm tm{};
     if (::gmtime_r(&applied, &tm)) std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return std::string(header) + std::string(digest_key) + sha256_hex(map_text) + "\n" + std::string(rules_key) +
+    return std::string(header) + std::string(digest_key) + map_digest + "\n" + std::string(rules_key) +
            firewall_rule_digest(map) + "\n" + std::string(ruleset_key) + ruleset_digest + "\n" + std::string(backend_key) + backend +
            "\napplied " + when + "\n" +
            (previous ? std::string(previous_rules_key) + previous->digest + " until " + std::to_string(previous->until) + "\n"
@@ -61,14 +60,14 @@ std::optional<PreviousRules> stamped_previous_rules(std::string_view stamp_text)
     return PreviousRules{*digest, until};
 }
 
-bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map) {
+bool stamp_matches_map(std::string_view stamp_text, const std::string& map_digest, const Map& map) {
     if (auto rules = stamped_rules_digest(stamp_text)) return *rules == firewall_rule_digest(map);
     auto digest = stamped_map_digest(stamp_text);
-    return digest && *digest == sha256_hex(map_text);
+    return digest && *digest == map_digest;
 }
 
-bool stamp_admits_map(std::string_view stamp_text, std::string_view map_text, const Map& map, std::time_t now) {
-    if (stamp_matches_map(stamp_text, map_text, map)) return true;
+bool stamp_admits_map(std::string_view stamp_text, const std::string& map_digest, const Map& map, std::time_t now) {
+    if (stamp_matches_map(stamp_text, map_digest, map)) return true;
     const auto previous = stamped_previous_rules(stamp_text);
     return previous && now <= previous->until && previous->digest == firewall_rule_digest(map);
 }

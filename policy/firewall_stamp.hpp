@@ -20,13 +20,14 @@
 
 namespace spice_connect {
 
-// ruleset_digest: of the rules as loaded (backend and text), so that an
+// map_digest: the map's version (policy/map_digest.hpp, the map's text
+// digest when it has no drop-ins). ruleset_digest: of the rules as loaded (backend and text), so that an
 // apply that loads the same rules again can stay quiet.
 struct PreviousRules {
     std::string digest;       // firewall_rule_digest of the map still in place
     std::time_t until = 0;    // the launcher honours it up to this time
 };
-std::string format_firewall_stamp(std::string_view map_text, const Map& map, const std::string& backend,
+std::string format_firewall_stamp(const std::string& map_digest, const Map& map, const std::string& backend,
                                   const std::string& ruleset_digest, std::time_t applied,
                                   const std::optional<PreviousRules>& previous = std::nullopt);
 // The digests recorded in a stamp; nullopt when the text is not a stamp or
@@ -36,13 +37,13 @@ std::optional<std::string> stamped_rules_digest(std::string_view stamp_text);
 std::optional<std::string> stamped_ruleset_digest(std::string_view stamp_text);
 std::optional<PreviousRules> stamped_previous_rules(std::string_view stamp_text);
 // The loaded rules are those of this map: its rule content's digest, or for
-// a stamp written before the stamp had one, the digest of its text. What
+// a stamp written before the stamp had one, the map's digest. What
 // the administrator's tools and the audit ask.
-bool stamp_matches_map(std::string_view stamp_text, std::string_view map_text, const Map& map);
+bool stamp_matches_map(std::string_view stamp_text, const std::string& map_digest, const Map& map);
 // The launcher's question under require-firewall: stamp_matches_map, or
 // the map is the one a save in progress is replacing (the previous rule
 // content, not expired at `now`).
-bool stamp_admits_map(std::string_view stamp_text, std::string_view map_text, const Map& map, std::time_t now);
+bool stamp_admits_map(std::string_view stamp_text, const std::string& map_digest, const Map& map, std::time_t now);
 // The backend recorded in a stamp: its one line "backend nft" or "backend
 // iptables", exactly. nullopt when the text is not a stamp, has no such
 // line, names another backend or has two backend lines.

@@ -13,20 +13,27 @@ namespace spice_connect {
 // enough that a hostile file cannot exhaust memory.
 inline constexpr std::size_t max_map_bytes = 8u << 20;
 
-// Where something was written in the map: 1-based line and column. The
-// file is the one parsed (ParseResult::file); it is not repeated here
-// because a map has tens of thousands of positions and one file name.
+// The most drop-ins (MAP.d/*.map) a map may have: Position::file counts them.
+inline constexpr std::size_t max_drop_ins = 1000;
+
+// Where something was written in the map: 1-based line and column, and
+// which of its files (an index into ParseResult::files: 0 the main map,
+// then its drop-ins in the order read). The name is not repeated here
+// because a map has tens of thousands of positions and few files.
 struct Position {
     int line = 0;
     int column = 0;
+    std::uint16_t file = 0;
 };
 
 // Where something was written, file included: for messages (diagnostics,
-// findings), which are few.
+// findings), which are few. `part` is Position::file, so that messages
+// about a map and its drop-ins sort in the order the files are read.
 struct Location {
     std::string file;
     int line = 0;
     int column = 0;
+    std::uint16_t part = 0;
 };
 
 enum class HostKind { dns_name, ipv4, ipv6 };

@@ -10,6 +10,7 @@
 
 #include "policy/failure.hpp"
 #include "policy/map.hpp"
+#include "policy/parser.hpp"
 
 namespace spice_connect {
 
@@ -19,9 +20,33 @@ struct MapSource {
     struct stat st {};  // of the descriptor that was read
 };
 
+// A map as every reader sees it: the main file and its drop-ins
+// (policy/drop_ins.hpp), parsed together (parse_map_parts(parts())) and
+// named by one digest (map_digest(parts())).
+struct MapSources {
+    MapSource main;
+    std::string directory;             // the drop-in directory: main's path + ".d"
+    std::vector<MapSource> drop_ins;   // path: DIRECTORY/NAME, in the order read
+    std::vector<std::string> ignored;  // names in the directory that are not drop-ins
+    std::vector<MapText> parts() const;
+    std::string digest() const;
+    std::vector<std::string> drop_in_names() const;  // without the directory
+};
+
 // follow_symlinks=false opens with O_NOFOLLOW, like the launcher. The file
 // must be a regular file of at most max_map_bytes.
 Result<MapSource> read_map_source(const std::string& path, bool follow_symlinks);
+
+// The map at `path` and its drop-ins, all read as read_map_source reads the
+// map (a missing directory: none). No trust rule is applied here.
+Result<MapSources> read_map_sources(const std::string& path, bool follow_symlinks);
+
+// `main` (a new text for the map at `path`: edit, install-map, check
+// --drop-in) with the drop-ins installed beside `path`.
+Result<MapSources> with_drop_ins(MapSource main, const std::string& path, bool follow_symlinks);
+
+// The message when the parts together pass max_map_bytes.
+std::string too_large_together(const std::string& map_path);
 
 // Reads an open regular file from its current offset, up to `max_bytes`
 // (the launcher's limit for a map unless told otherwise).

@@ -127,24 +127,37 @@ constexpr std::size_t shortest_grant_line = std::string_view("allow a b\n").size
 
 class MapParser {
 public:
-    MapParser(const std::string& file, const ParseOptions& options) : options_(options) { result_.file = file; }
+    explicit MapParser(const ParseOptions& options) : options_(options) {}
 
-    ParseResult run(std::string_view text) {
+    ParseResult run(const std::vector<MapText>& parts) {
+        if (parts.empty() || parts.size() > 1 + max_drop_ins) {
+            result_.files.push_back(parts.empty() ? std::string() : parts.front().file);
+            error(0, 0, join("a map has one main file and at most ", std::to_string(max_drop_ins), " drop-ins"));
+            return std::move(result_);
+        }
         // At most one grant per line: reserved once instead of grown (and
         // copied) a dozen times for a big map.
-        const std::size_t most_grants = std::min(count_lines(text), text.size() / shortest_grant_line + 1);
+        std::size_t most_grants = 0;
+        for (const MapText& part : parts)
+            most_grants += std::min(count_lines(part.text), part.text.size() / shortest_grant_line + 1);
         result_.map.grants.reserve(most_grants);
-        int line_no = 0;
-        std::size_t start = 0;
-        while (start < text.size()) {
-            std::size_t nl = text.find('\n', start);
-            if (nl == std::string_view::npos) nl = text.size();
-            parse_line(++line_no, text.substr(start, nl - start));
-            start = nl + 1;
+        for (const MapText& part : parts) {
+            file_ = static_cast<std::uint16_t>(result_.files.size());
+            result_.files.push_back(part.file);
+            const std::string_view text = part.text;
+            int line_no = 0;
+            std::size_t start = 0;
+            while (start < text.size()) {
+                std::size_t nl = text.find('\n', start);
+                if (nl == std::string_view::npos) nl = text.size();
+                parse_line(++line_no, text.substr(start, nl - start));
+                start = nl + 1;
+            }
         }
         finish();
         // Errors in file order, whichever pass found them.
         std::stable_sort(result_.errors.begin(), result_.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+            if (a.where.part != b.where.part) return a.where.part < b.where.part;
             return a.where.line != b.where.line ? a.where.line < b.where.line : a.where.column < b.where.column;
         });
         return std::move(result_);
@@ -153,6 +166,7 @@ public:
 private:
     const ParseOptions& options_;
     ParseResult result_;
+    std::uint16_t file_ = 0;  // the file being read: an index into result_.files
     Tokenizer tokenizer_;  // one for all lines: its storage is reused
     std::unordered_map<std::string, std::size_t> vm_index_;
     unsigned settings_seen_ = 0;             // bits of Setting
@@ -162,8 +176,14 @@ private:
     std::vector<std::pair<std::size_t, Position>> vm_not_yet_defined_;
     Position ports_where_;
 
-    void error(int line, int column, std::string message) {
-        result_.errors.push_back(Diagnostic{Location{result_.file, line, column}, std::move(message)});
+    void error(int line, int column, std::string message) { error_at(Position{line, column, file_}, std::move(message)); }
+    void error_at(const Position& p, std::string message) {
+        result_.errors.push_back(Diagnostic{result_.location(p), std::move(message)});
+    }
+
+    // "line 3" of the file `from`, "FILE:3" of another one.
+    std::string place(const Position& p, std::uint16_t from) const {
+        return p.file == from ? join("line ", std::to_string(p.line)) : join(result_.files[p.file], ":", std::to_string(p.line));
     }
 
     void parse_line(int line_no, std::string_view line) {
@@ -171,7 +191,14 @@ private:
         const std::vector<TokenView>& tokens = tokenizer_.tokens();
         if (tokens.empty()) return;
         const std::string_view directive = tokens[0].text;
-        if (directive == "set") return parse_set(line_no, tokens);
+        if (directive == "set") {
+            // One place for what the whole map is: a team's drop-in cannot
+            // change the viewer, the group or the firewall for everyone.
+            if (file_ != 0)
+                return error(line_no, tokens[0].column,
+                             join("settings belong in the main map ", result_.files[0], "; a drop-in holds vm and allow lines"));
+            return parse_set(line_no, tokens);
+        }
         if (directive == "vm") return parse_vm(line_no, tokens);
         if (directive == "allow") return parse_allow(line_no, tokens);
         error(line_no, tokens[0].column,
@@ -269,7 +296,7 @@ private:
             start = comma + 1;
         }
         result_.map.settings.ports = std::move(ranges);
-        ports_where_ = Position{line_no, col};
+        ports_where_ = Position{line_no, col, file_};
     }
 
     // Why a word is no option of its line: the rest of an unquoted value
@@ -289,15 +316,14 @@ private:
             return error(line_no, t[0].column, "vm needs a name: vm NAME host=HOST tls-port=PORT [options]");
         Vm vm;
         vm.name = t[1].text;
-        vm.where = Position{line_no, t[1].column};
+        vm.where = Position{line_no, t[1].column, file_};
         if (!is_vm_name(vm.name))
             return error(line_no, t[1].column,
                          join("bad VM name '", vm.name,
                               "'; use letters, digits, '.', '_', '-' (up to 64, starting with a letter or digit)"));
         if (auto first = vm_index_.find(vm.name); first != vm_index_.end())
             return error(line_no, t[1].column,
-                         join("VM '", vm.name, "' is defined twice (first on line ",
-                              std::to_string(result_.map.vms[first->second].where.line), ")"));
+                         join("VM '", vm.name, "' is defined twice (first on ", place(result_.map.vms[first->second].where, file_), ")"));
         // Each option once per line. Known options are bits; unknown ones
         // are errors already, but their repetition is reported too.
         unsigned seen = 0;
@@ -338,7 +364,7 @@ private:
                 error(line_no, tok.value_column, std::move(problem));
                 bad = true;
             } else if (option == VmOption::tls_port) {
-                port_where = Position{line_no, tok.value_column};
+                port_where = Position{line_no, tok.value_column, file_};
             }
         }
         // An accepted host= is never empty, an accepted tls-port= never 0.
@@ -406,7 +432,7 @@ private:
         if (t.size() < 3)
             return error(line_no, t[0].column, "allow needs a user and a VM: allow WHO VM [days=...] [hours=...] [clients=...]");
         Grant g;
-        g.where = Position{line_no, t[0].column};
+        g.where = Position{line_no, t[0].column, file_};
         bool bad = false;
         auto fail = [&](int column, std::string message) {
             error(line_no, column, std::move(message));
@@ -466,7 +492,7 @@ private:
         }
         if (bad) return;
         // Most maps define their VMs first: one lookup now settles it.
-        if (!vm_index_.count(g.vm)) vm_not_yet_defined_.emplace_back(result_.map.grants.size(), Position{line_no, t[2].column});
+        if (!vm_index_.count(g.vm)) vm_not_yet_defined_.emplace_back(result_.map.grants.size(), Position{line_no, t[2].column, file_});
         result_.map.grants.push_back(std::move(g));
     }
 
@@ -484,7 +510,7 @@ private:
             const std::string& vm = m.grants[index].vm;
             if (vm_index_.count(vm)) continue;
             std::string hint = did_you_mean(vm, vm_names());
-            error(w.line, w.column, join("VM '", vm, "' is not defined", hint.empty() ? join("; add a 'vm ", vm, " ...' line") : hint));
+            error_at(w, join("VM '", vm, "' is not defined", hint.empty() ? join("; add a 'vm ", vm, " ...' line") : hint));
         }
         std::unordered_map<std::string, std::size_t> endpoints;
         for (std::size_t i = 0; i < m.vms.size(); ++i) {
@@ -493,13 +519,13 @@ private:
             const Position& pw = tls_port_where_[i];
             auto [it, fresh] = endpoints.emplace(endpoint_key(vm), i);
             if (!fresh)
-                error(pw.line, pw.column, join("VMs '", m.vms[it->second].name, "' and '", vm.name, "' share host ", vm.host,
-                                               " and port ", std::to_string(vm.tls_port)));
+                error_at(pw, join("VMs '", m.vms[it->second].name, "' and '", vm.name, "' share host ", vm.host,
+                                  " and port ", std::to_string(vm.tls_port)));
             bool inside = m.settings.ports.empty();
             for (const PortRange& r : m.settings.ports) inside = inside || r.contains(vm.tls_port);
             if (!inside)
-                error(pw.line, pw.column, join("tls-port ", std::to_string(vm.tls_port), " of VM '", vm.name,
-                                               "' is outside 'set ports' (line ", std::to_string(ports_where_.line), ")"));
+                error_at(pw, join("tls-port ", std::to_string(vm.tls_port), " of VM '", vm.name, "' is outside 'set ports' (",
+                                  place(ports_where_, pw.file), ")"));
         }
     }
 };
@@ -526,7 +552,11 @@ std::string Who::text() const {
 }
 
 ParseResult parse_map(std::string_view text, const std::string& file_name, const ParseOptions& options) {
-    return MapParser(file_name, options).run(text);
+    return MapParser(options).run({MapText{file_name, text}});
+}
+
+ParseResult parse_map_parts(const std::vector<MapText>& parts, const ParseOptions& options) {
+    return MapParser(options).run(parts);
 }
 
 }  // namespace spice_connect

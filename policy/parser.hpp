@@ -21,10 +21,19 @@ struct ParseOptions {
 };
 
 struct ParseResult {
-    std::string file;  // the file name given: the file of every Position in map
+    // The files parsed, in order: the main map, then its drop-ins. A
+    // Position's `file` is an index into this list.
+    std::vector<std::string> files;
     Map map;
     std::vector<Diagnostic> errors;
     bool ok() const { return errors.empty(); }
+    Location location(const Position& p) const { return Location{files.at(p.file), p.line, p.column, p.file}; }
+};
+
+// One file of a map: its name (for messages) and its text.
+struct MapText {
+    std::string file;
+    std::string_view text;
 };
 
 // What makes two VMs one endpoint: the host without regard to case (an
@@ -32,7 +41,15 @@ struct ParseResult {
 // two VMs with one key; `import` skips a second domain with one.
 std::string endpoint_key(const Vm& vm);
 
+// One map file.
 ParseResult parse_map(std::string_view text, const std::string& file_name,
                       const ParseOptions& options = {});
+
+// A map and its drop-ins, as one map: parts[0] is the main map, the others
+// its drop-ins in the order read (policy/drop_ins.hpp). A drop-in holds vm
+// and allow lines only: settings belong to the main map. A VM is defined
+// once across all files; a grant may name a VM of any of them. At most
+// 1 + max_drop_ins parts.
+ParseResult parse_map_parts(const std::vector<MapText>& parts, const ParseOptions& options = {});
 
 }  // namespace spice_connect

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 
 namespace spice_connect {
@@ -22,11 +23,12 @@ std::optional<FileDefect> unreached(const WalkedFile& w) {
     return FileDefect{Defect::uninspectable, {}, {}, w.error, w.stopped_at.empty() ? w.path : w.stopped_at};
 }
 
-// As the kernel decides for a process whose group is `group`: the group
+// As the kernel decides for a process whose group is `group` (read, or
+// read and search): the group
 // bits when the file is of that group (the other bits are not asked then),
 // the other bits when it is not.
-bool group_can_read(const FileStatus& st, gid_t group) {
-    return st.gid() == group ? (st.perm() & S_IRGRP) != 0 : (st.perm() & S_IROTH) != 0;
+bool group_can(const FileStatus& st, gid_t group, mode_t group_bits, mode_t other_bits) {
+    return st.gid() == group ? (st.perm() & group_bits) == group_bits : (st.perm() & other_bits) == other_bits;
 }
 
 // The xattrs of the file a walk found.
@@ -50,6 +52,7 @@ void observe_xattrs(Observation& o) {
 // The ACL permission bits that matter for each file: write everywhere, and
 // execute for the viewer (who may run it without the launcher).
 std::uint16_t acl_bits_that_matter(TrustedFile what) {
+    // map_directory: write (add, rename, remove an entry) only.
     return what == TrustedFile::viewer ? acl_execute | acl_write : acl_write;
 }
 
@@ -59,6 +62,33 @@ Observation observe(const TreeRoot& root, const std::string& path) {
     Observation o;
     o.walk = walk(root, path);
     if (o.walk.outcome == WalkOutcome::found) observe_xattrs(o);
+    return o;
+}
+
+Observation observe_entry(const Observation& dir, const std::string& name) {
+    Observation o;
+    WalkedFile& w = o.walk;
+    w.path = dir.walk.path + "/" + name;
+    w.stopped_at = w.path;
+    w.unsafe_parents = dir.walk.unsafe_parents;
+    if (dir.walk.outcome != WalkOutcome::found) {
+        w.outcome = WalkOutcome::error;
+        w.error = ENOTDIR;
+        return o;
+    }
+    UniqueFd fd(::openat(dir.walk.fd.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd || !w.st.load(fd.get())) {
+        w.error = errno;
+        w.outcome = errno == ENOENT ? WalkOutcome::missing : WalkOutcome::error;
+        return o;
+    }
+    if (w.st.is_symlink()) {
+        w.outcome = WalkOutcome::symlink;
+        return o;
+    }
+    w.outcome = WalkOutcome::found;
+    w.fd = std::move(fd);
+    observe_xattrs(o);
     return o;
 }
 
@@ -95,6 +125,7 @@ std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::
     std::vector<FileDefect> out;
     auto add = [&out](Defect d) -> FileDefect& { return out.emplace_back(FileDefect{d, {}, {}, 0, {}}); };
     const WalkedFile& w = seen.walk;
+    if (what == TrustedFile::map_directory && w.outcome == WalkOutcome::missing && w.stopped_at == w.path) return out;
     if (auto d = unreached(w)) {
         out.push_back(*d);
         return out;
@@ -102,13 +133,19 @@ std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::
     // Whoever can write a directory on the way decides what the file is.
     for (const UnsafeDir& d : w.unsafe_parents) add(Defect::unsafe_parent).dir = d;
     const FileStatus& st = w.st;
-    if (!st.is_regular()) {
+    if (what == TrustedFile::map_directory) {
+        if (!st.is_directory()) {
+            out.push_back(FileDefect{Defect::not_directory, {}, {}, 0, w.path});
+            return out;
+        }
+    } else if (!st.is_regular()) {
         add(Defect::not_regular);
         return out;
     }
     const mode_t m = st.perm();
     if (st.uid() != 0) add(Defect::owner);
-    if (what != TrustedFile::map && group && st.gid() != *group) add(Defect::group);
+    const bool program = what == TrustedFile::viewer || what == TrustedFile::launcher;
+    if (program && group && st.gid() != *group) add(Defect::group);
     if (what == TrustedFile::launcher && st.gid() == 0) add(Defect::group_is_root);
     if (seen.xattr_error) {
         FileDefect& d = add(Defect::uninspectable);
@@ -123,9 +160,14 @@ std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::
                 grants += (grants.empty() ? "" : ", ") + e.text();
         if (!grants.empty()) add(Defect::acl).acl_grants = grants;
     }
-    if (seen.has_capabilities) add(Defect::capabilities);
+    if (seen.has_capabilities && what != TrustedFile::map_directory) add(Defect::capabilities);
     if (m & (S_IWGRP | S_IWOTH)) add(Defect::writable);
-    if (what == TrustedFile::map && group && !group_can_read(st, *group)) add(Defect::unreadable);
+    if (what == TrustedFile::map && group && !group_can(st, *group, S_IRGRP, S_IROTH)) add(Defect::unreadable);
+    if (what == TrustedFile::map_directory) {
+        // The launcher lists it and opens its entries with the group's rights.
+        if (group && !group_can(st, *group, S_IRGRP | S_IXGRP, S_IROTH | S_IXOTH)) add(Defect::unreadable);
+        return out;  // a set-id bit of a directory only decides who owns what root makes there
+    }
     if (m & S_ISUID) add(Defect::setuid);
     if (what != TrustedFile::launcher && (m & S_ISGID)) add(Defect::setgid);
     if (what == TrustedFile::viewer && (m & 0777) != viewer_mode) add(Defect::mode);

@@ -14,7 +14,10 @@
 
 namespace spice_connect {
 
-enum class TrustedFile { map, viewer, launcher };
+// map_directory: the map's drop-in directory (MAP.d): one more directory on
+// the way to the map's parts, judged on its own. Each drop-in in it is
+// judged as `map`.
+enum class TrustedFile { map, viewer, launcher, map_directory };
 
 // The modes the rules accept: the viewer and the launcher exactly these,
 // with the map's group; the map any mode that root alone may write and the
@@ -46,6 +49,12 @@ Observation observe(const TreeRoot& root, const std::string& path);
 // link to a link, or one with '..', is judged as a symlink and refused.
 Observation observe_program(const TreeRoot& root, const std::string& path);
 
+// The entry `name` of the directory `dir` observed before (a drop-in),
+// opened with openat(O_PATH|O_NOFOLLOW) from the directory's descriptor:
+// never a path walked again. Its unsafe_parents are those of `dir`'s walk,
+// `dir` itself not included: the directory is judged as map_directory.
+Observation observe_entry(const Observation& dir, const std::string& name);
+
 // Files other than the three above that would hand out the launcher's
 // group: the audit's walk of the local file systems asks every file these.
 // A regular file with the set-group-ID bit and the launcher's group gives
@@ -61,7 +70,7 @@ bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group);
 enum class Defect {
     missing,           // the file, or a directory on its way, does not exist
     symlink,           // the file, or a directory on its way, is a symbolic link
-    not_directory,     // something on its way is not a directory
+    not_directory,     // something on its way is not a directory (map_directory: the directory itself, `where`)
     bad_path,          // not absolute, or has "." or ".." parts
     uninspectable,     // a walk step or an xattr could not be read (error)
     not_regular,       // a directory, a FIFO, a device ...
@@ -70,7 +79,7 @@ enum class Defect {
     group,             // viewer, launcher: not the launcher's group
     group_is_root,     // launcher: its group is root's, so setgid would gain nothing safe
     writable,          // writable by its group or by others
-    unreadable,        // map: the launcher's group cannot read it
+    unreadable,        // map: the launcher's group cannot read it; map_directory: cannot list it
     setuid,            // the set-user-ID bit
     setgid,            // the set-group-ID bit (the launcher must have it: see mode)
     mode,              // viewer, launcher: not exactly viewer_mode / launcher_mode
@@ -86,7 +95,11 @@ struct FileDefect {
     std::string where;          // missing, symlink, not_directory, uninspectable: the path concerned
 };
 
-// Every defect of `what`, in a fixed order. `group` is the launcher's group
+// Every defect of `what`, in a fixed order. A missing map_directory has
+// none: no directory, no drop-ins. The directory's rules are those of a
+// directory on the way (root's, writable by nobody else), no ACL entries
+// beyond its mode (a named user, a named group that may write), and the
+// launcher's group may list it. `group` is the launcher's group
 // (the map's `set group`); nullopt when unknown, which skips the group rules
 // (the caller reports the unknown group itself).
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group);

@@ -146,6 +146,69 @@ has "$err" "^$T/warn.map:2:11: warning: group 'no-such-group-spc'"; t "check war
 has "$err" "^$T/warn.map:1:12: warning: viewer /nonexistent/remote-viewer does not exist"; t "check warns: missing viewer"
 lacks "$err" "'root'"; t "check warns: not about root"
 
+# ---------------------------------------------------------- check: drop-ins
+# MAP.d/*.map, read after the map in name order as one map.
+mkdir -p "$T/di/m.map.d"
+cp "$T/good.map" "$T/di/m.map"
+D=$T/di/m.map.d
+printf '# the lab team\nvm labvm host=192.0.2.9 tls-port=20009\nallow root labvm\n' >"$D/10-lab.map"
+printf 'allow daemon labvm\nallow daemon debianx\n' >"$D/20-more.map"
+printf 'set viewer /bin/sh\n' >"$D/10-lab.map~"
+run check --map "$T/di/m.map"
+[ "$rc" = 0 ]; t "check with drop-ins: exit 0"
+[ "$out" = "$T/di/m.map: OK (4 VMs, 9 grants, 2 drop-ins)" ]; t "check with drop-ins: OK line counts them"
+has "$err" "^$D/10-lab.map~: warning: not read: only names ending in .map"; t "check with drop-ins: an ignored name is mentioned"
+[ "$(count_lines "$err" "warning")" = 1 ]; t "check with drop-ins: the ignored file is not read (its set line would be an error)"
+printf 'allow root nosuchvm\n' >>"$D/20-more.map"
+run check --map "$T/di/m.map"
+[ "$rc" = 1 ]; t "check: an error in a drop-in: exit 1"
+has "$err" "^$D/20-more.map:3:12: error: VM 'nosuchvm' is not defined"; t "check: the error names the drop-in's file and line"
+printf 'allow daemon labvm\nallow daemon debianx\n' >"$D/20-more.map"
+printf 'set timezone UTC\nvm debianx host=192.0.2.3 tls-port=20003\n' >"$D/30-set.map"
+run check --map "$T/di/m.map"
+[ "$rc" = 1 ]; t "check: set and a second VM of a name in a drop-in: exit 1"
+has "$err" "^$D/30-set.map:1:1: error: settings belong in the main map $T/di/m.map; a drop-in holds vm and allow lines"
+t "check: a set line in a drop-in is an error"
+has "$err" "^$D/30-set.map:2:4: error: VM 'debianx' is defined twice \(first on $T/di/m.map:6\)"; t "check: a VM defined twice names both files"
+rm "$D/30-set.map"
+
+# --drop-in FILE --as NAME: a candidate checked before it is installed.
+printf 'allow daemon labvm\nallow bin leaptest\n' >"$T/candidate"
+run check --map "$T/di/m.map" --drop-in "$T/candidate" --as 20-more.map
+[ "$rc" = 0 ] && [ "$out" = "$T/di/m.map: OK (4 VMs, 9 grants, 2 drop-ins)" ]; t "check --drop-in in place of a drop-in: OK"
+run check --map "$T/di/m.map" --drop-in "$T/candidate" --as 30-new.map
+[ "$rc" = 0 ] && [ "$out" = "$T/di/m.map: OK (4 VMs, 11 grants, 3 drop-ins)" ]; t "check --drop-in as a new drop-in: added"
+printf 'allow daemon nosuchvm\n' >"$T/candidate"
+run check --map "$T/di/m.map" --drop-in "$T/candidate" --as 20-more.map
+[ "$rc" = 1 ]; t "check --drop-in with an error: exit 1"
+has "$err" "^$T/candidate:1:14: error: VM 'nosuchvm' is not defined"; t "check --drop-in: the error names the candidate"
+printf 'vm labvm host=192.0.2.9 tls-port=20009\n' >"$T/candidate"
+run check --map "$T/di/m.map" --drop-in "$T/candidate" --as 10-lab.map
+[ "$rc" = 0 ]; t "check --drop-in replacing the drop-in that defined a VM: no 'defined twice'"
+run check --map "$T/di/m.map" --drop-in "$T/candidate" --as 10-lab.conf
+[ "$rc" = 2 ] && has "$err" "no drop-in name"; t "check --as NAME not ending in .map: usage error"
+run check --map "$T/di/m.map" --drop-in "$T/candidate"
+[ "$rc" = 2 ]; t "check --drop-in without --as: usage error"
+run check --map "$T/di/m.map" --drop-in "$T/missing" --as 40-x.map
+[ "$rc" = 3 ]; t "check --drop-in of a missing file: exit 3"
+mkfifo "$D/50-fifo.map"
+run check --map "$T/di/m.map"
+[ "$rc" = 3 ] && has "$err" "50-fifo.map is not a regular file"; t "check: a FIFO named like a drop-in: exit 3 without hanging"
+rm "$D/50-fifo.map"
+
+# show and status name the drop-ins.
+run show --map "$T/di/m.map" --json
+[ "$rc" = 0 ]; t "show --json with drop-ins: exit 0"
+[ "$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["drop_ins"], [g["file"] for g in d["grants"] if g["vm"] == "labvm"])' <<<"$out")" = \
+  "['$D/10-lab.map', '$D/20-more.map'] ['$D/10-lab.map', '$D/20-more.map']" ]; t "show --json: drop_ins and each grant's file"
+run show --map "$T/di/m.map"
+has "$out" "^Map $T/di/m.map with drop-ins $D/10-lab.map, $D/20-more.map"; t "show: the heading names the drop-ins"
+run status --map "$T/di/m.map" --json
+[ "$(python3 -c 'import json,sys; d=json.load(sys.stdin)["map"]; print(d["drop_ins"], d["grants"])' <<<"$out")" = "['10-lab.map', '20-more.map'] 9" ]
+t "status --json: the drop-ins' names"
+run status --map "$T/di/m.map"
+has "$out" "9 grant\(s\), with 2 drop-in\(s\): 10-lab.map, 20-more.map"; t "status: the drop-ins' names"
+
 # -------------------------------------------------------------------- show
 run show --map "$T/good.map"
 [ "$rc" = 0 ]; t "show: exit 0"
@@ -538,7 +601,7 @@ installed_steps() {
     dir=$(dirname "$m")
     mkdir -p "$T/ovl/up" "$T/ovl/work"
     mount -t overlay overlay -o "lowerdir=$dir,upperdir=$T/ovl/up,workdir=$T/ovl/work" "$dir" 2>/dev/null || exit 99
-    rm -f "$m" "$m.tmp"
+    rm -rf "$m" "$m.tmp" "$m.d"
     rc_of() { "$@" >/dev/null 2>&1; echo $?; }
     says() { local pattern=$1; shift; "$@" 2>&1 | grep -c -- "$pattern"; }
     echo "missing: $(rc_of "$BIN" check)"
@@ -563,6 +626,18 @@ installed_steps() {
     echo "edit as root: $(rc_of env EDITOR="$T/ed-append" "$BIN" edit) $(grep -c 'allow bin debianx' "$m") $(stat -c '%U:%G %a' "$m")"
     sed "s|^set viewer .*|set viewer $T/viewer|" "$T/good.map" > "$T/new.map"
     echo "install-map as root: $(rc_of "$BIN" install-map "$T/new.map") $(cmp -s "$T/new.map" "$m" && echo same) $(stat -c '%U:%G %a' "$m") $(rc_of "$BIN" check)"
+    # Drop-ins beside the installed map, judged as the launcher judges them.
+    mkdir -m 0755 "$m.d" && printf 'allow bin debianx\n' > "$m.d/10-a.map" && chmod 0644 "$m.d/10-a.map"
+    echo "drop-in sound: $(rc_of "$BIN" check)"
+    chmod 0777 "$m.d"
+    echo "drop-in directory writable: $(rc_of "$BIN" check) $(says "error: the drop-in directory $m.d is writable by its group or by others" "$BIN" check)"
+    chmod 0755 "$m.d" && chown daemon "$m.d/10-a.map"
+    echo "drop-in owned by daemon: $(rc_of "$BIN" check) $(says "error: the map $m.d/10-a.map is owned by uid 1, not root" "$BIN" check)"
+    printf 'allow bin debianx\n' > "$T/candidate.map"
+    echo "drop-in owned by daemon, replaced by a candidate: $(rc_of "$BIN" check --drop-in "$T/candidate.map" --as 10-a.map) $(rc_of "$BIN" check --drop-in "$T/candidate.map" --as 20-b.map)"
+    chown root "$m.d/10-a.map"
+    echo "install-map checked with the drop-ins: $(rc_of "$BIN" install-map "$T/new.map") $(printf 'allow bin nosuchvm\n' > "$m.d/20-b.map"; rc_of "$BIN" install-map "$T/new.map") $(says "$m.d/20-b.map:1:11: error: VM 'nosuchvm' is not defined" "$BIN" install-map "$T/new.map")"
+    rm -rf "$m.d"
     sed 's/^set group nogroup$/set group daemon/' "$T/new.map" > "$T/daemon.map"
     echo "install-map, a group the viewer lacks: $(rc_of "$BIN" install-map "$T/daemon.map") $(says 'the launcher would refuse' "$BIN" install-map "$T/daemon.map") $(cmp -s "$T/new.map" "$m" && echo unchanged)"
 }
@@ -592,6 +667,11 @@ if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare 
         has "$r" "^edit as root: 0 1 root:root 644$"; t "edit installed map as root: saved, owner and mode kept"
         has "$r" "^install-map as root: 0 same root:nogroup 640 0$"; t "install-map of the installed map: root:nogroup 0640, check passes"
         has "$r" "^install-map, a group the viewer lacks: 1 1 unchanged$"; t "install-map of a map whose group the viewer lacks: refused, exit 1, map unchanged"
+        has "$r" "^drop-in sound: 0$"; t "check installed map with a sound drop-in: exit 0"
+        has "$r" "^drop-in directory writable: 1 1$"; t "check installed map: a drop-in directory writable by others is an error"
+        has "$r" "^drop-in owned by daemon: 1 1$"; t "check installed map: a drop-in owned by a user is an error naming it"
+        has "$r" "^drop-in owned by daemon, replaced by a candidate: 0 1$"; t "check --drop-in: the drop-in it replaces is not judged, the others are"
+        has "$r" "^install-map checked with the drop-ins: 0 1 1$"; t "install-map: the new map is checked with the installed drop-ins"
     fi
     [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"
 else

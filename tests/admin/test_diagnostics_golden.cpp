@@ -20,6 +20,7 @@
 
 #include "admin/findings.hpp"
 #include "policy/build_config.hpp"
+#include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 #include "tests/unit/golden_file.hpp"
 
@@ -40,11 +41,11 @@ std::vector<fs::path> files_with(const std::string& extension) {
     return out;
 }
 
-// check's findings for `text`, named as the file `file_name`.
-std::string check_findings(const std::string& text, const std::string& file_name) {
-    const ParseResult parsed = parse_map(text, file_name, ParseOptions{build::zoneinfo_dir});
+// check's findings for a map and its drop-ins (`parts`), named as given.
+std::string check_findings(const std::vector<MapText>& parts) {
+    const ParseResult parsed = parse_map_parts(parts, ParseOptions{build::zoneinfo_dir});
     std::vector<Finding> findings = from_diagnostics(parsed.errors);
-    for (Finding& f : system_warnings(parsed.map, text, file_name)) findings.push_back(std::move(f));
+    for (Finding& f : system_warnings(parsed.map, parts)) findings.push_back(std::move(f));
     return findings_text(std::move(findings));
 }
 
@@ -58,9 +59,15 @@ TEST_CASE("golden: check's errors and warnings for each map in golden/diagnostic
         const auto text = test::read_text_file(map.string());
         INFO("case " << name);
         REQUIRE(text);
+        // CASE.map.d/*.map: its drop-ins, named CASE.map.d/NAME, read as the tools read them.
+        auto sources = with_drop_ins(MapSource{name, *text, {}}, map.string(), false);
+        REQUIRE(sources);
+        std::vector<MapText> parts{MapText{name, *text}};
+        for (const MapSource& d : sources->drop_ins)
+            parts.push_back(MapText{name + ".d/" + fs::path(d.path).filename().string(), d.text});
         fs::path golden = map;
         golden.replace_extension(".golden");
-        test::check_golden(name, golden.string(), check_findings(*text, name));
+        test::check_golden(name, golden.string(), check_findings(parts));
     }
 }
 

@@ -52,8 +52,8 @@ const ThisClient here{"reception-1.office.example", nullptr};
 // `case_name` names the golden files: CASE.txt and CASE.json.
 void check_show(const std::string& case_name, const Map& map, const std::optional<Account>& user) {
     const Account* u = user ? &*user : nullptr;
-    test::check_golden(case_name + ".txt", show_dir + case_name + ".txt", show_text(shown_path, map, u, here));
-    test::check_golden(case_name + ".json", show_dir + case_name + ".json", show_json(shown_path, map, u, here));
+    test::check_golden(case_name + ".txt", show_dir + case_name + ".txt", show_text({shown_path}, map, u, here));
+    test::check_golden(case_name + ".json", show_dir + case_name + ".json", show_json({shown_path}, map, u, here));
 }
 
 }  // namespace

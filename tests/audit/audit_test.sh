@@ -109,6 +109,16 @@ case_breaks_and_fixes() {
     expect_out "$name: says clean" "audit: clean"
 }
 
+# drop_in NAME MODE TEXT: $R/etc/spice-connect.map.d/NAME, root:GID with
+# MODE, holding TEXT (the directory root:root 0755).
+drop_in() {
+    install -d -o 0 -g 0 -m 0755 "$R/etc/spice-connect.map.d"
+    printf '%s' "$3" >"$R/etc/spice-connect.map.d/$1"
+    chown 0:"$GID" "$R/etc/spice-connect.map.d/$1"
+    chmod "$2" "$R/etc/spice-connect.map.d/$1"
+}
+writable_drop_in() { drop_in 10-team.map 0666 $'allow carol a\n'; }
+
 # ------------------------------------------------------------ a clean tree
 make_tree clean
 audit --root "$R"
@@ -127,6 +137,40 @@ case_breaks_and_fixes viewer-owner viewer-owner /usr/bin/remote-viewer "750 0:$G
 case_breaks_and_fixes viewer-setgid viewer-setid /usr/bin/remote-viewer "750 0:$GID" \
     chmod 2750 "$work/viewer-setgid/usr/bin/remote-viewer"
 # chown clears the setgid bit: the fix must apply the mode after it.
+# A drop-in is judged as the map; its directory is repaired by hand.
+case_breaks_and_fixes drop-in-writable map-writable /etc/spice-connect.map.d/10-team.map "640 0:$GID" writable_drop_in
+make_tree drop-in-clean
+drop_in 10-team.map 0640 $'vm b host=b.example.org tls-port=20003\nallow carol b\nallow alice a\n'
+drop_in 10-team.map~ 0666 $'set viewer /bin/sh\n'  # not a drop-in: never read, never judged
+audit --root "$R" --json
+expect_rc "a sound drop-in: clean" 0
+make_tree drop-in-directory
+drop_in 10-team.map 0640 $'allow carol a\n'
+chmod 0777 "$R/etc/spice-connect.map.d"
+audit --root "$R" --json
+expect_rc "drop-in directory writable by others: audit reports" 1
+expect_finding "drop-in directory writable by others" map-directory-writable
+audit --root "$R" --fix --json
+expect_finding "drop-in directory writable by others: --fix leaves it to the administrator" map-directory-writable
+expect_equal "drop-in directory: --fix left its mode" "$(perm_of "$R/etc/spice-connect.map.d")" "777 0:0"
+make_tree drop-in-owner
+drop_in 10-team.map 0640 $'allow carol a\n'
+chown 1000 "$R/etc/spice-connect.map.d/10-team.map"
+audit --root "$R" --json
+expect_finding "drop-in owned by a user" map-owner
+expect_equal "drop-in owned by a user: the finding names it" \
+    "$(json_query "[f['path'] for f in d['findings'] if f['id'] == 'map-owner']")" "['$R/etc/spice-connect.map.d/10-team.map']"
+make_tree drop-in-error
+drop_in 20-lab.map 0640 $'\nallow carol nosuchvm\n'
+audit --root "$R"
+expect_rc "drop-in with an error: a configuration error, as a map with errors" 3
+expect_out "drop-in with an error: the finding names its file and line" "$R/etc/spice-connect.map.d/20-lab.map:2:13: error: VM 'nosuchvm' is not defined"
+make_tree drop-in-fifo
+install -d -o 0 -g 0 -m 0755 "$R/etc/spice-connect.map.d"
+mkfifo -m 0640 "$R/etc/spice-connect.map.d/x.map"
+audit --root "$R" --json
+expect_rc "a FIFO named x.map: a configuration error, reported without waiting on it" 3
+expect_finding "a FIFO named x.map" map-not-regular
 case_breaks_and_fixes launcher-group launcher-group /usr/bin/spice-connect "2755 0:$GID" \
     chgrp 0 "$work/launcher-group/usr/bin/spice-connect"
 case_breaks_and_fixes launcher-setuid launcher-setuid /usr/bin/spice-connect "2755 0:$GID" \

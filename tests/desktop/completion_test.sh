@@ -133,7 +133,8 @@ admin_cases() {
     expect "--backend=nft" spice-connect-admin firewall --backend=n
     expect "" spice-connect-admin firewall print --server --clients 192.0.2.0/24 ''
     expect "--backend --help --map" spice-connect-admin firewall print --server --clients 192.0.2.0/24 -
-    expect "--help --map" spice-connect-admin check ''
+    expect "--as --drop-in --help --map" spice-connect-admin check ''
+    expect "--as --help --map" spice-connect-admin check --drop-in /etc/hosts -
     expect "" spice-connect-admin check --help ''
     expect "" spice-connect-admin bogus ''
     expect "--help --user" spice-connect-admin show --map x --json -

@@ -448,6 +448,38 @@ expect_out "myself through spice-connect connects to mysrv.test" "connected mysr
 expect_try myself $SERVER_V4 20002 reset
 write_map < /dev/null
 
+echo "# drop-ins: a grant in a drop-in makes a rule; the stamp names the map with its drop-ins"
+on_client "$ADMIN" firewall apply >/dev/null
+DROPINS=/etc/spice-connect.map.d
+install -d -o root -g root -m 0755 $DROPINS
+printf 'allow mybro leaptest\n' > $DROPINS/10-team.map
+chown root:spicegrp $DROPINS/10-team.map; chmod 0640 $DROPINS/10-team.map
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "a grant added in a drop-in: verify reports drift" 1
+expect_out "the drop-in's grant is missing from the loaded rules" "missing:    element grants_v4 1022 . $SERVER_V4 . 20004 (uid 1022 is mybro)"
+run_capture on_client "$ADMIN" firewall apply
+expect_rc "apply with a drop-in" 0
+expect_try mybro $SERVER_V4 20004 connected
+expect_try mybro $SERVER_V4 20002 reset
+piece() { printf '%d:' "$(stat -c %s "$1")"; cat "$1"; printf ','; }
+with_drop_in=$({ printf 'spice-connect map with drop-ins\n'; piece $MAP_FILE; printf '11:10-team.map,'; piece $DROPINS/10-team.map; } |
+    sha256sum | cut -d' ' -f1)
+expect_has "the stamp names the map with its drop-in" "$(cat /run/spice-connect/firewall.stamp)" "map-sha256 $with_drop_in"
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "verify with a drop-in after apply" 0
+write_map <<< "set require-firewall yes"
+launch mybro
+expect_rc "require-firewall: the launcher admits the map with its drop-in" 0
+expect_out "mybro connects through the launcher, granted by the drop-in" "connected $SERVER_V4 20004"
+rm -rf $DROPINS
+launch mybro
+expect_rc "require-firewall: the drop-in removed, the loaded rules are another map's" 3
+run_capture on_client "$ADMIN" firewall verify
+expect_rc "the drop-in removed: verify reports drift" 1
+write_map < /dev/null
+on_client "$ADMIN" firewall apply >/dev/null
+expect_try mybro $SERVER_V4 20004 reset
+
 echo "# iptables backend"
 on_client "$ADMIN" firewall remove >/dev/null
 expect_equal "remove leaves no table" "$(on_client nft list tables | grep -c spice_connect)" "0"

@@ -345,6 +345,85 @@ run_capture as_user mybro env -i DISPLAY=:7 unshare --user --map-root-user --uts
 expect_rc "a user's own host name (user + UTS namespace) opens nothing" 3
 expect_equal "a user's own host name: nothing started" "$(rec)" ""
 write_test_map
+echo "# drop-ins: /etc/spice-connect.map.d/*.map, read after the map as one map"
+dropins=/etc/spice-connect.map.d
+write_drop_in() {  # NAME: stdin becomes $dropins/NAME, root:spicegrp 0640
+    rm -f "$dropins/$1"
+    cat >"$dropins/$1"
+    chown root:spicegrp "$dropins/$1"
+    chmod 0640 "$dropins/$1"
+}
+# The digest the launcher logs with drop-ins: the main text and each
+# drop-in's name and text, every piece length-prefixed (policy/map_digest).
+piece() { printf '%d:' "$(stat -c %s "$1")"; cat "$1"; printf ','; }
+digest_with_drop_ins() {
+    { printf 'spice-connect map with drop-ins\n'; piece $map
+      for f in "$@"; do printf '%d:%s,' ${#f} "$f"; piece "$dropins/$f"; done; } | sha256sum | cut -d' ' -f1
+}
+launch mybro DISPLAY=:7 -- labvm
+expect_rc "without drop-ins mybro has nothing" 1
+install -d -o root -g root -m 0755 $dropins
+write_drop_in 10-lab.map <<'MAP'
+# the lab team's file
+vm labvm host=192.0.2.9 tls-port=20009
+allow mybro labvm
+MAP
+write_drop_in 20-more.map <<'MAP'
+allow mybro debianx
+MAP
+# Never read: a set line in a drop-in is an error, so reading these would refuse everyone.
+echo 'set viewer /bin/sh' >"$dropins/10-lab.map~"
+echo 'set viewer /bin/sh' >"$dropins/team.conf"
+chmod 0666 "$dropins/10-lab.map~"
+launch mybro DISPLAY=:7 -- labvm
+expect_rc "a grant in a drop-in opens its VM" 0
+expect_out "the drop-in's VM and address" "spice://192.0.2.9?tls-port=20009"
+expect_logged "the log names the map's version with its drop-ins" "map-sha256=$(digest_with_drop_ins 10-lab.map 20-more.map) "
+launch mybro -- --list --porcelain
+expect_equal "--list: a drop-in's grants of its own VM and of the main map's, in the VMs' order" "$OUT" "$(printf 'debianx\topen\talways\nlabvm\topen\talways')"
+launch myself DISPLAY=:7
+expect_rc "the main map's grants still work beside drop-ins (names ending otherwise are ignored)" 0
+rm -f "$dropins/10-lab.map~" "$dropins/team.conf"
+check_drop_in_refused() {  # name needle: as check_map_refused, the log naming the drop-in
+    check_map_refused "$1" "$2"
+}
+write_drop_in 30-bad.map <<<'allow mybro nosuchvm'
+check_drop_in_refused "an error in a drop-in grants nothing" "/etc/spice-connect.map.d/30-bad.map:1:13: error: VM 'nosuchvm' is not defined"
+write_drop_in 30-bad.map <<<'set require-firewall no'
+check_drop_in_refused "a set line in a drop-in" "/etc/spice-connect.map.d/30-bad.map:1:1: error: settings belong in the main map /etc/spice-connect.map"
+write_drop_in 30-bad.map <<<'vm labvm host=192.0.2.10 tls-port=20010'
+check_drop_in_refused "a VM defined in two files" "VM 'labvm' is defined twice (first on /etc/spice-connect.map.d/10-lab.map:2)"
+rm -f "$dropins/30-bad.map"
+chmod 0646 "$dropins/20-more.map"
+check_drop_in_refused "a drop-in writable by others" "the access map's drop-in /etc/spice-connect.map.d/20-more.map is writable by group or others (mode 0646)"
+chmod 0640 "$dropins/20-more.map"; chown myself "$dropins/20-more.map"
+check_drop_in_refused "a drop-in owned by a user" "the access map's drop-in /etc/spice-connect.map.d/20-more.map is owned by uid 1021, not root"
+chown root "$dropins/20-more.map"; chmod 0600 "$dropins/20-more.map"
+check_drop_in_refused "a drop-in the launcher's group cannot read" "drop-in /etc/spice-connect.map.d/20-more.map is not readable by the launcher's group"
+chmod 0640 "$dropins/20-more.map"
+ln -s 20-more.map "$dropins/40-link.map"
+check_drop_in_refused "a drop-in that is a symbolic link" "the access map's drop-in /etc/spice-connect.map.d/40-link.map is a symbolic link, which is not trusted"
+rm "$dropins/40-link.map"; mkfifo -m 0640 "$dropins/x.map"
+check_drop_in_refused "a FIFO named x.map (refused, not waited on)" "the access map's drop-in /etc/spice-connect.map.d/x.map is not a regular file"
+rm "$dropins/x.map"; chmod 0777 $dropins
+check_drop_in_refused "the drop-in directory writable by others" "the access map's drop-in directory /etc/spice-connect.map.d is writable by group or others (mode 0777); expected root:root 0755"
+chmod 1777 $dropins
+check_drop_in_refused "the drop-in directory sticky and writable by all" "drop-in directory /etc/spice-connect.map.d is writable by group or others (mode 1777)"
+chmod 0755 $dropins; chown myself $dropins
+check_drop_in_refused "the drop-in directory owned by a user" "drop-in directory /etc/spice-connect.map.d is owned by uid 1021, not root"
+chown root $dropins; chmod 0700 $dropins
+check_drop_in_refused "a drop-in directory the launcher's group cannot list" "drop-in directory /etc/spice-connect.map.d cannot be listed by the launcher's group"
+chmod 0755 $dropins; mv $dropins /etc/real.map.d; ln -s /etc/real.map.d $dropins
+check_drop_in_refused "the drop-in directory is a symbolic link" "drop-in directory /etc/spice-connect.map.d is a symbolic link"
+rm $dropins; mv /etc/real.map.d $dropins
+launch mybro DISPLAY=:7 -- labvm
+expect_rc "drop-ins restored: granted again" 0
+rm -rf $dropins
+launch mybro DISPLAY=:7 -- labvm
+expect_rc "no drop-in directory: no drop-ins (and no error)" 1
+launch myself DISPLAY=:7
+expect_rc "no drop-in directory: the main map alone" 0
+expect_logged "no drop-ins: the version is the main map's SHA-256, as before" "map-sha256=$(sha256sum < $map | cut -d' ' -f1)"
 
 echo "# the viewer: writable, a symlink, wrong group, setuid"
 viewer=$OFFICE/bin/remote-viewer

@@ -1,5 +1,6 @@
 #!/bin/bash
-# One table of installed states of the map, the viewer and the launcher, and
+# One table of installed states of the map (with its drop-ins), the viewer
+# and the launcher, and
 # the verdict of the three readers that judge them: the launcher itself
 # (`spice-connect --list` as a user), `spice-connect-admin check` and
 # `spice-connect-admin audit`. All three ask the same trust rules
@@ -39,7 +40,7 @@ LAUNCHER=/usr/bin/spice-connect
 
 install_good() {
     rm -rf "$MAP" "$VIEWER" "$LAUNCHER" "$LAUNCHER.real" /etc/real.map /usr/bin/real-viewer /usr/bin/links /usr/bin/links.tmp \
-        /etc/spice-connect.real
+        /etc/spice-connect.real "$MAP.d" /etc/real.map.d
     office_write_map <<MAPTEXT
 set viewer $VIEWER
 set group spicegrp
@@ -76,7 +77,7 @@ audit_verdict() {
     "$ADMIN_BIN" audit --json --search-under "$OFFICE" 2>/dev/null | python3 -c '
 import json, sys
 doc = json.load(sys.stdin)
-bad = [f["id"] for f in doc["findings"] if f["severity"] == "error" and f["subject"] in ("map", "viewer", "launcher")]
+bad = [f["id"] for f in doc["findings"] if f["severity"] == "error" and f["subject"] in ("map", "map-directory", "viewer", "launcher")]
 print("refused" if bad else "accepted")
 ' 2>/dev/null || echo "refused (no audit report)"
 }
@@ -173,5 +174,36 @@ link_in_user_dir() {
 row "launcher is a link to a link in a user's directory" refused link_in_user_dir
 link_in_user_dir_to_root_file() { symlink_of "$LAUNCHER" /etc/spice-connect.real && chown myself /usr/bin; }
 row "launcher is a symlink in a user's directory" refused link_in_user_dir_to_root_file
+
+note "the drop-ins (MAP.d/*.map) and their directory"
+DROP=$MAP.d
+drop_in() {
+    install -d -o root -g root -m 0755 "$DROP" && printf 'allow anne debianx\n' >"$DROP/10-a.map" &&
+        chown root:spicegrp "$DROP/10-a.map" && chmod 0640 "$DROP/10-a.map"
+}
+with_drop_in() { drop_in && "$@"; }
+row "a drop-in 0640 root:spicegrp"      accepted drop_in
+row "a drop-in 0644 root:root"          accepted with_drop_in owner_mode "$DROP/10-a.map" root:root 0644
+row "a drop-in 0600 root:root"          refused  with_drop_in owner_mode "$DROP/10-a.map" root:root 0600
+row "a drop-in 0660"                    refused  with_drop_in mode_of "$DROP/10-a.map" 0660
+row "a drop-in 0646"                    refused  with_drop_in mode_of "$DROP/10-a.map" 0646
+row "a drop-in owned by a user"         refused  with_drop_in owner_of "$DROP/10-a.map" myself
+row "a drop-in with the setgid bit"     refused  with_drop_in mode_of "$DROP/10-a.map" 2640
+row "a drop-in with an ACL entry to write" refused with_drop_in acl_of "$DROP/10-a.map" u:myself:rw
+row "a drop-in with a file capability"  refused  with_drop_in caps_of "$DROP/10-a.map"
+row "a drop-in is a symlink"            refused  with_drop_in symlink_of "$DROP/10-a.map" /etc/real.map
+fifo_drop_in() { drop_in && mkfifo -m 0640 "$DROP/x.map"; }
+row "a FIFO named x.map"                refused  fifo_drop_in
+ignored_name() { drop_in && printf 'set viewer /bin/sh\n' >"$DROP/10-a.map~" && chmod 0666 "$DROP/10-a.map~"; }
+row "a name that is not a drop-in, writable by all" accepted ignored_name
+row "drop-in directory 0750 root:spicegrp" accepted with_drop_in owner_mode "$DROP" root:spicegrp 0750
+row "drop-in directory 0700"            refused  with_drop_in mode_of "$DROP" 0700
+row "drop-in directory 0775"            refused  with_drop_in mode_of "$DROP" 0775
+row "drop-in directory 1777"            refused  with_drop_in mode_of "$DROP" 1777
+row "drop-in directory owned by a user" refused  with_drop_in owner_of "$DROP" myself
+row "drop-in directory with an ACL entry to write" refused with_drop_in acl_of "$DROP" u:myself:rwx
+row "drop-in directory is a symlink"    refused  with_drop_in symlink_of "$DROP" /etc/real.map.d
+empty_open_directory() { install -d -o root -g root -m 0777 "$DROP"; }
+row "an empty drop-in directory writable by all" refused empty_open_directory
 
 finish

@@ -62,6 +62,7 @@ office_setup() {
     office_private_tmpfs "$OFFICE" spice-office
     mkdir -p "$OFFICE/bin" "$OFFICE/log" "$OFFICE/home"
     cp -a /etc "$OFFICE/etc"
+    rm -rf "$OFFICE/etc/spice-connect.map.d"  # the office starts without drop-ins
     # name uid groups: the example office (myself keeps debianx, the boss
     # carol may use it in the evening, maggie and anne share leaptest,
     # ralph has analysis) and users for particular cases.

@@ -77,6 +77,8 @@ for f in "$src"/completion/*; do
     [ -e "$f" ] || continue
     has_file "the bash completion for $(basename "$f")" "./usr/share/bash-completion/completions/$(basename "$f")"
 done
+check "the .deb has the drop-in directory /etc/spice-connect.map.d, root:root 0755" \
+    grep -Eq '^drwxr-xr-x root/root .* \./etc/spice-connect\.map\.d/$' "$tmp/contents"
 expect_has "virt-viewer is recommended" "$(dpkg-deb -f "$deb" Recommends)" virt-viewer
 expect_has "it depends on libnftables1" "$(dpkg-deb -f "$deb" Depends)" libnftables1
 for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do
@@ -133,6 +135,7 @@ if expect_true "the RPM builds and rpm reads it" $? "" "$(tail -n 30 "$tmp/rpm.l
         check "rpm: has $f" grep -q " $f\$" "$tmp/rpm-files"
     done
     check "rpm: the map is a 0640 ghost" grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files"
+    check "rpm: the drop-in directory is root:root 0755" grep -qx -- 'drwxr-xr-x root:root /etc/spice-connect.map.d' "$tmp/rpm-files"
     check "rpm: a file trigger on /usr/bin/remote-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/remote-viewer' "$tmp/rpm-triggers"
     check "rpm: a file trigger on /usr/bin/virt-viewer" grep -q 'filetriggerin scriptlet .* -- /usr/bin/virt-viewer' "$tmp/rpm-triggers"
     check "rpm: the virt-viewer trigger closes it" grep -q 'chown root:spicegrp /usr/bin/virt-viewer && chmod 0750 /usr/bin/virt-viewer' \

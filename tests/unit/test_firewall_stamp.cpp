@@ -34,13 +34,13 @@ std::string stamp_with(const std::string& backend_lines) {
 
 TEST_CASE("firewall stamp: the backend apply writes is the backend read back", "[stamp]") {
     for (const char* backend : {"nft", "iptables"}) {
-        const std::string text = format_firewall_stamp(map_text, parsed_map(map_text), backend, std::string(64, 'a'), 1767686400);
+        const std::string text = format_firewall_stamp(sha256_hex(map_text), parsed_map(map_text), backend, std::string(64, 'a'), 1767686400);
         INFO("stamp:\n" << text);
         CHECK(stamped_backend(text) == std::optional<std::string>(backend));
         CHECK(stamped_map_digest(text) == std::optional<std::string>(sha256_hex(map_text)));
-        CHECK(stamp_matches_map(text, map_text, parsed_map(map_text)));
+        CHECK(stamp_matches_map(text, sha256_hex(map_text), parsed_map(map_text)));
         const std::string more = map_text + "allow maggie a\n";
-        CHECK_FALSE(stamp_matches_map(text, more, parsed_map(more)));
+        CHECK_FALSE(stamp_matches_map(text, sha256_hex(more), parsed_map(more)));
     }
 }
 
@@ -70,7 +70,7 @@ TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp
     const std::string base =
         "set ports 20001-20010\nvm a host=192.0.2.2 tls-port=20002 title=\"Book keeping\"\nvm b host=192.0.2.3 tls-port=20004\n"
         "allow anne a days=mon-fri\nallow %boss b hours=18:00-23:00\n";
-    const std::string stamp = format_firewall_stamp(base, parsed_map(base), "nft", std::string(64, 'b'), 1767686400);
+    const std::string stamp = format_firewall_stamp(sha256_hex(base), parsed_map(base), "nft", std::string(64, 'b'), 1767686400);
     CHECK(stamped_ruleset_digest(stamp) == std::optional<std::string>(std::string(64, 'b')));
     REQUIRE(stamped_rules_digest(stamp) == std::optional<std::string>(firewall_rule_digest(parsed_map(base))));
     // Changes that change no rule: the stamp stays valid.
@@ -91,7 +91,7 @@ TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp
     };
     for (const auto& [what, text] : same) {
         INFO(what);
-        CHECK(stamp_matches_map(stamp, text, parsed_map(text)));
+        CHECK(stamp_matches_map(stamp, sha256_hex(text), parsed_map(text)));
     }
     // Changes that change the rules: the stamp names another map.
     const std::vector<std::pair<const char*, std::string>> other = {
@@ -110,16 +110,16 @@ TEST_CASE("firewall stamp: follows the rules, not the bytes of the map", "[stamp
     };
     for (const auto& [what, text] : other) {
         INFO(what);
-        CHECK_FALSE(stamp_matches_map(stamp, text, parsed_map(text)));
+        CHECK_FALSE(stamp_matches_map(stamp, sha256_hex(text), parsed_map(text)));
     }
 }
 
 TEST_CASE("firewall stamp: a stamp without a rules digest is matched by the map's text", "[stamp]") {
     // Written before the stamp named the rule content (an upgrade in place).
     const std::string old = stamp_with("backend nft\n");
-    CHECK(stamp_matches_map(old, map_text, parsed_map(map_text)));
+    CHECK(stamp_matches_map(old, sha256_hex(map_text), parsed_map(map_text)));
     const std::string commented = "# comment\n" + map_text;
-    CHECK_FALSE(stamp_matches_map(old, commented, parsed_map(commented)));
+    CHECK_FALSE(stamp_matches_map(old, sha256_hex(commented), parsed_map(commented)));
 }
 
 TEST_CASE("firewall stamp: while a map is replaced the launcher admits the map in place, until the stamp says", "[stamp]") {
@@ -128,7 +128,7 @@ TEST_CASE("firewall stamp: while a map is replaced the launcher admits the map i
     const std::string other_text = map_text + "allow bert a\n";
     const Map old_map = parsed_map(old_text), new_map = parsed_map(new_text), other_map = parsed_map(other_text);
     const std::time_t until = 1767686460;
-    const std::string during = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400,
+    const std::string during = format_firewall_stamp(sha256_hex(new_text), new_map, "nft", std::string(64, 'a'), 1767686400,
                                                      PreviousRules{firewall_rule_digest(old_map), until});
     INFO("stamp:\n" << during);
     const auto previous = stamped_previous_rules(during);
@@ -137,17 +137,17 @@ TEST_CASE("firewall stamp: while a map is replaced the launcher admits the map i
     CHECK(previous->until == until);
     CHECK(stamped_rules_digest(during) == std::optional<std::string>(firewall_rule_digest(new_map)));
     // The launcher: the new map, and the old one until `until`.
-    CHECK(stamp_admits_map(during, new_text, new_map, until + 1000));
-    CHECK(stamp_admits_map(during, old_text, old_map, until));
-    CHECK_FALSE(stamp_admits_map(during, old_text, old_map, until + 1));
-    CHECK_FALSE(stamp_admits_map(during, other_text, other_map, until));
+    CHECK(stamp_admits_map(during, sha256_hex(new_text), new_map, until + 1000));
+    CHECK(stamp_admits_map(during, sha256_hex(old_text), old_map, until));
+    CHECK_FALSE(stamp_admits_map(during, sha256_hex(old_text), old_map, until + 1));
+    CHECK_FALSE(stamp_admits_map(during, sha256_hex(other_text), other_map, until));
     // The administrator's tools and the audit: the loaded rules' map only.
-    CHECK(stamp_matches_map(during, new_text, new_map));
-    CHECK_FALSE(stamp_matches_map(during, old_text, old_map));
+    CHECK(stamp_matches_map(during, sha256_hex(new_text), new_map));
+    CHECK_FALSE(stamp_matches_map(during, sha256_hex(old_text), old_map));
     // A stamp without the line admits no previous map.
-    const std::string after = format_firewall_stamp(new_text, new_map, "nft", std::string(64, 'a'), 1767686400);
+    const std::string after = format_firewall_stamp(sha256_hex(new_text), new_map, "nft", std::string(64, 'a'), 1767686400);
     CHECK_FALSE(stamped_previous_rules(after));
-    CHECK_FALSE(stamp_admits_map(after, old_text, old_map, 0));
+    CHECK_FALSE(stamp_admits_map(after, sha256_hex(old_text), old_map, 0));
 }
 
 TEST_CASE("firewall stamp: a previous-rules line not exactly as written admits nothing", "[stamp]") {
@@ -157,7 +157,7 @@ TEST_CASE("firewall stamp: a previous-rules line not exactly as written admits n
                                    "previous-rules-sha256 " + digest + " until 12x\n", "previous-rules-sha256 " + digest + " until 99\n",
                                    "previous-rules-sha256 " + digest + " until 1234567890123456789\n"}) {
         INFO("line: " << bad);
-        CHECK_FALSE(stamp_admits_map(base + bad, map_text, parsed_map(map_text), 100));
+        CHECK_FALSE(stamp_admits_map(base + bad, sha256_hex(map_text), parsed_map(map_text), 100));
     }
-    CHECK(stamp_admits_map(base + "previous-rules-sha256 " + digest + " until 100\n", map_text, parsed_map(map_text), 100));
+    CHECK(stamp_admits_map(base + "previous-rules-sha256 " + digest + " until 100\n", sha256_hex(map_text), parsed_map(map_text), 100));
 }

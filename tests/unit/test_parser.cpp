@@ -64,7 +64,7 @@ TEST_CASE("parser: example office map VMs with every option", "[parser]") {
     CHECK_FALSE(d.fullscreen);
     CHECK_FALSE(d.usbredir);
     CHECK(d.audio);
-    CHECK(r.file == "test.map");  // the file of every position in the map
+    CHECK(r.files == std::vector<std::string>{"test.map"});  // the file of every position in the map
     CHECK(d.where.line == 6);
     CHECK(d.where.column == 4);
 
@@ -272,7 +272,7 @@ TEST_CASE("parser: the file name given is used in every location", "[parser]") {
     CHECK(r.errors[0].format() ==
           "/etc/spice-connect.map:2:1: error: unknown directive 'bogus'; expected set, vm or allow");
     REQUIRE(r.map.vms.size() == 1);
-    CHECK(r.file == "/etc/spice-connect.map");  // the file of every position in the map
+    CHECK(r.files == std::vector<std::string>{"/etc/spice-connect.map"});  // the file of every position in the map
 }
 
 TEST_CASE("parser: Who::text", "[parser]") {

@@ -129,3 +129,30 @@ TEST_CASE("trust rules: what the walk met comes first and alone", "[trust]") {
     REQUIRE(names(found) == "unsafe_parent");
     CHECK(found[0].dir.path == "/usr/bin");
 }
+
+TEST_CASE("trust rules: the map's drop-in directory", "[trust][drop-in]") {
+    CHECK(judge(TrustedFile::map_directory, seen(0755, 0, 0, S_IFDIR)) == "");
+    CHECK(judge(TrustedFile::map_directory, seen(0750, 0, spicegrp, S_IFDIR)) == "");
+    CHECK(judge(TrustedFile::map_directory, seen(02755, 0, 0, S_IFDIR)) == "");  // set-id bits of a directory hand out nothing
+    CHECK(judge(TrustedFile::map_directory, seen(0775, 0, 0, S_IFDIR)) == "writable");
+    CHECK(judge(TrustedFile::map_directory, seen(0757, 0, 0, S_IFDIR)) == "writable");
+    CHECK(judge(TrustedFile::map_directory, seen(01777, 0, 0, S_IFDIR)) == "writable");  // sticky or not
+    CHECK(judge(TrustedFile::map_directory, seen(0755, 1000, 0, S_IFDIR)) == "owner");
+    CHECK(judge(TrustedFile::map_directory, seen(0700, 0, 0, S_IFDIR)) == "unreadable");
+    CHECK(judge(TrustedFile::map_directory, seen(0751, 0, 0, S_IFDIR)) == "unreadable");  // searchable, not listable
+    CHECK(judge(TrustedFile::map_directory, seen(0644, 0, 0, S_IFREG)) == "not_directory");
+    CHECK(judge(TrustedFile::map_directory, with_acl(seen(0755, 0, 0, S_IFDIR), 7, 7)) == "acl");
+    CHECK(judge(TrustedFile::map_directory, with_acl(seen(0755, 0, 0, S_IFDIR), 5, 5)) == "acl");  // a named user, as for every file
+
+    // No directory: no drop-ins, no defect. A missing directory above it is one.
+    Observation none;
+    none.walk.outcome = WalkOutcome::missing;
+    none.walk.path = none.walk.stopped_at = "/etc/spice-connect.map.d";
+    CHECK(judge(TrustedFile::map_directory, none) == "");
+    none.walk.stopped_at = "/etc";
+    CHECK(judge(TrustedFile::map_directory, none) == "missing");
+    Observation link = seen(0777, 0, 0, S_IFLNK);
+    link.walk.outcome = WalkOutcome::symlink;
+    link.walk.stopped_at = link.walk.path;
+    CHECK(judge(TrustedFile::map_directory, link) == "symlink");
+}

@@ -142,8 +142,7 @@ Reachability reach_console(const std::string& host, std::uint16_t port, std::chr
     if (attempts.empty()) return {Reach::unknown_name, host + ": no IPv4 or IPv6 address"};
     wait_for_attempts(attempts, until);
 
-    Reachability result;
-    result.verdict = Reach::failed;
+    Reachability result;  // Reach::failed until an attempt tells more
     for (const Attempt& a : attempts) {
         const Reach r = reach_of_errno(a.error);
         if (r == Reach::answers) return {Reach::answers, a.address + ": connected"};

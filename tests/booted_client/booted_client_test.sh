@@ -307,7 +307,9 @@ timer_trigger=$(unit_prop spice-connect-firewall-refresh.timer LastTriggerUSecMo
 # DNS of another network (or of the VPN) would answer.
 set_roam() { in_client sed -i "s/^[0-9a-f.:]* roam\.example\$/$1 roam.example/" /etc/hosts; }
 # roam_rule ADDR: alice's grant to ADDR, port 20003, is loaded.
-roam_rule() { nsenter --net="/proc/$LEADER/ns/net" nft list set inet spice_connect grants_v4 2>/dev/null | grep -qF ". $1 . 20003"; }
+# (Read whole first: with pipefail, grep -q ending the pipe early would
+# fail it through nft's SIGPIPE.)
+roam_rule() { grep -qF ". $1 . 20003" <<<"$(nsenter --net="/proc/$LEADER/ns/net" nft list set inet spice_connect grants_v4 2>/dev/null)"; }
 # follows OLD NEW: within 5 s the rules allow NEW and no longer OLD.
 follows() {
     local i

@@ -4,9 +4,11 @@
 # BUILD_DIR is a build of this tree with tests on (targets spice-connect,
 # noop_viewer, bare_setgid_chain, launch_timer, parse_bench).
 #
-# Inside a private mount namespace (the script re-executes itself under
-# `unshare --mount --propagation private`), with the test office of
-# tests/lib/office.sh, it times as user `myself`, interleaved:
+# Inside private mount and network namespaces (the script re-executes
+# itself under `unshare --mount --net --propagation private`), with the
+# test office of tests/lib/office.sh and its VM host on loopback
+# (office_consoles: the launcher's connection to the console before the
+# exec is part of what is timed), it times as user `myself`, interleaved:
 #   direct         a root-owned 0755 copy of the no-op viewer, exec'd directly
 #   bare_chain     bare_setgid_chain (root:spicegrp 2755): setresgid, execve viewer
 #   spice_connect  the launcher (root:spicegrp 2755), map of 10,000 grants
@@ -29,7 +31,7 @@ self=$(readlink -f "$0")
 here=$(dirname "$self")
 repo=$(dirname "$here")
 . "$repo/tests/lib/office.sh"
-office_enter_private_namespace "$self" "$@"
+office_enter_private_namespace --net "$self" "$@"
 BUILD=$(readlink -f "$1")
 RUNS=${BENCH_RUNS:-300}
 WARMUP=${BENCH_WARMUP:-30}
@@ -42,6 +44,7 @@ work=$(mktemp -d /tmp/spice-connect-bench.XXXXXX)
 trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start          # the launcher's and sudo's syslog lines stay in $OFFICE/log
+office_consoles 20002        # debianx's host on loopback: the launcher connects to it before the exec
 # office.sh writes passwd and group only; sudo's PAM account check
 # (pam_unix) wants myself in shadow too, as on a real machine.
 grep -q '^myself:' /etc/shadow || echo "myself:*:$(( $(date +%s) / 86400 )):0:99999:7:::" >> /etc/shadow

@@ -2,8 +2,9 @@
 # ./run demo quick: the example office rebuilt in a private mount namespace.
 # Real users and groups (a private /etc), the real launcher installed setgid,
 # a recording stand-in for remote-viewer; each user tries their console and
-# the access matrix is printed. Usage (as root, via ./run demo quick):
-#   unshare --mount --propagation private bash demo/example_office.sh BUILD_DIR
+# the access matrix is printed. The VMs' hosts are on the loopback of a
+# private network namespace. Usage (as root, via ./run demo quick):
+#   unshare --mount --net --propagation private bash demo/example_office.sh BUILD_DIR
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(readlink -f "${1:-$top/build}")
@@ -13,6 +14,7 @@ work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
 trap 'office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
+office_consoles 20002 20004 20006   # the VMs' hosts, on loopback: the launcher connects before it starts the viewer
 office_install_launcher "$build/launcher/spice-connect"
 office_install_viewer "$build/tests/integration/recording_viewer"
 SC=$OFFICE/bin/spice-connect
@@ -103,4 +105,4 @@ chmod 0640 /etc/spice-connect.map
 bold "The decisions in syslog (authpriv)"
 sed 's/^<[0-9]*>//; s/^/    /' "$OFFICE/log/syslog" | tail -12
 echo
-echo "All of this ran in a private mount namespace; the host's users, groups and /etc are unchanged."
+echo "All of this ran in private mount and network namespaces; the host's users, groups, /etc and network are unchanged."

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@
 #include "launcher/privileges.hpp"
 #include "launcher/proc_write_guard.hpp"
 #include "launcher/process_hygiene.hpp"
+#include "launcher/reachability.hpp"
 #include "launcher/setid_filter.hpp"
 #include "launcher/trusted_files.hpp"
 #include "policy/accounts.hpp"
@@ -76,6 +78,19 @@ int refuse_setup(Trouble t, const Failure& f) {
     if (::getuid() == 0) std::fprintf(stderr, "spice-connect: details: %s\n", f.message.c_str());
     log_decision(LOG_ERR, who + ": refused: " + f.message);
     return f.code;
+}
+
+// Long enough for a console across a VPN, short enough not to be waited for.
+constexpr std::chrono::milliseconds reach_deadline{2000};
+
+int refuse_unreachable(const Vm& vm, const Reachability& reach) {
+    const ExitCode code = reach.verdict == Reach::local_policy ? exit_config : exit_system;
+    const std::string details = unreachable_log(vm.name, vm.host, vm.tls_port, reach_deadline, reach);
+    if (reach.verdict == Reach::failed) return refuse_setup(Trouble::launcher, Failure{exit_system, details});
+    std::fprintf(stderr, "spice-connect: %s\n", unreachable_words(vm.name, reach.verdict).c_str());
+    if (::getuid() == 0) std::fprintf(stderr, "spice-connect: details: %s\n", details.c_str());
+    log_decision(LOG_WARNING, who + ": refused: " + details);
+    return code;
 }
 
 std::vector<std::string> copy_environment(char** envp) {
@@ -282,7 +297,16 @@ int run(int argc, char** argv, char** envp) {
     // 9. All three group ids become the launcher's group; the uid stays ours.
     if (auto f = become_group_entirely(launcher_gid)) return refuse_setup(Trouble::launcher, *f);
 
-    // 10. Still in the window (a caller can stop and resume us: the firewall
+    // 10. The console answers from the network this computer is on now,
+    // asked as the viewer will ask it (our uid, the launcher's group: the
+    // per-user firewall judges both alike). Outside the office without the
+    // VPN, or with the VM off, the user reads why now instead of watching a
+    // viewer fail. A system condition, not a denial: exit 4 (this computer
+    // refusing to send it: exit 3, its rules and the map disagree).
+    const Reachability reach = reach_console(vm.host, vm.tls_port, reach_deadline);
+    if (reach.verdict != Reach::answers) return refuse_unreachable(vm, reach);
+
+    // 11. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the
     // checked file with the fixed argv and nothing else open.
     const auto exec_time = time_in_zone(std::time(nullptr), map.settings.timezone);

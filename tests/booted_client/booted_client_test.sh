@@ -10,7 +10,11 @@
 # the finding in the journal) on a broken one, the timer's own run is
 # green, a user opens a granted VM through spice-connect (screenshot
 # checked) and is refused and reset for the other, the decisions are in the
-# journal; then upgrade, virt-viewer reinstalled, remove and purge.
+# journal; roaming: the network change hooks, run as NetworkManager and
+# networkd-dispatcher run them, apply the firewall again so the rules
+# follow a host= name whose address changed (not the minute timer: it is
+# stopped), and do nothing with the firewall off; then upgrade,
+# virt-viewer reinstalled, remove and purge.
 # One TAP line per check (tests/lib/assert.sh). Everything lives in a
 # temporary directory and namespaces; nothing on the host changes.
 # usage: booted_client_test.sh SOURCE_DIR DEB SHOT_DIR
@@ -86,8 +90,12 @@ set require-firewall yes
 
 vm one host=$SERVER_V4 tls-port=20001 ca=/etc/spice-connect/ca.pem subject="C=DE,O=Example,CN=mysrv"
 vm two host=$SERVER_V4 tls-port=20002 ca=/etc/spice-connect/ca.pem subject="C=DE,O=Example,CN=mysrv"
+# Named by DNS (the client's /etc/hosts here): the roaming checks change
+# its address and run the network change hooks.
+vm roam host=roam.example tls-port=20003 ca=/etc/spice-connect/ca.pem subject="C=DE,O=Example,CN=mysrv"
 
 allow alice one
+allow alice roam
 MAP
 mkdir -p "$tmp/in"
 cp "$deb" "$tmp/in/spice-connect.deb"
@@ -100,6 +108,8 @@ cat >"$tmp/in/setup.sh" <<SETUP
 set -e
 export DEBIAN_FRONTEND=noninteractive
 for u in $users; do useradd -m -u "\${u#*:}" -s /bin/bash "\${u%:*}"; done
+# roam.example as the office's DNS would answer on the first network.
+echo '198.51.100.7 roam.example' >>/etc/hosts
 # As an administrator installs it (README): the package, the CA, the map.
 apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends /tmp/in/spice-connect.deb
 install -d /etc/spice-connect
@@ -286,6 +296,105 @@ expect_rc "within a minute the refresh timer applied the changed map: verify is 
 note "applied $((SECONDS - changed)) s after the change"
 opens bob two one
 expect_true "bob now opens VM two through spice-connect (the firewall lets him through)" $? "$VERDICT"
+
+echo "# roaming: a network change applies the firewall again through the hooks, not the minute timer"
+# The timer stopped first (and any run of it over): whatever changes the
+# rules below, it is not the timer.
+in_client systemctl stop spice-connect-firewall-refresh.timer
+for i in $(seq 100); do [ "$(in_client systemctl is-active spice-connect-firewall-refresh.service)" = inactive ] && break; sleep 0.1; done
+timer_trigger=$(unit_prop spice-connect-firewall-refresh.timer LastTriggerUSecMonotonic)
+# set_roam ADDR: roam.example's address in the client's /etc/hosts, as the
+# DNS of another network (or of the VPN) would answer.
+set_roam() { in_client sed -i "s/^[0-9a-f.:]* roam\.example\$/$1 roam.example/" /etc/hosts; }
+# roam_rule ADDR: alice's grant to ADDR, port 20003, is loaded.
+# (Read whole first: with pipefail, grep -q ending the pipe early would
+# fail it through nft's SIGPIPE.)
+roam_rule() { grep -qF ". $1 . 20003" <<<"$(nsenter --net="/proc/$LEADER/ns/net" nft list set inet spice_connect grants_v4 2>/dev/null)"; }
+# follows OLD NEW: within 5 s the rules allow NEW and no longer OLD.
+follows() {
+    local i
+    for i in $(seq 50); do
+        roam_rule "$2" && ! roam_rule "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+grants() { nsenter --net="/proc/$LEADER/ns/net" nft list set inet spice_connect grants_v4 2>&1 | tr -s ' \t\n' ' '; }
+check "before: alice's grant to roam.example is its first address, 198.51.100.7" roam_rule 198.51.100.7
+refresh_start=$(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic)
+set_roam 198.51.100.8
+# As NetworkManager runs its dispatcher scripts: root, INTERFACE ACTION, its
+# variables and no PATH.
+nm_env=(NM_DISPATCHER_ACTION=up DEVICE_IFACE=eth0 DEVICE_IP_IFACE=eth0 CONNECTION_ID="Wired connection 1"
+        CONNECTION_UUID=00000000-0000-4000-8000-00000000000a CONNECTION_FILENAME=/run/NetworkManager/system-connections/eth0.nmconnection
+        IP4_NUM_ADDRESSES=1 IP4_ADDRESS_0="192.0.2.10/24 192.0.2.1" IP4_GATEWAY=192.0.2.1)
+hook_nm() { nsenter -a -t "$LEADER" /usr/bin/env -i "${nm_env[@]}" /usr/lib/NetworkManager/dispatcher.d/90-spice-connect "$@"; }
+run_capture hook_nm eth0 up
+expect_rc "the NetworkManager hook (eth0 up) exits 0 at once" 0
+follows 198.51.100.7 198.51.100.8
+expect_true "within 5 s of the NetworkManager hook the rules follow the name: 198.51.100.8 allowed, 198.51.100.7 gone" $? \
+    "$(tap_field grants "$(grants)")" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-firewall-refresh.service --no-pager | tail -n 5)")"
+after=$(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic)
+expect_true "the refresh unit ran because of the hook (it started after the change)" "$([ "${after:-0}" -gt "${refresh_start:-0}" ]; echo $?)" \
+    "started at ${after:-?} us, before at ${refresh_start:-?} us"
+# networkd-dispatcher: the routable.d script, with its variables.
+refresh_start=$after
+set_roam 203.0.113.9
+nd_env=(IFACE=eth0 STATE=routable AdministrativeState=configured OperationalState=routable ADDR=192.0.2.10
+        IP_ADDRS=192.0.2.10 IP6_ADDRS=)
+hook_nd() { nsenter -a -t "$LEADER" /usr/bin/env -i "${nd_env[@]}" "/usr/lib/networkd-dispatcher/$1.d/90-spice-connect"; }
+run_capture hook_nd routable
+expect_rc "the networkd-dispatcher hook (routable.d) exits 0 at once" 0
+follows 198.51.100.8 203.0.113.9
+expect_true "within 5 s of the networkd-dispatcher hook the rules follow the name: 203.0.113.9 allowed, 198.51.100.8 gone" $? \
+    "$(tap_field grants "$(grants)")"
+set_roam 198.51.100.7
+nd_env=(IFACE=eth0 STATE=off AdministrativeState=configured OperationalState=off IP_ADDRS= IP6_ADDRS=)
+run_capture hook_nd off
+expect_rc "the networkd-dispatcher hook (off.d) exits 0 at once" 0
+follows 203.0.113.9 198.51.100.7
+expect_true "within 5 s of the off.d hook the rules follow the name back: 198.51.100.7 allowed, 203.0.113.9 gone" $? \
+    "$(tap_field grants "$(grants)")"
+for action in pre-up pre-down reapply; do
+    before=$(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic)
+    run_capture hook_nm eth0 "$action"
+    sleep 1
+    expect_equal "the NetworkManager hook ignores '$action' (exit 0, no refresh)" \
+        "$RC $(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic)" "0 $before"
+done
+expect_equal "none of it was the timer (stopped, not triggered since)" \
+    "$(in_client systemctl is-active spice-connect-firewall-refresh.timer) $(unit_prop spice-connect-firewall-refresh.timer LastTriggerUSecMonotonic)" \
+    "inactive $timer_trigger"
+
+echo "# roaming: with the firewall off, the hooks do nothing"
+in_client systemctl stop spice-connect-firewall.service
+sleep 1
+before=$(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic)
+cursor=$(in_client journalctl -n 1 --show-cursor -q --no-pager | sed -n 's/^-- cursor: //p')
+set_roam 198.51.100.8
+run_capture hook_nm eth0 up
+nm_rc=$RC
+nd_env=(IFACE=eth0 STATE=routable AdministrativeState=configured OperationalState=routable)
+run_capture hook_nd routable
+expect_equal "firewall off: both hooks exit 0" "$nm_rc $RC" "0 0"
+sleep 2
+expect_equal "firewall off: the refresh unit did not run" \
+    "$(unit_prop spice-connect-firewall-refresh.service ExecMainStartTimestampMonotonic) $(in_client systemctl list-jobs --no-legend | grep -c spice-connect)" \
+    "$before 0"
+journal=$(in_client journalctl --after-cursor="$cursor" -q --no-pager)
+[ -n "$cursor" ] && [ "$(grep -c . <<<"$journal")" -le 1 ]
+expect_true "firewall off: the hooks left one journal line at most" $? \
+    "$(tap_field cursor "${cursor:-none}")" "$(tap_field journal "$journal")"
+check "firewall off: no rules are loaded" sh -c "! nsenter --net=/proc/$LEADER/ns/net nft list table inet spice_connect >/dev/null 2>&1"
+# (The hooks check the firewall unit themselves: here, under Debian 12's
+# systemd 252, `systemctl start spice-connect-firewall-refresh.service`
+# with the firewall unit stopped ran the refresh all the same, its
+# Requisite= notwithstanding.)
+set_roam 198.51.100.7
+in_client systemctl start spice-connect-firewall.service spice-connect-firewall-refresh.timer
+run_capture in_client spice-connect-admin firewall verify
+expect_rc "the firewall and its timer started again: verify is clean" 0
 
 echo "# the audit unit, started by hand"
 in_client systemctl start spice-connect-audit.service

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Integration tests of the setgid launcher with real users, a real setgid
 # install and a recording stand-in viewer, all inside a private mount
-# namespace (see office.sh). Usage, as root:
-#   unshare --mount --propagation private bash launcher_test.sh LAUNCHER RECORDER EXEC_WITHOUT_ARGV
+# namespace (see office.sh) and a private network namespace whose loopback
+# carries the map's VM hosts (office_consoles). Usage, as root:
+#   unshare --mount --net --propagation private bash launcher_test.sh LAUNCHER RECORDER EXEC_WITHOUT_ARGV
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../lib/office.sh"
@@ -13,6 +14,10 @@ work=$(mktemp -d /tmp/spice-connect-test.XXXXXX)
 trap 'kill "${USERNS_PID:-}" 2>/dev/null; rm -f "$USERNS_PID_FILE"; office_teardown "$work"' EXIT
 office_setup "$work"
 office_syslog_start
+# The VM hosts of the map, inside this test's network namespace: the
+# launcher connects to a granted console before it starts the viewer.
+office_consoles 20002 20004 20005 20006 20008
+require_tools nft:nftables || finish
 office_install_launcher "$LAUNCHER_BIN"
 office_install_viewer "$RECORDER_BIN"
 install -m 0755 "$ARGC0_BIN" "$OFFICE/bin/exec-without-argv"
@@ -255,6 +260,90 @@ launch myself WAYLAND_DISPLAY=wayland-0
 expect_rc "WAYLAND_DISPLAY alone is a display" 0
 launch anne -- -l
 expect_out "-l is --list" "leaptest"
+
+echo "# the console must answer from this network before the viewer starts"
+# All inside this test's network namespace: loopback carries the office's
+# hosts; 198.51.100.9 has no route; 203.0.113.9 has one, and a drop rule
+# lets nothing come back; 203.0.113.10 has a prohibit route (this computer
+# refuses to send); nothing listens on 192.0.2.2 port 20009 (a VM off).
+ip route add 203.0.113.9/32 dev lo
+ip route add prohibit 203.0.113.10/32
+nft -f - <<'NFT'
+table inet launcher_test {
+    chain output {
+        type filter hook output priority filter; policy accept;
+        ip daddr 203.0.113.9 drop
+        # Only sockets of the launcher's group reach port 20005: the check
+        # must be made as the viewer will connect, with that group.
+        tcp dport 20005 meta skgid != 4900 reject with tcp reset
+    }
+}
+NFT
+printf '198.51.100.9 mixed.example.org\n192.0.2.2 mixed.example.org\n' >> /etc/hosts
+write_test_map
+cat >> /etc/spice-connect.map <<'MAP'
+vm elsewhere host=elsewhere.example.org tls-port=20002
+vm noroute   host=198.51.100.9 tls-port=20002
+vm silent    host=203.0.113.9 tls-port=20002
+vm prohibit  host=203.0.113.10 tls-port=20002
+vm off       host=192.0.2.2 tls-port=20009
+vm mixed     host=mixed.example.org tls-port=20004
+vm group     host=192.0.2.2 tls-port=20005
+allow mybro elsewhere
+allow mybro noroute
+allow mybro silent
+allow mybro prohibit
+allow mybro off
+allow mybro mixed
+allow mybro group
+MAP
+unreachable() { echo "spice-connect: the console of $1 cannot be reached from this network. If you are outside the office, connect to the office network (VPN) first; otherwise ask your administrator."; }
+launch_logged() {  # NAME NEEDLE: the last line the launcher logged holds NEEDLE
+    tap_holds syslog "$1" "$(grep 'spice-connect\[' "$OFFICE/log/syslog" | tail -1)" "$2"
+}
+launch mybro DISPLAY=:7 -- elsewhere
+expect_rc "a name unknown on this network: a system condition" 4
+expect_equal "unknown name: the user reads plain words" "$ERR" "$(unreachable elsewhere)"
+launch_logged "unknown name: the log names host, port and reason" \
+    "mybro (uid 1022): refused: VM 'elsewhere' at elsewhere.example.org port 20002 is unreachable: the host name does not resolve on this network"
+expect_equal "unknown name: no viewer" "$(rec)" ""
+launch mybro DISPLAY=:7 -- noroute
+expect_rc "no route to the host" 4
+expect_equal "no route: the user reads plain words" "$ERR" "$(unreachable noroute)"
+launch_logged "no route: the log says so, with the address" "is unreachable: no route to the host from this network (198.51.100.9: Network is unreachable)"
+expect_equal "no route: no viewer" "$(rec)" ""
+started=$(date +%s%N)
+launch mybro DISPLAY=:7 -- silent
+waited=$(( ($(date +%s%N) - started) / 1000000 ))
+expect_rc "no answer from the host" 4
+expect_equal "no answer: the user reads plain words" "$ERR" "$(unreachable silent)"
+launch_logged "no answer: the log says how long it waited" "is unreachable: no answer within 2000 ms (203.0.113.9: no answer)"
+expect_true "no answer: the launcher gave up after its 2 s deadline (waited $waited ms)" \
+    "$([ "$waited" -ge 1900 ] && [ "$waited" -lt 4000 ]; echo $?)"
+expect_equal "no answer: no viewer" "$(rec)" ""
+launch mybro DISPLAY=:7 -- off
+expect_rc "the host resets the console's port (VM off)" 4
+expect_equal "VM off: the user reads plain words" "$ERR" \
+    "spice-connect: the console of off is not answering: the VM may be switched off. Try again in a minute; if it still does not answer, ask your administrator."
+launch_logged "VM off: the log says a reset, and that this computer's rules may be the cause" \
+    "is unreachable: the connection was reset: the VM's console is not listening, or a firewall reset it (this computer's rules reset what they do not grant"
+expect_equal "VM off: no viewer" "$(rec)" ""
+launch mybro DISPLAY=:7 -- prohibit
+expect_rc "this computer refuses to send it: a configuration error" 3
+expect_equal "refused by this computer: the user reads plain words" "$ERR" \
+    "spice-connect: this computer's firewall does not let you reach the console of prohibit. Please tell your administrator (the system log says what is wrong)."
+launch_logged "refused by this computer: the log says the rules and the map disagree" \
+    "this computer refused to send the connection (a firewall rule, a prohibit route or a security module): its rules and the map disagree (203.0.113.10: Permission denied)"
+expect_equal "refused by this computer: no viewer" "$(rec)" ""
+launch mybro DISPLAY=:7 -- mixed
+expect_rc "a name with one dead and one live address opens" 0
+expect_out "mixed: the viewer got the map's URI" "spice://mixed.example.org?tls-port=20004"
+launch mybro DISPLAY=:7 -- group
+expect_rc "the check connects with the launcher's group, as the viewer will (port 20005 only lets that group through)" 0
+out=$(as_user mybro bash -c 'exec 3<>/dev/tcp/192.0.2.2/20005' 2>&1)
+expect_has "mybro's own connection to port 20005 is reset (the rule works)" "$out" "refused"
+write_test_map
+nft delete table inet launcher_test
 
 # Faults of the installation: the office user reads what happened and whom
 # to tell; the administrator's details go to syslog (authpriv).

@@ -7,10 +7,11 @@
 # (policy/trust_rules.hpp), so on every row they must agree with each other
 # and with the table: accepted or refused.
 #
-# Runs as root inside `unshare --mount --propagation private`: the office's
-# users and /etc (office.sh), and a tmpfs over /usr/bin whose entries point
-# back at the real ones, so the launcher and the viewer sit where check and
-# the audit look for them while the host's /usr/bin stays untouched.
+# Runs as root inside `unshare --mount --net --propagation private`: the
+# office's users and /etc (office.sh), its VM host (office_consoles), and a
+# tmpfs over /usr/bin whose entries point back at the real ones, so the
+# launcher and the viewer sit where check and the audit look for them while
+# the host's /usr/bin stays untouched.
 #
 # Usage: trust_verdicts_test.sh LAUNCHER ADMIN RECORDING_VIEWER
 set -u
@@ -24,6 +25,7 @@ require_tools setfacl:acl setcap:libcap2-bin python3:python3 || finish
 work=$(mktemp -d /tmp/spice-connect-trust.XXXXXX)
 trap 'umount -l /usr/bin 2>/dev/null; office_teardown "$work"' EXIT
 office_setup "$work"
+office_consoles 20002   # the VM's host: the launcher connects before it starts the viewer
 
 # The real /usr/bin stays reachable under $OFFICE/usr-bin; /usr/bin becomes
 # a tmpfs of symlinks to it (cp and ln are taken from there once it is covered).
@@ -46,7 +48,7 @@ set viewer $VIEWER
 set group spicegrp
 set timezone UTC
 set ports 20002
-vm debianx host=192.0.2.10 tls-port=20002
+vm debianx host=192.0.2.2 tls-port=20002
 allow myself debianx
 allow mybro debianx
 MAPTEXT

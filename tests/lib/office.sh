@@ -25,15 +25,18 @@ office_require_namespace() {
     fi
 }
 
-# office_enter_private_namespace SCRIPT ARGS...: re-executes SCRIPT in a
-# private mount namespace unless it already runs in one (for scripts that
-# people start by hand, such as the benchmarks).
+# office_enter_private_namespace [--net] SCRIPT ARGS...: re-executes SCRIPT
+# in a private mount namespace (with --net, and a private network
+# namespace, for office_consoles) unless it already runs in one (for
+# scripts that people start by hand, such as the benchmarks).
 office_enter_private_namespace() {
+    local net=()
+    if [ "${1:-}" = --net ]; then net=(--net); shift; fi
     office_in_private_namespace && return 0
     if [ -n "${SPICE_OFFICE_REEXEC:-}" ]; then
         echo "office.sh: unshare did not give a private mount namespace; refusing to touch the host" >&2; exit 4
     fi
-    SPICE_OFFICE_REEXEC=1 exec unshare --mount --propagation private bash "$@"
+    SPICE_OFFICE_REEXEC=1 exec unshare --mount "${net[@]}" --propagation private bash "$@"
 }
 
 # office_private_tmpfs DIR NAME [MODE]: mounts made in this namespace no
@@ -46,11 +49,12 @@ office_private_tmpfs() {
 }
 
 # office_teardown DIR: for the EXIT trap. Stops the syslog receiver (if
-# office_syslog_start ran) and removes DIR, the tmpfs on the host's /tmp:
-# the other mounts vanish with the namespace (lazy unmount: files in DIR
-# may still be open).
+# office_syslog_start ran) and the consoles (if office_consoles ran), and
+# removes DIR, the tmpfs on the host's /tmp: the other mounts vanish with
+# the namespace (lazy unmount: files in DIR may still be open).
 office_teardown() {
     office_syslog_stop
+    office_stop OFFICE_CONSOLES_PID
     cd / || return
     umount -l "$1"
     rmdir "$1"
@@ -121,6 +125,49 @@ while True:
 }
 
 office_syslog_stop() { office_stop OFFICE_SYSLOG_PID; }
+
+# office_consoles PORT...: the office's VM host inside this network
+# namespace, which must be a private one (unshare --net): loopback up and
+# carrying 192.0.2.2 and 2001:db8::2, named mysrv.example.org and
+# usb.example.org in the office's /etc/hosts; host names looked up in that
+# file only, so no lookup leaves the namespace (any other name is unknown);
+# and a listener that accepts TCP connections on each PORT and closes them.
+# The launcher connects to a granted VM's console before it starts the
+# viewer; here it meets one, as on the office network.
+office_consoles() {
+    office_require_namespace
+    local mine parents
+    mine=$(readlink /proc/self/ns/net 2>/dev/null)
+    parents=$(readlink "/proc/$PPID/ns/net" 2>/dev/null)
+    if [ -z "$mine" ] || [ -z "$parents" ] || [ "$mine" = "$parents" ]; then
+        echo "office.sh: not in a private network namespace (run under unshare --net)" >&2; exit 4
+    fi
+    if ! { ip link set lo up && ip addr add 192.0.2.2/32 dev lo && ip addr add 2001:db8::2/128 dev lo nodad; }; then
+        echo "office.sh: cannot give loopback the office's addresses" >&2; exit 4
+    fi
+    printf '192.0.2.2 mysrv.example.org usb.example.org\n2001:db8::2 mysrv.example.org usb.example.org\n' >> /etc/hosts
+    sed -i 's/^hosts:.*/hosts: files/' /etc/nsswitch.conf
+    python3 -c '
+import selectors, socket, sys
+sel = selectors.DefaultSelector()
+for port in map(int, sys.argv[1:]):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.bind(("::", port))
+    s.listen(64)
+    sel.register(s, selectors.EVENT_READ)
+print("listening", flush=True)
+while True:
+    for key, _ in sel.select():
+        key.fileobj.accept()[0].close()
+' "$@" > "$OFFICE/log/consoles.out" 2>&1 &
+    # shellcheck disable=SC2034  # office_teardown stops it through office_stop
+    OFFICE_CONSOLES_PID=$!
+    for _ in $(seq 50); do grep -q listening "$OFFICE/log/consoles.out" && break; sleep 0.1; done
+    grep -q listening "$OFFICE/log/consoles.out" ||
+        { echo "office.sh: the consoles' listener did not start: $(cat "$OFFICE/log/consoles.out")" >&2; exit 4; }
+}
 
 # office_stop VAR: stops the background process whose pid the variable VAR
 # holds, if any, waits for it and empties VAR.

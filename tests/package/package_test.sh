@@ -65,6 +65,12 @@ for f in ./usr/bin/spice-connect ./usr/sbin/spice-connect-admin ./usr/lib/sysuse
          ./lib/systemd/system/spice-connect-audit.service ./lib/systemd/system/spice-connect-audit.timer; do
     has_file "$f" "$f"
 done
+# The network change hooks (roaming), executable: NetworkManager and
+# networkd-dispatcher run only root's 0755 files.
+for f in ./usr/lib/NetworkManager/dispatcher.d/90-spice-connect ./usr/lib/networkd-dispatcher/routable.d/90-spice-connect \
+         ./usr/lib/networkd-dispatcher/off.d/90-spice-connect; do
+    check "the .deb has the network change hook $f (0755)" grep -q "^-rwxr-xr-x root/root .* $f\$" "$tmp/contents"
+done
 # The desktop side, once the tree has it: entry, chooser, its page, completions.
 for f in "$src"/desktop/*.desktop; do
     [ -e "$f" ] || continue
@@ -133,6 +139,10 @@ if expect_true "the RPM builds and rpm reads it" $? "" "$(tail -n 30 "$tmp/rpm.l
     for f in /usr/sbin/spice-connect-admin /usr/lib/sysusers.d/spice-connect.conf /usr/lib/systemd/system/spice-connect-audit.timer \
              /usr/lib/systemd/system/spice-connect-firewall.service /usr/share/spice-connect/spice-connect.map; do
         check "rpm: has $f" grep -q " $f\$" "$tmp/rpm-files"
+    done
+    for f in /usr/lib/NetworkManager/dispatcher.d/90-spice-connect /usr/lib/networkd-dispatcher/routable.d/90-spice-connect \
+             /usr/lib/networkd-dispatcher/off.d/90-spice-connect; do
+        check "rpm: has the network change hook $f (0755)" grep -qx -- "-rwxr-xr-x root:root $f" "$tmp/rpm-files"
     done
     check "rpm: the map is a 0640 ghost" grep -qx -- '-rw-r----- root:spicegrp /etc/spice-connect.map' "$tmp/rpm-files"
     check "rpm: the drop-in directory is root:root 0755" grep -qx -- 'drwxr-xr-x root:root /etc/spice-connect.map.d' "$tmp/rpm-files"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The Ansible role (packaging/ansible) on three booted clients: one fresh
 # Debian 12 root (mmdebstrap: systemd, sshd, python3, the package's
-# dependencies, three users; not the package) booted three times, each
+# dependencies, four users; not the package) booted three times, each
 # boot on an overlay of its own over the one root, with its own host name
 # (reception-1, reception-2, office-1) and network namespace. A bridge in a
 # fourth namespace, the controller's, joins them; ansible-playbook runs
@@ -13,8 +13,13 @@
 # in sync), firewall verify, and the uids in the loaded nft rules (exactly
 # the users granted on that client). A second run changes nothing on any
 # host (PLAY RECAP changed=0). A changed map (a new grant on reception-*
-# only) changes every host (the map) and the rules only on the receptions.
-# A map with an error fails the play at the check and changes no client.
+# only) with a drop-in (20-lab.map: a VM of its own, granted to eve on
+# office-1 only) changes every host (the map, the drop-in root:spicegrp
+# 0640, listed by status, part of the map's version) and the rules on the
+# receptions (the map's grant) and on office-1 (the drop-in's grant only).
+# The same inputs again change nothing. A map with an error (the
+# receptions) or a drop-in with an error (office-1) fails the play at its
+# check and changes no client.
 # One TAP line per check (tests/lib/assert.sh). Everything lives in a
 # temporary directory and namespaces; nothing on the host changes.
 # usage: ansible_fleet_test.sh SOURCE_DIR DEB
@@ -37,7 +42,7 @@ CLIENTS=(reception-1 reception-2 office-1)
 declare -A ADDR=([reception-1]=198.51.100.11 [reception-2]=198.51.100.12 [office-1]=198.51.100.13)
 CONTROLLER_V4=198.51.100.1
 # The users in the root and the uids the rules name.
-declare -A UID_OF=([anne]=1101 [carl]=1102 [dora]=1103)
+declare -A UID_OF=([anne]=1101 [carl]=1102 [dora]=1103 [eve]=1104)
 
 # On disk: the root is several hundred megabytes; the overlays hold what
 # each client changed.
@@ -274,22 +279,54 @@ for item in json.load(sys.stdin)["nftables"]:
 rule_uids() { rule_grants "$1" | cut -d' ' -f1 | sort -nu | xargs; }
 expected_uids() { local u out=(); for u in "$@"; do out+=("${UID_OF[$u]}"); done; printf '%s\n' "${out[@]}" | sort -n | xargs; }
 
+# The drop-ins the role installs: NAME FILE pairs (FILE on the controller),
+# in name order. check_client expects exactly these on each client.
+DROPINS=()
+# map_version MAP [NAME FILE]...: the map's version as spice-connect computes
+# it (policy/map_digest.cpp): the main file's SHA-256 without drop-ins;
+# with them, the SHA-256 of a header, the main text and each drop-in's name
+# and text in name order, each framed as "LENGTH:BYTES,".
+map_version() {
+    python3 -c '
+import hashlib, sys
+args = sys.argv[1:]
+main = open(args[0], "rb").read()
+if len(args) == 1:
+    print(hashlib.sha256(main).hexdigest())
+    sys.exit()
+piece = lambda b: str(len(b)).encode() + b":" + b + b","
+framed = b"spice-connect map with drop-ins\n" + piece(main)
+for name, path in sorted(zip(args[1::2], args[2::2])):
+    framed += piece(name.encode()) + piece(open(path, "rb").read())
+print(hashlib.sha256(framed).hexdigest())' "$@"
+}
+
 # check_client CLIENT MAP_FILE LABEL USER...: the client's state after a run
-# with MAP_FILE; USERs are those granted on it.
+# with MAP_FILE and the drop-ins in DROPINS; USERs are those granted on it.
 check_client() {
-    local c=$1 map=$2 label=$3 digest json
+    local c=$1 map=$2 label=$3 digest json i names=-
     shift 3
-    digest=$(sha256sum "$map" | cut -d' ' -f1)
+    digest=$(map_version "$map" "${DROPINS[@]}")
     expect_equal "$c: spice-connect $version is installed" \
         "$(in_client "$c" dpkg-query -W -f='${Status} ${Version}' spice-connect 2>&1)" "install ok installed $version"
     expect_equal "$c: the map is root:spicegrp 0640" "$(in_client "$c" stat -c '%U:%G %a' /etc/spice-connect.map 2>&1)" "root:spicegrp 640"
-    expect_equal "$c: the map is the inventory's (sha256)" "$(in_client "$c" sha256sum /etc/spice-connect.map | cut -d' ' -f1)" "$digest"
+    expect_equal "$c: the map is the inventory's (sha256)" "$(in_client "$c" sha256sum /etc/spice-connect.map | cut -d' ' -f1)" \
+        "$(sha256sum "$map" | cut -d' ' -f1)"
+    for ((i = 0; i < ${#DROPINS[@]}; i += 2)); do
+        expect_equal "$c: the drop-in ${DROPINS[i]} is the inventory's (sha256), root:spicegrp 0640" \
+            "$(in_client "$c" sha256sum "/etc/spice-connect.map.d/${DROPINS[i]}" | cut -d' ' -f1) $(in_client "$c" stat -c '%U:%G %a' "/etc/spice-connect.map.d/${DROPINS[i]}" 2>&1)" \
+            "$(sha256sum "${DROPINS[i + 1]}" | cut -d' ' -f1) root:spicegrp 640"
+        names=$([ "$names" = - ] && echo "${DROPINS[i]}" || echo "$names,${DROPINS[i]}")
+    done
+    i=$(in_client "$c" ls -A /etc/spice-connect.map.d 2>&1 | paste -sd,)
+    expect_equal "$c: the drop-in directory (root:root 755) holds exactly the inventory's drop-ins" \
+        "$(in_client "$c" stat -c '%U:%G %a' /etc/spice-connect.map.d 2>&1) ${i:--}" "root:root 755 $names"
     run_capture in_client "$c" spice-connect-admin status --json
     json=$OUT
-    expect_equal "$c: status --json: this client, label, digest, grants here, firewall applied and in sync" \
+    expect_equal "$c: status --json: this client, label, digest (with the drop-ins), drop-ins, grants here, firewall applied and in sync" \
         "$(python3 -c 'import json,sys; d=json.load(sys.stdin); m=d["map"]; f=d["firewall"]
-print(d["client"], m["label"], m["sha256"], m["grants_here"], f["applied"], f["in_sync"])' <<<"$json" 2>&1)" \
-        "$c $label $digest $# True True" "$(captured)"
+print(d["client"], m["label"], m["sha256"], ",".join(m["drop_ins"]) or "-", m["grants_here"], f["applied"], f["in_sync"])' <<<"$json" 2>&1)" \
+        "$c $label $digest $names $# True True" "$(captured)"
     run_capture in_client "$c" spice-connect-admin firewall verify
     expect_rc "$c: firewall verify is clean" 0
     expect_equal "$c: the loaded rules name the uids of exactly the users granted here (${*:-nobody})" \
@@ -353,9 +390,21 @@ for c in "${CLIENTS[@]}"; do
         "$(tap_field changed "$(grep -B1 -A3 '^changed:' "$tmp/play-2.log" | head -n 40)")"
 done
 
-echo "# the third run: a new grant for reception-* only"
+echo "# the third run: a new grant for reception-* only, and a drop-in granting eve on office-1 only"
 for c in "${CLIENTS[@]}"; do rule_grants "$c" >"$tmp/rules-before-$c"; done
 write_map "fleet r2" "allow dora vm-front clients=reception-*" >"$tmp/controller/fleet.map"
+cat >"$tmp/controller/20-lab.map" <<'DROPIN'
+# The lab's drop-in: a VM of its own, granted on office-1 only.
+vm vm-lab host=192.0.2.23 tls-port=20003
+allow eve vm-lab clients=office-1
+DROPIN
+# (group_vars next to the inventory: Ansible reads them with it)
+mkdir -p "$tmp/controller/group_vars" "$tmp/controller/host_vars"
+cat >"$tmp/controller/group_vars/spice_clients.yml" <<YAML
+spice_connect_map_dropins:
+  - {name: 20-lab.map, src: $tmp/controller/20-lab.map}
+YAML
+DROPINS=(20-lab.map "$tmp/controller/20-lab.map")
 run_start=$SECONDS
 playbook 3
 rc=$?
@@ -368,27 +417,61 @@ for c in "${CLIENTS[@]}"; do
 done
 check_client reception-1 "$tmp/controller/fleet.map" "fleet r2" anne dora
 check_client reception-2 "$tmp/controller/fleet.map" "fleet r2" anne dora
-check_client office-1 "$tmp/controller/fleet.map" "fleet r2" carl
+check_client office-1 "$tmp/controller/fleet.map" "fleet r2" carl eve
+for c in "${CLIENTS[@]}"; do
+    expect_equal "$c: its map version is no longer the main file's alone (the drop-in is part of it)" \
+        "$(in_client "$c" spice-connect-admin status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["map"]["sha256"])' 2>&1 |
+           grep -cx "$(sha256sum "$tmp/controller/fleet.map" | cut -d' ' -f1)")" 0
+done
 for c in reception-1 reception-2; do
     rule_grants "$c" | cmp -s - "$tmp/rules-before-$c"
     expect_true "$c: its rules changed (dora's grant)" "$([ $? != 0 ]; echo $?)" "the same grant sets as before"
 done
-expect_equal "office-1: its rules did not change (the new grant is not for it)" \
-    "$(rule_grants office-1)" "$(cat "$tmp/rules-before-office-1")"
-echo "# a fourth run: a map with an error stops at the check and changes nothing"
-cp "$tmp/controller/fleet.map" "$tmp/controller/fleet-r2.map"
-write_map "fleet r3" "allow anne vm-nowhere" >"$tmp/controller/fleet.map"
+expect_has "office-1: the drop-in's grant is loaded (eve, vm-lab's address and port)" \
+    "$(rule_grants office-1)" "${UID_OF[eve]} 192.0.2.23 20003"
+expect_equal "office-1: its rules changed by the drop-in's grant only (the map's new grant is not for it)" \
+    "$(rule_grants office-1 | grep -v "^${UID_OF[eve]} ")" "$(cat "$tmp/rules-before-office-1")"
+
+echo "# the fourth run: the same map and drop-in again, nothing to change"
 playbook 4
 rc=$?
-expect_true "ansible-playbook site.yml fails with a map that has an error" "$([ $rc != 0 ]; echo $?)" "exit $rc"
+expect_true "ansible-playbook site.yml succeeds again with the drop-in" $rc "exit $rc" "$(tail -n 40 "$tmp/play-4.log")"
 for c in "${CLIENTS[@]}"; do
-    expect_equal "$c: the map's check failed there, nothing changed (PLAY RECAP failed=1 changed=0)" \
-        "failed=$(counter "$c" failed 4) changed=$(counter "$c" changed 4)" "failed=1 changed=0" \
-        "$(tap_field recap "$(recap "$c" 4)")"
-    expect_equal "$c: the installed map is still fleet r2" \
-        "$(in_client "$c" sha256sum /etc/spice-connect.map | cut -d' ' -f1)" "$(sha256sum "$tmp/controller/fleet-r2.map" | cut -d' ' -f1)"
+    expect_equal "$c: the run after the drop-in changes nothing (PLAY RECAP changed=0 failed=0)" \
+        "changed=$(counter "$c" changed 4) failed=$(counter "$c" failed 4)" "changed=0 failed=0" \
+        "$(tap_field recap "$(recap "$c" 4)")" \
+        "$(tap_field changed "$(grep -B1 -A3 '^changed:' "$tmp/play-4.log" | head -n 40)")"
 done
-expect_has "the play says the map failed to validate" "$(cat "$tmp/play-4.log")" "failed to validate"
+echo "# a fifth run: a map with an error (the receptions), a drop-in with an error (office-1): each stops at its check, nothing changes"
+cp "$tmp/controller/fleet.map" "$tmp/controller/fleet-r2.map"
+write_map "fleet r3" "allow anne vm-nowhere" >"$tmp/controller/fleet.map"
+printf '%s\n' "# A grant of a VM no file defines." "allow carl vm-nowhere clients=office-1" >"$tmp/controller/30-broken.map"
+# office-1 keeps the good map and gets a second drop-in, which has the error
+# (host_vars win over group_vars).
+cat >"$tmp/controller/host_vars/office-1.yml" <<YAML
+spice_connect_map_src: $tmp/controller/fleet-r2.map
+spice_connect_map_dropins:
+  - {name: 20-lab.map, src: $tmp/controller/20-lab.map}
+  - {name: 30-broken.map, src: $tmp/controller/30-broken.map}
+YAML
+playbook 5
+rc=$?
+expect_true "ansible-playbook site.yml fails with a map, or a drop-in, that has an error" "$([ $rc != 0 ]; echo $?)" "exit $rc"
+for c in "${CLIENTS[@]}"; do
+    expect_equal "$c: the check failed there, nothing changed (PLAY RECAP failed=1 changed=0)" \
+        "failed=$(counter "$c" failed 5) changed=$(counter "$c" changed 5)" "failed=1 changed=0" \
+        "$(tap_field recap "$(recap "$c" 5)")"
+    expect_equal "$c: the installed map is still fleet r2, the drop-ins still 20-lab.map alone, unchanged" \
+        "$(in_client "$c" sha256sum /etc/spice-connect.map /etc/spice-connect.map.d/20-lab.map | cut -d' ' -f1 | xargs) $(in_client "$c" ls -A /etc/spice-connect.map.d | xargs)" \
+        "$(sha256sum "$tmp/controller/fleet-r2.map" "$tmp/controller/20-lab.map" | cut -d' ' -f1 | xargs) 20-lab.map"
+done
+for c in reception-1 reception-2; do
+    expect_has "$c: the play says its map failed to validate" "$(grep -F "[$c]" "$tmp/play-5.log")" "failed to validate"
+done
+expect_has "office-1: the play says the drop-in 30-broken.map failed to validate" \
+    "$(grep -F 'failed: [office-1] (item=30-broken.map)' "$tmp/play-5.log")" "failed to validate"
+run_capture in_client office-1 spice-connect-admin firewall verify
+expect_rc "office-1: firewall verify is still clean" 0
 for c in "${CLIENTS[@]}"; do
     expect_equal "$c: systemctl --failed is empty at the end" "$(in_client "$c" systemctl --failed --no-legend --plain 2>&1)" ""
 done

@@ -16,7 +16,7 @@ office_setup "$work"
 office_syslog_start
 # The VM hosts of the map, inside this test's network namespace: the
 # launcher connects to a granted console before it starts the viewer.
-office_consoles 20002 20004 20005 20006 20008 20009
+office_consoles 20002 20003 20004 20005 20006 20008
 require_tools nft:nftables || finish
 office_install_launcher "$LAUNCHER_BIN"
 office_install_viewer "$RECORDER_BIN"
@@ -454,7 +454,7 @@ expect_rc "without drop-ins mybro has nothing" 1
 install -d -o root -g root -m 0755 $dropins
 write_drop_in 10-lab.map <<'MAP'
 # the lab team's file
-vm labvm host=192.0.2.2 tls-port=20009
+vm labvm host=192.0.2.2 tls-port=20003
 allow mybro labvm
 MAP
 write_drop_in 20-more.map <<'MAP'
@@ -466,7 +466,7 @@ echo 'set viewer /bin/sh' >"$dropins/team.conf"
 chmod 0666 "$dropins/10-lab.map~"
 launch mybro DISPLAY=:7 -- labvm
 expect_rc "a grant in a drop-in opens its VM" 0
-expect_out "the drop-in's VM and address" "spice://192.0.2.2?tls-port=20009"
+expect_out "the drop-in's VM and address" "spice://192.0.2.2?tls-port=20003"
 expect_logged "the log names the map's version with its drop-ins" "map-sha256=$(digest_with_drop_ins 10-lab.map 20-more.map) "
 launch mybro -- --list --porcelain
 expect_equal "--list: a drop-in's grants of its own VM and of the main map's, in the VMs' order" "$OUT" "$(printf 'debianx\topen\talways\nlabvm\topen\talways')"

@@ -385,9 +385,7 @@ on_client "$ADMIN" firewall apply >/dev/null
 umount /var/lib
 
 echo "# clients=: on each client only the grants that hold there make rules (a private UTS namespace names the client)"
-sed -i 's/^netgroup:.*/netgroup: files/' /etc/nsswitch.conf
-grep -q '^netgroup:' /etc/nsswitch.conf || echo 'netgroup: files' >> /etc/nsswitch.conf
-echo 'frontdesk (reception-2,,)' > /etc/netgroup
+office_netgroups 'frontdesk (reception-2,,)'
 # on_named_client HOST CMD...: CMD in the client's network namespace, on a client called HOST.
 on_named_client() {
     local host=$1; shift

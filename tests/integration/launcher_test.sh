@@ -388,10 +388,7 @@ check_map_refused "map group differs from the launcher's group" "is not the map'
 write_test_map
 
 echo "# clients=: one map for a fleet, decided by this client's host name (a private UTS namespace)"
-# The netgroup through NSS's files source, as an LDAP or NIS one would be asked.
-sed -i 's/^netgroup:.*/netgroup: files/' /etc/nsswitch.conf
-grep -q '^netgroup:' /etc/nsswitch.conf || echo 'netgroup: files' >> /etc/nsswitch.conf
-echo 'frontdesk (reception-2,,) (reception-3.office.example,,)' > /etc/netgroup
+office_netgroups 'frontdesk (reception-2,,) (reception-3.office.example,,)'
 { cat /etc/spice-connect.map; printf '%s\n' 'allow mybro leaptest clients=reception-*' \
       'allow mybro analysis clients=+frontdesk' 'allow maggie analysis clients=office-1,pc-9'; } > "$OFFICE/scoped.map"
 office_write_map < "$OFFICE/scoped.map"

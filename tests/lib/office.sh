@@ -197,6 +197,14 @@ office_write_map() {
     chmod 0640 /etc/spice-connect.map
 }
 
+# office_netgroups LINE...: /etc/netgroup holds these lines, read through
+# NSS's files source (as an LDAP or NIS netgroup would be asked).
+office_netgroups() {
+    sed -i 's/^netgroup:.*/netgroup: files/' /etc/nsswitch.conf
+    grep -q '^netgroup:' /etc/nsswitch.conf || echo 'netgroup: files' >> /etc/nsswitch.conf
+    printf '%s\n' "$@" > /etc/netgroup
+}
+
 # as_user NAME CMD...: run CMD with NAME's uid, primary and supplementary groups.
 as_user() {
     local user=$1; shift

@@ -10,9 +10,10 @@ namespace {
 Failure malformed(std::string what) { return Failure{exit_system, "malformed ticket message: " + std::move(what)}; }
 
 // The line without its one newline; nothing else may be a control character.
+// The limit counts the newline, also when the caller has taken it off.
 std::optional<std::string_view> one_line(std::string_view line) {
-    if (line.size() > max_ticket_line) return std::nullopt;
     if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    if (line.size() + 1 > max_ticket_line) return std::nullopt;
     for (unsigned char c : line)
         if (c < 0x20 || c >= 0x7f) return std::nullopt;
     return line;

@@ -82,6 +82,10 @@ TEST_CASE("ticket wire: a reply that cannot be valid is sent as an error", "[tic
     CHECK(sent.size() == max_ticket_line);
     CHECK(sent.rfind("no denied a?b?x", 0) == 0);
     CHECK(parse_ticket_reply(sent));
+    // The limit counts the newline whether or not the reader kept it.
+    CHECK(parse_ticket_reply(sent.substr(0, sent.size() - 1)));
+    CHECK_FALSE(parse_ticket_reply(sent.substr(0, sent.size() - 1) + "x"));
+    CHECK_FALSE(parse_ticket_reply(sent.substr(0, sent.size() - 1) + "x\n"));
 }
 
 TEST_CASE("ticket wire: malformed replies are refused", "[ticket]") {

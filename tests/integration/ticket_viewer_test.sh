@@ -91,13 +91,13 @@ MAP
 # background (it becomes the viewer); after up to 15 s, how many SPICE
 # channels QEMU has open must be as expected (0: none, "some": at least one).
 open_console() {
-    local name=$1 want=$2 got=0 i
+    local name=$1 want=$2 got=0 end=$((SECONDS + 15))
     # setpriv itself in the background (not as_user): $! is then the
     # process that becomes the launcher, then the viewer.
     setpriv --reuid=myself --regid="$(id -g myself)" --init-groups -- env -i DISPLAY="$DISP" "$SC" ticketvm \
         > "$work/viewer.log" 2>&1 &
     VIEWER_PID=$!
-    for i in $(seq 30); do
+    while [ "$SECONDS" -lt "$end" ]; do
         got=$(channels)
         [ "$want" = some ] && [ "$got" -gt 0 ] && break
         kill -0 "$VIEWER_PID" 2>/dev/null || break
@@ -109,6 +109,10 @@ open_console() {
     else
         expect_equal "$name: the viewer did not log in" "$got" 0
     fi
+    # Not logging in must be the viewer's doing: the launcher granted the
+    # console and started it.
+    tap_holds syslog "$name: the launcher granted the console with a ticket" \
+        "$(grep 'spice-connect\[' "$OFFICE/log/syslog" | tail -1)" "myself (uid 1021): granted vm=ticketvm uri=spice://192.0.2.2?tls-port=20004 ticket=yes"
 }
 
 echo "# the ticket from the agent logs the real remote-viewer in"

@@ -7,14 +7,25 @@
 # daemon (standin_ticketd.py: requires the client certificate, records the
 # line it got and answers a fixed ticket; the real daemon is tested on its
 # own). All in private mount and network namespaces. Usage, as root:
-#   unshare --mount --net --propagation private bash agent_test.sh AGENT
+#   unshare --mount --net --propagation private bash agent_test.sh AGENT MAN_PAGE
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../lib/office.sh"
 . "$here/../lib/assert.sh"
-AGENT_BIN=$(readlink -f "$1")
+AGENT_BIN=$(readlink -f "$1"); MAN_PAGE=$2
 
-require_tools certtool:gnutls-bin systemd-socket-activate:systemd setpriv:util-linux python3:python3 || finish
+require_tools certtool:gnutls-bin systemd-socket-activate:systemd setpriv:util-linux python3:python3 mandoc:mandoc || finish
+
+# The manual page: lint-clean, and its options are those of --help.
+expect_quiet "spice-connect-agent(8) is mandoc -Tlint clean" mandoc -Tlint -W warning "$MAN_PAGE"
+help_opts=$("$AGENT_BIN" --help | grep -oE -e '--[a-z-]+' | sort -u)
+man_opts=$(sed 's/\\-/-/g' "$MAN_PAGE" | grep -oE 'Fl +-[a-z-]+' | sed -E 's/^Fl +/-/' | sort -u)
+expect_equal "the page's options are --help's and --help, --version" "$man_opts" "$(printf '%s\n' $help_opts --help --version | sort -u)"
+run_capture "$AGENT_BIN"
+expect_rc "without a socket from systemd the agent refuses to start" 3
+expect_err "... and says why" "not started by its socket unit"
+run_capture "$AGENT_BIN" --idle-exit soon
+expect_rc "a bad --idle-exit is a usage error" 2
 work=$(mktemp -d /tmp/spice-connect-agent-test.XXXXXX)
 trap 'office_stop AGENT_PID; office_stop STANDIN_PID; office_teardown "$work"' EXIT
 office_setup "$work"
@@ -209,4 +220,20 @@ expect_equal "with the key 0600 again, a ticket" "$OUT" "ok c3RhbmQtaW4tdGlja2V0
 
 kill -0 "$AGENT_PID" 2>/dev/null
 expect_true "the agent is still running after every case" $? "" "$(cat "$OFFICE/log/agent.out")"
+
+# 11. Idle, it exits (systemd starts it again on the next connection).
+IDLE_SOCK=/run/spice-connect-agent/idle.sock
+systemd-socket-activate -l "$IDLE_SOCK" \
+    setpriv --reuid=spice-connect-agent --regid=spice-connect-agent --groups=spicegrp -- \
+    "$AGENT_BIN" --idle-exit 1 > "$OFFICE/log/idle-agent.out" 2>&1 &
+idle_pid=$!
+for _ in $(seq 50); do [ -S "$IDLE_SOCK" ] && break; sleep 0.1; done
+chgrp spicegrp "$IDLE_SOCK"; chmod 0660 "$IDLE_SOCK"
+run_capture setpriv --reuid=myself --regid=spicegrp --init-groups -- /usr/bin/python3 "$here/ask_agent.py" "$IDLE_SOCK" 'ticket tvm\n'
+expect_equal "an agent started with --idle-exit 1 answers" "$OUT" "ok c3RhbmQtaW4tdGlja2V0 30" "$(captured)"
+for _ in $(seq 50); do kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$idle_pid" 2>/dev/null
+expect_true "... and exits within 5 s after its caller" $((1 - $?)) "still running"
+wait "$idle_pid"
+expect_equal "... with status 0" "$?" 0 "$(cat "$OFFICE/log/idle-agent.out")"
 finish

@@ -51,10 +51,13 @@ bool entry_names(const std::string& entry, const std::string& host, const ThisCl
 }  // namespace
 
 bool holds_on(const Grant& grant, const ThisClient& here) {
-    if (grant.clients.empty()) return true;
+    return grant.clients.empty() || list_includes(grant.clients, here);
+}
+
+bool list_includes(const std::vector<std::string>& entries, const ThisClient& here) {
     if (here.host_name.empty()) return false;
     const std::string first_label = here.host_name.substr(0, here.host_name.find('.'));
-    for (const std::string& entry : grant.clients) {
+    for (const std::string& entry : entries) {
         if (entry_names(entry, here.host_name, here)) return true;
         if (first_label != here.host_name && entry_names(entry, first_label, here)) return true;
     }

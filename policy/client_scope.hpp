@@ -33,4 +33,8 @@ ThisClient this_client();
 // True for a grant without clients=, or one whose list names this client.
 bool holds_on(const Grant& grant, const ThisClient& here);
 
+// Whether a list written like clients= (names, patterns, +netgroups) names
+// this client; an empty list names none. `set managed-clients` uses it.
+bool list_includes(const std::vector<std::string>& entries, const ThisClient& client);
+
 }  // namespace spice_connect

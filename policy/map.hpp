@@ -81,6 +81,7 @@ struct Vm {
     bool fullscreen = false;
     bool usbredir = false;  // default off: USB redirection needs a setuid helper
     bool audio = true;
+    bool ticket = false;  // the word ticket: the console opens only with a ticket from the VM server's daemon
     std::string domain;  // libvirt domain name; empty: the same as name
     Position where;  // of the name
     const std::string& domain_name() const { return domain.empty() ? name : domain; }
@@ -106,6 +107,9 @@ struct Grant {
     Position where;  // of the word allow
 };
 
+// Who may take a console over from the user who holds it (tickets only).
+enum class Takeover { deny, same_user, allow };
+
 struct Settings {
     std::string viewer = "/usr/bin/remote-viewer";
     std::string group = "spicegrp";
@@ -117,7 +121,16 @@ struct Settings {
     bool audit_fix = false;         // the audit timer repairs instead of only reporting
     std::string libvirt_uri;        // empty: none; else the audit compares the VMs with libvirt
     std::string label;              // empty: none; the administrator's name for this version of the map
+    // Tickets (docs/tickets.md): a fresh SPICE password per start of a console.
+    bool tickets = false;                      // every VM is a ticket VM
+    std::uint16_t ticket_port = 5899;          // the ticket daemon's TCP port on each VM's host
+    std::string ticket_ca;                     // the site CA of the daemon's and the clients' certificates
+    std::vector<std::string> managed_clients;  // the clients the daemon serves (as clients=); empty: none
+    Takeover takeover = Takeover::same_user;
+    bool show_holder = false;                  // a refusal names who holds the console
 };
+
+inline bool uses_ticket(const Settings& settings, const Vm& vm) { return settings.tickets || vm.ticket; }
 
 struct Map {
     Settings settings;

@@ -71,7 +71,8 @@ std::size_t count_lines(std::string_view text) {
 // The settings, in the order of the "unknown setting" message; each may be
 // given once. The value is the setting's bit in MapParser::settings_seen_.
 enum class Setting : unsigned {
-    viewer, group, timezone, ports, require_launcher, require_firewall, firewall_backend, audit_fix, libvirt, label
+    viewer, group, timezone, ports, require_launcher, require_firewall, firewall_backend, audit_fix, libvirt, label,
+    tickets, ticket_port, ticket_ca, managed_clients, takeover, show_holder
 };
 
 std::optional<Setting> setting_named(std::string_view key) {
@@ -85,14 +86,21 @@ std::optional<Setting> setting_named(std::string_view key) {
     if (key == "audit-fix") return Setting::audit_fix;
     if (key == "libvirt") return Setting::libvirt;
     if (key == "label") return Setting::label;
+    if (key == "tickets") return Setting::tickets;
+    if (key == "ticket-port") return Setting::ticket_port;
+    if (key == "ticket-ca") return Setting::ticket_ca;
+    if (key == "managed-clients") return Setting::managed_clients;
+    if (key == "takeover") return Setting::takeover;
+    if (key == "show-holder") return Setting::show_holder;
     return std::nullopt;
 }
 
 const std::vector<std::string> directive_words = {"set", "vm", "allow"};
 const std::vector<std::string> setting_words = {"viewer", "group", "timezone", "ports", "require-launcher", "require-firewall",
-                                                "firewall-backend", "audit-fix", "libvirt", "label"};
+                                                "firewall-backend", "audit-fix", "libvirt", "label", "tickets",
+                                                "ticket-port", "ticket-ca", "managed-clients", "takeover", "show-holder"};
 const std::vector<std::string> vm_option_words = {"host", "tls-port", "title", "ca", "subject", "usbredir",
-                                                  "audio", "domain", "kiosk", "fullscreen"};
+                                                  "audio", "domain", "kiosk", "fullscreen", "ticket"};
 const std::vector<std::string> allow_option_words = {"days", "hours", "clients"};
 
 // Options whose values are free text: a word after one of them that is no
@@ -100,7 +108,7 @@ const std::vector<std::string> allow_option_words = {"days", "hours", "clients"}
 bool takes_text(std::string_view key) { return key == "title" || key == "subject" || key == "ca"; }
 
 // The options of a vm line; each may be given once per line.
-enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen, domain };
+enum class VmOption : unsigned { host, tls_port, title, ca, subject, usbredir, audio, kiosk, fullscreen, domain, ticket };
 
 std::optional<VmOption> vm_option_named(std::string_view key) {
     if (key == "host") return VmOption::host;
@@ -113,6 +121,7 @@ std::optional<VmOption> vm_option_named(std::string_view key) {
     if (key == "kiosk") return VmOption::kiosk;
     if (key == "fullscreen") return VmOption::fullscreen;
     if (key == "domain") return VmOption::domain;
+    if (key == "ticket") return VmOption::ticket;
     return std::nullopt;
 }
 
@@ -175,6 +184,7 @@ private:
     // result_.map.grants and where the VM name is. finish() checks them again.
     std::vector<std::pair<std::size_t, Position>> vm_not_yet_defined_;
     Position ports_where_;
+    Position ticket_ca_where_;
 
     void error(int line, int column, std::string message) { error_at(Position{line, column, file_}, std::move(message)); }
     void error_at(const Position& p, std::string message) {
@@ -219,7 +229,8 @@ private:
             return error(line_no, t[1].column,
                          join("unknown setting '", key,
                               "'; expected viewer, group, timezone, ports, require-launcher, require-firewall, "
-                              "firewall-backend, audit-fix, libvirt or label", did_you_mean(key, setting_words)));
+                              "firewall-backend, audit-fix, libvirt, label, tickets, ticket-port, ticket-ca, managed-clients, "
+                              "takeover or show-holder", did_you_mean(key, setting_words)));
         // Marked before the value is checked: a second line is "given twice"
         // even when the first one's value was refused.
         if (settings_seen_ & bit(*setting)) return error(line_no, t[1].column, join("setting '", key, "' is given twice"));
@@ -270,6 +281,31 @@ private:
             if (is_embedded_libvirt_uri(value))
                 return error(line_no, vcol, "set libvirt cannot name an embedded driver (/embed); use the server's URI");
             s.libvirt_uri = value;
+            return;
+        case Setting::tickets: return set_yes_no(line_no, vcol, key, value, s.tickets);
+        case Setting::show_holder: return set_yes_no(line_no, vcol, key, value, s.show_holder);
+        case Setting::ticket_port:
+            if (auto port = parse_decimal(value, 65535); port && *port != 0) {
+                s.ticket_port = static_cast<std::uint16_t>(*port);
+                return;
+            }
+            return error(line_no, vcol, join("bad ticket-port '", value, "'; use a number 1-65535"));
+        case Setting::ticket_ca:
+            if (!is_absolute_clean_path(value)) return error(line_no, vcol, "ticket-ca must be an absolute path to the site CA's PEM file");
+            s.ticket_ca = value;
+            ticket_ca_where_ = Position{line_no, vcol, file_};
+            return;
+        case Setting::managed_clients: {
+            auto c = parse_clients(value);
+            if (!c) return error(line_no, vcol, join("managed-clients: ", c.failure().message));
+            s.managed_clients = std::move(*c);
+            return;
+        }
+        case Setting::takeover:
+            if (value == "deny") s.takeover = Takeover::deny;
+            else if (value == "same-user") s.takeover = Takeover::same_user;
+            else if (value == "allow") s.takeover = Takeover::allow;
+            else return error(line_no, vcol, "takeover takes deny, same-user or allow");
             return;
         }
     }
@@ -343,18 +379,18 @@ private:
             }
             if (option) seen |= bit(*option);
             else unknown_seen.push_back(key);
-            if (option == VmOption::kiosk || option == VmOption::fullscreen) {
+            if (option == VmOption::kiosk || option == VmOption::fullscreen || option == VmOption::ticket) {
                 if (tok.has_value()) {
                     error(line_no, tok.column, join("'", key, "' takes no value; write just ", key));
                     bad = true;
                 } else {
-                    (option == VmOption::kiosk ? vm.kiosk : vm.fullscreen) = true;
+                    (option == VmOption::kiosk ? vm.kiosk : option == VmOption::fullscreen ? vm.fullscreen : vm.ticket) = true;
                 }
                 continue;
             }
             if (!option || !tok.has_value()) {
                 error(line_no, tok.column, join("unknown VM option '", key,
-                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, kiosk, fullscreen",
+                                                "'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, kiosk, fullscreen, ticket",
                                                 unknown_option_hint(t, i, vm_option_words)));
                 bad = true;
                 continue;
@@ -422,7 +458,8 @@ private:
             vm.domain = value;
             return {};
         case VmOption::kiosk:
-        case VmOption::fullscreen: break;  // flags: handled by the caller
+        case VmOption::fullscreen:
+        case VmOption::ticket: break;  // flags: handled by the caller
         }
         return "internal error: unexpected VM option";
     }
@@ -506,6 +543,15 @@ private:
     // VMs sharing an endpoint, TLS ports outside `set ports`.
     void finish() {
         Map& m = result_.map;
+        // A ticket is worth nothing without knowing whom it goes to: both
+        // ends prove who they are with certificates of the site's CA.
+        if (m.settings.ticket_ca.empty())
+            for (const Vm& vm : m.vms)
+                if (uses_ticket(m.settings, vm)) {
+                    error_at(vm.where, join("VM '", vm.name, "' opens with tickets, which need 'set ticket-ca FILE' (the site CA "
+                                                             "of the ticket daemon's and the clients' certificates)"));
+                    break;
+                }
         for (const auto& [index, w] : vm_not_yet_defined_) {
             const std::string& vm = m.grants[index].vm;
             if (vm_index_.count(vm)) continue;

@@ -281,7 +281,7 @@ TEST_CASE("parser errors: did you mean", "[parser][errors]") {
     const std::string v = one_vm;
     expect_error("set requre-firewall yes\n", 1, 5, "unknown setting 'requre-firewall'; expected viewer,");
     expect_error("set requre-firewall yes\n", 1, 5, "; did you mean 'require-firewall'?");
-    expect_error("set colour blue\n", 1, 5, "libvirt or label");  // nothing near: no guess
+    expect_error("set colour blue\n", 1, 5, "takeover or show-holder");  // nothing near: no guess
     expect_error("alow anne a\n", 1, 1, "unknown directive 'alow'; expected set, vm or allow; did you mean 'allow'?");
     expect_error("vm a host=a.example tls_port=5900\n", 1, 21, "unknown VM option 'tls_port'");
     expect_error("vm a host=a.example tls_port=5900\n", 1, 21, "; did you mean 'tls-port'?");
@@ -293,7 +293,7 @@ TEST_CASE("parser errors: did you mean", "[parser][errors]") {
 TEST_CASE("parser errors: an unquoted value with spaces", "[parser][errors]") {
     expect_error("vm a host=a.example tls-port=5900 title=Web Server\n", 1, 45,
                  "unknown VM option 'Server'; expected host=, tls-port=, title=, ca=, subject=, usbredir=, audio=, domain=, "
-                 "kiosk, fullscreen; a value with spaces needs quotes: title=\"Web Server\"");
+                 "kiosk, fullscreen, ticket; a value with spaces needs quotes: title=\"Web Server\"");
 }
 
 TEST_CASE("parser errors: every mistake of an allow line", "[parser][errors]") {

@@ -9,7 +9,7 @@
 #include <climits>
 #include <string>
 
-#include "launcher/trusted_files.hpp"
+#include "policy/trusted_files.hpp"
 #include "policy/build_config.hpp"
 #include "policy/trust_rules.hpp"
 #include "policy/unique_fd.hpp"

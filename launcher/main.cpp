@@ -29,7 +29,7 @@
 #include "launcher/process_hygiene.hpp"
 #include "launcher/reachability.hpp"
 #include "launcher/setid_filter.hpp"
-#include "launcher/trusted_files.hpp"
+#include "policy/trusted_files.hpp"
 #include "policy/accounts.hpp"
 #include "policy/build_config.hpp"
 #include "policy/clock.hpp"

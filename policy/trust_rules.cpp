@@ -121,6 +121,13 @@ bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group) {
     return S_ISDIR(mode) && (mode & S_ISGID) && file_group == group;
 }
 
+const char* private_key_defect(const FileStatus& st, uid_t owner) {
+    if (!st.is_regular()) return "is not a regular file";
+    if (st.uid() != owner) return "does not belong to the agent's user";
+    if (st.perm() & 077) return "may be read or written by its group or by others (it must be 0600)";
+    return nullptr;
+}
+
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group) {
     std::vector<FileDefect> out;
     auto add = [&out](Defect d) -> FileDefect& { return out.emplace_back(FileDefect{d, {}, {}, 0, {}}); };

@@ -67,6 +67,13 @@ bool gives_group_on_exec(mode_t mode, gid_t file_group, gid_t group);
 // user outside the group.
 bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group);
 
+// The ticket agent's private key (docs/tickets.md): a regular file of the
+// agent's own user that nobody else may read or write (0600 or 0400). Never
+// readable by the launcher's group: every viewer runs with that group and
+// may be running its user's code. nullptr when it is fine, else what is
+// wrong, in words that follow the key's name.
+const char* private_key_defect(const FileStatus& st, uid_t owner);
+
 enum class Defect {
     missing,           // the file, or a directory on its way, does not exist
     symlink,           // the file, or a directory on its way, is a symbolic link

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "admin"]
+LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "admin", "agent"]
 
 # What each folder may include and link: its own files and these folders.
 # Keep in step with the table in docs/ARCHITECTURE.md (check (d) compares).
@@ -40,6 +40,7 @@ RULES = {
     "probe": {"policy", "probe"},
     "audit": {"policy", "firewall", "libvirt", "audit"},
     "admin": set(LIBRARIES),
+    "agent": {"policy", "agent"},
     "bench": {"policy", "firewall", "bench"},
     "tests": set(LIBRARIES) | {"tests"},
 }
@@ -54,6 +55,8 @@ THIRD_PARTY = [
     (re.compile(r"^cap-ng\.h$"), {"launcher"}, "libcap-ng"),
     (re.compile(r"^seccomp\.h$"), {"launcher"}, "libseccomp"),
     (re.compile(r"^(gtk|gdk)/"), set(), "GTK"),
+    (re.compile(r"^gnutls/"), {"agent"}, "GnuTLS"),
+    (re.compile(r"^systemd/"), {"agent"}, "libsystemd"),
 ]
 
 # The setgid launcher: the only targets and libraries it may link.

@@ -1,4 +1,4 @@
-#include "launcher/trusted_files.hpp"
+#include "policy/trusted_files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -101,7 +101,7 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
     return config(it + " is not trusted");
 }
 
-Result<MapSources> read_trusted_map(const char* path, gid_t group) {
+Result<MapSources> read_trusted_map(const char* path, std::optional<gid_t> group) {
     const std::string what = "the access map";
     const std::string map_mode = "0640 root:GROUP or 0644 root:root";
     auto root = system_root();

@@ -21,8 +21,10 @@ namespace spice_connect {
 // drop-in directory, has a defect for the launcher's group `group`. The
 // directory is walked to like the map, its entries listed and each opened
 // from its descriptor (O_PATH|O_NOFOLLOW), judged, and read through that
-// descriptor.
-Result<MapSources> read_trusted_map(const char* path, gid_t group);
+// descriptor. group nullopt: every rule but the group's read right, for
+// the ticket agent, which learns the group from the map and leaves that
+// rule to the launcher (which holds the group).
+Result<MapSources> read_trusted_map(const char* path, std::optional<gid_t> group);
 
 // The firewall stamp: the map's rules without the group's read rule, at
 // most 4 KiB. A missing stamp says the firewall is not active.

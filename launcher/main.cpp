@@ -29,6 +29,7 @@
 #include "launcher/process_hygiene.hpp"
 #include "launcher/reachability.hpp"
 #include "launcher/setid_filter.hpp"
+#include "launcher/ticket_client.hpp"
 #include "policy/trusted_files.hpp"
 #include "policy/accounts.hpp"
 #include "policy/build_config.hpp"
@@ -37,6 +38,7 @@
 #include "policy/exit_codes.hpp"
 #include "policy/firewall_stamp.hpp"
 #include "policy/parser.hpp"
+#include "policy/ticket_wire.hpp"
 #include "policy/viewer_command.hpp"
 
 using namespace spice_connect;
@@ -82,6 +84,17 @@ int refuse_setup(Trouble t, const Failure& f) {
 
 // Long enough for a console across a VPN, short enough not to be waited for.
 constexpr std::chrono::milliseconds reach_deadline{2000};
+
+// The whole exchange with the ticket agent, which waits on the VM server:
+// longer than a connection check, still shorter than a user's patience.
+constexpr std::chrono::milliseconds ticket_deadline{15000};
+
+int refuse_ticket(const TicketRefusal& r) {
+    std::fprintf(stderr, "spice-connect: %s\n", r.words.c_str());
+    if (::getuid() == 0) std::fprintf(stderr, "spice-connect: details: %s\n", r.log.c_str());
+    log_decision(r.code >= exit_config ? LOG_ERR : LOG_NOTICE, who + ": refused: " + r.log);
+    return r.code;
+}
 
 int refuse_unreachable(const Vm& vm, const Reachability& reach) {
     const ExitCode code = reach.verdict == Reach::local_policy ? exit_config : exit_system;
@@ -262,7 +275,10 @@ int run(int argc, char** argv, char** envp) {
     if (!chosen) return refuse(chosen.failure());
     const Entitlement& granted = **chosen;
     const Vm& vm = *granted.vm;
-    const std::vector<std::string> viewer_args = viewer_argv(map.settings, vm);
+    // A ticket VM's connection, password included, reaches the viewer on
+    // its standard input (step 11); its argv ends in "-".
+    const bool ticket_vm = uses_ticket(map.settings, vm);
+    const std::vector<std::string> viewer_args = ticket_vm ? ticket_viewer_argv(map.settings, vm) : viewer_argv(map.settings, vm);
 
     // 7. The viewer's environment, rebuilt from empty.
     const std::vector<std::string> viewer_env = build_viewer_environment(inherited, *account);
@@ -271,6 +287,11 @@ int run(int argc, char** argv, char** envp) {
                     granted.when().c_str(), map.settings.viewer.c_str());
         for (const std::string& a : viewer_args) std::printf(" %s", quote_for_display(a).c_str());
         std::printf("\n");
+        // Asking would make the server set a password: a dry run does not.
+        if (ticket_vm)
+            std::printf("ticket: would be asked from the console ticket agent (%s) and given to the viewer on its "
+                        "standard input; not asked in a dry run\n",
+                        build::agent_socket_path);
         return exit_ok;
     }
 
@@ -306,7 +327,20 @@ int run(int argc, char** argv, char** envp) {
     const Reachability reach = reach_console(vm.host, vm.tls_port, reach_deadline);
     if (reach.verdict != Reach::answers) return refuse_unreachable(vm, reach);
 
-    // 11. Still in the window (a caller can stop and resume us: the firewall
+    // 11. A ticket VM: the VM server sets a password for this start alone
+    // and hands it through this computer's agent, asked as the viewer's
+    // group (the agent checks it). It goes to the viewer in a pipe, never
+    // in argv, the environment, a file or the log.
+    std::string ticket;
+    if (ticket_vm) {
+        auto reply = ask_agent(build::agent_socket_path, vm.name, ticket_deadline);
+        if (!reply) return refuse_ticket(agent_refusal(vm.name, reply.failure()));
+        if (!reply->granted) return refuse_ticket(ticket_refusal(vm.name, *reply));
+        ticket = reply->ticket;
+        ::explicit_bzero(reply->ticket.data(), reply->ticket.size());
+    }
+
+    // 12. Still in the window (a caller can stop and resume us: the firewall
     // is what enforces windows on connections); log; exec exactly the
     // checked file with the fixed argv and nothing else open.
     const auto exec_time = time_in_zone(std::time(nullptr), map.settings.timezone);
@@ -318,8 +352,16 @@ int run(int argc, char** argv, char** envp) {
     c_argv.push_back(nullptr);
     for (const std::string& e : viewer_env) c_env.push_back(const_cast<char*>(e.c_str()));
     c_env.push_back(nullptr);
-    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm) + " map-sha256=" + map_version +
+    log_decision(LOG_INFO, who + ": granted vm=" + vm.name + " uri=" + spice_uri(vm) + (ticket_vm ? " ticket=yes" : "") +
+                               " map-sha256=" + map_version +
                                (map.settings.label.empty() ? "" : " label=\"" + map.settings.label + "\""));
+    if (ticket_vm) {
+        std::string document = viewer_file(map.settings, vm, ticket);
+        const Status f = document_on_stdin(document);
+        ::explicit_bzero(document.data(), document.size());
+        ::explicit_bzero(ticket.data(), ticket.size());
+        if (f) return refuse_setup(Trouble::launcher, *f);
+    }
     ::umask(viewer_umask);
     std::fflush(nullptr);
     // Anything opened since step 1 (an NSS module's socket) stays behind;

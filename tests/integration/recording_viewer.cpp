@@ -1,6 +1,7 @@
 // A stand-in for remote-viewer: reports what it was started with, so the
 // integration tests can assert on argv, environment, ids, capabilities,
-// descriptors and umask, and which attempts to make a set-id file the
+// descriptors and umask, what it reads on standard input when its last
+// argument is "-" (remote-viewer's .vv document from stdin, a ticket VM), and which attempts to make a set-id file the
 // kernel let through (the launcher's seccomp filter). Writes to stdout, or to stderr when stdout is
 // /dev/null (the closed-stdout test).
 #include <dirent.h>
@@ -171,6 +172,21 @@ int main(int argc, char** argv) {
         closedir(d);
         std::sort(fds.begin(), fds.end());
         for (int fd : fds) lines.push_back("fd " + std::to_string(fd) + " " + link_target("/proc/self/fd/" + std::to_string(fd)));
+    }
+    // Like remote-viewer: "-" names the .vv document on standard input.
+    if (argc > 1 && std::string(argv[argc - 1]) == "-") {
+        std::string document;
+        char buf[4096];
+        ssize_t n;
+        while ((n = ::read(0, buf, sizeof buf)) > 0 && document.size() < (1u << 20)) document.append(buf, static_cast<std::size_t>(n));
+        if (n < 0) lines.push_back(std::string("stdin-error ") + strerrorname_np(errno));
+        std::size_t start = 0;
+        while (start < document.size()) {
+            std::size_t nl = document.find('\n', start);
+            lines.push_back("stdin " + document.substr(start, nl == std::string::npos ? std::string::npos : nl - start) +
+                            (nl == std::string::npos ? " (no newline at the end)" : ""));
+            start = nl == std::string::npos ? document.size() : nl + 1;
+        }
     }
     for (const std::string& l : setid_attempts()) lines.push_back(l);
     int out = link_target("/proc/self/fd/1") == "/dev/null" ? 2 : 1;

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Console tickets end to end (docs/tickets.md), with the real parts only:
 # on a "server" (network namespace, 192.0.2.2 = mysrv.example.org) a real
-# QEMU domain with SPICE over TLS, run by libvirt's embedded QEMU driver,
-# and the real spice-connect-ticketd under systemd-socket-activate on
+# QEMU domain with SPICE over TLS, run by a real libvirtd (its QEMU driver
+# alone), and the real spice-connect-ticketd under systemd-socket-activate on
 # 192.0.2.2:5899; on a "client" (another network namespace, 192.0.2.10)
 # the real spice-connect-agent under systemd-socket-activate on its Unix
 # socket as its own user, the real setgid launcher (office users) and the
@@ -10,13 +10,16 @@
 # daemon's and the agent's certificates. Usage, as root:
 #   unshare --mount --propagation private bash tickets_e2e_test.sh LAUNCHER AGENT TICKETD SHOT_DIR
 #
-# While the daemon runs it holds the embed root (one process at a time may
-# open it): the test reads the SPICE server's clients and screen through a
-# second QMP monitor the domain's qemu:commandline adds, never with virsh.
-# Nothing reaches the host: users, /run, /dev/log and the map are private
-# mounts (office.sh), the embed root, certificates and logs live in a tmpfs,
-# the cgroup tree is unmounted here, and all traffic stays between the two
-# namespaces. The logs are copied to SHOT_DIR/logs.
+# Not the embedded driver (qemu:///embed) of tests/libvirt: the map refuses
+# `set libvirt` with an /embed URI, and the daemon takes its URI from the
+# map. libvirtd listens on a socket in the test's tmpfs only
+# (qemu+unix:///system?socket=...). The test reads the SPICE server's
+# clients and screen through a second QMP monitor the domain's
+# qemu:commandline adds. Nothing reaches the host: users, /etc/libvirt,
+# /run, /dev/log and the map are private mounts (office.sh), /var is an
+# overlay whose changes live in the test's tmpfs, the cgroup tree is
+# unmounted here, and all traffic stays between the two namespaces. The
+# logs are copied to SHOT_DIR/logs.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../e2e/office_e2e.sh"   # office.sh, assert.sh, network.sh; Xvfb and window helpers
@@ -28,6 +31,7 @@ require_tools virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:
     remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth xwininfo:x11-utils xprop:x11-utils \
     import:imagemagick convert:imagemagick systemd-socket-activate:systemd setpriv:util-linux \
     mcookie:util-linux ss:iproute2 python3:python3 /usr/share/seabios/vgabios-qxl.bin:seabios \
+    libvirtd:libvirt-daemon \
     "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu" || finish
 
 VM=tvm
@@ -39,19 +43,19 @@ E2E_USERS="myself anne"           # who gets the display's cookie (e2e_start_dis
 PIDS=()                           # background processes, stopped at the end
 
 work=$(mktemp -d /tmp/spice-connect-tickets.XXXXXX)
-R=$work/root                      # the embed root, inside the office's tmpfs
-U="qemu:///embed?root=$R"
+U="qemu+unix:///system?socket=$work/sock/libvirt-sock"
+LIBVIRTD_PID=
 cleanup() {
     local p f pid i
     office_stop VIEWER_PID
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     PIDS=()
-    # The daemon is gone: virsh may open the root again. QEMU is not our
-    # child (libvirt daemonizes it): by its pid file should virsh fail.
-    if [ -d "$R/run/qemu" ]; then
+    # QEMU is not our child (libvirtd daemonizes it): by its pid file
+    # should virsh fail.
+    if [ -n "$LIBVIRTD_PID" ]; then
         on_server timeout 20 virsh -c "$U" destroy "$VM" >/dev/null 2>&1
-        for f in "$R"/run/qemu/*.pid; do
+        for f in /run/libvirt/qemu/*.pid; do
             [ -f "$f" ] || continue
             pid=$(cat "$f" 2>/dev/null)
             [ -n "$pid" ] && grep -qs qemu "/proc/$pid/cmdline" || continue
@@ -59,7 +63,9 @@ cleanup() {
             for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
             kill -9 "$pid" 2>/dev/null
         done
+        office_stop LIBVIRTD_PID
     fi
+    office_syslog_stop   # before network_stop, which waits for every child
     network_stop
     if [ -d "${OFFICE:-}/log" ]; then
         rm -rf "$SHOTS/logs"; mkdir -p "$SHOTS/logs"; cp -a "$OFFICE/log/." "$SHOTS/logs/" 2>/dev/null
@@ -67,16 +73,17 @@ cleanup() {
     office_teardown "$work"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT HUP   # ctest's timeout: still clean up
 office_setup "$work"
 office_syslog_start
 mount -t tmpfs -o mode=0755 spice-run /run
 # With no cgroup hierarchy mounted libvirt places QEMU in none (the host's
 # cgroup tree is shared with every mount namespace).
 umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null
-mkdir -p "$SHOTS" "$R/etc" "$OFFICE/vm" "$OFFICE/pki" /run/spice-connect-agent /etc/spice-connect/agent /etc/spice-connect/ticketd
+mkdir -p "$SHOTS" "$OFFICE/vm" "$OFFICE/pki" /run/spice-connect-agent /etc/spice-connect/agent /etc/spice-connect/ticketd
 rm -f "$SHOTS"/*.png
-# The embed driver resolves the Debian build's user libvirt-qemu; the
-# agent's own user as packaging/sysusers makes it.
+# libvirtd's QEMU driver resolves the Debian build's user libvirt-qemu;
+# the agent's own user as packaging/sysusers makes it.
 getent passwd libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:64055:libvirt test:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
 getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:" >>/etc/group
 echo "spice-connect-agent:x:990:" >>/etc/group
@@ -122,9 +129,26 @@ chmod 0600 /etc/spice-connect/agent/key.pem "$pki/rogue-key.pem"
 chmod 0644 /etc/spice-connect/agent/cert.pem "$pki/rogue-cert.pem"
 
 # ------------------------------------------------------------ the VM server
-# cgroup_controllers, security_driver: nothing outside the embed root;
+# libvirtd's files: /etc/libvirt holds only what is written here (no
+# domain or network of the host's is loaded), /var/{lib,cache,log}/libvirt
+# appear in an overlay of /var kept in the tmpfs, and only the QEMU
+# connection driver is there to load.
+mkdir -p "$work/var-up" "$work/var-work" "$work/sock" "$work/drivers"
+mount -t overlay spice-var -o "lowerdir=/var,upperdir=$work/var-up,workdir=$work/var-work" /var
+drivers=$(dirname "$(compgen -G '/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so' | head -1)")
+cp "$drivers/libvirt_driver_qemu.so" "$work/drivers/"
+mount --bind "$work/drivers" "$drivers"
+rm -rf /etc/libvirt; mkdir -p /etc/libvirt
+cat >/etc/libvirt/libvirtd.conf <<EOF
+listen_tls = 0
+listen_tcp = 0
+unix_sock_dir = "$work/sock"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+EOF
+# cgroup_controllers, security_driver: nothing outside the namespaces;
 # namespaces: QEMU shares this private /dev (office_syslog_start made it).
-cat >"$R/etc/qemu.conf" <<EOF
+cat >/etc/libvirt/qemu.conf <<EOF
 stdio_handler = "file"
 spice_tls = 1
 spice_tls_x509_cert_dir = "$pki/qemu"
@@ -136,22 +160,31 @@ namespaces = [ ]
 EOF
 # SPICE over TLS only, on the server's address; SeaBIOS on qxl is the
 # guest's screen; a second QMP monitor for the test (libvirt holds its own).
+# A ticket VM is defined with a password nobody knows: without one QEMU
+# runs SPICE with disable-ticketing (auth "none") and refuses every later
+# set_password ("Could not set password"), so the daemon could set none.
 QMP=$OFFICE/vm/$VM.qmp
 cat >"$work/$VM.xml" <<EOF
 <domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$VM</name><memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
   <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <graphics type='spice' autoport='no' tlsPort='$PORT' defaultMode='secure'>
+    <graphics type='spice' autoport='no' tlsPort='$PORT' defaultMode='secure' passwd='$(head -c 24 /dev/urandom | base64)'>
       <listen type='address' address='$SERVER_V4'/>
     </graphics>
     <video><model type='qxl'/></video></devices>
   <qemu:commandline><qemu:arg value='-qmp'/><qemu:arg value='unix:$QMP,server=on,wait=off'/></qemu:commandline>
 </domain>
 EOF
+nsenter --net="/proc/$NET_SERVER_PID/ns/net" libvirtd -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid \
+    >"$OFFICE/log/libvirtd.log" 2>&1 &
+LIBVIRTD_PID=$!
+for _ in $(seq 100); do [ -S "$work/sock/libvirt-sock" ] && break; sleep 0.1; done
+[ -S "$work/sock/libvirt-sock" ]
+expect_true "libvirtd listens on its socket in the test's tmpfs" $? "" "$(tail -5 "$OFFICE/log/libvirtd.log")" || finish
 on_server timeout 60 virsh -c "$U" "define $work/$VM.xml; start $VM" >"$OFFICE/log/virsh.log" 2>&1
-expect_true "libvirt's embedded driver starts domain $VM in the server's namespace" $? "" \
-    "$(tail -5 "$OFFICE/log/virsh.log")" "$(tail -5 "$R"/log/qemu/*.log 2>/dev/null)" || finish
+expect_true "libvirtd starts domain $VM in the server's namespace" $? "" \
+    "$(tail -5 "$OFFICE/log/virsh.log")" "$(tail -5 /var/log/libvirt/qemu/*.log 2>/dev/null)" || finish
 clients() { python3 "$here/spice_clients.py" "$QMP"; }
 screen() { python3 "$here/../e2e/qmp.py" "$QMP" screendump "$OFFICE/vm/$VM.ppm"; }
 booted=no
@@ -159,7 +192,7 @@ for _ in $(seq 150); do
     screen 2>/dev/null && python3 "$here/../e2e/screen_check.py" --booted "$OFFICE/vm/$VM.ppm" && { booted=yes; break; }
     sleep 0.2
 done
-expect_equal "the guest booted to SeaBIOS' screen" "$booted" yes "$(tail -5 "$R"/log/qemu/*.log 2>/dev/null)" || finish
+expect_equal "the guest booted to SeaBIOS' screen" "$booted" yes "$(tail -5 /var/log/libvirt/qemu/*.log 2>/dev/null)" || finish
 clients >/dev/null
 expect_true "the SPICE server answers query-spice on the test's QMP monitor" $? || finish
 

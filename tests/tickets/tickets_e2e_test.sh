@@ -337,9 +337,11 @@ stop_viewer() { office_stop VIEWER_PID; }
 dlog_has() { grep -F -- "$1" "$DLOG" | grep -qF -- "${2:-}"; }
 # ask_agent USER: a ticket from the agent as the launcher asks it (the
 # caller's uid, effective gid spicegrp); prints the reply line.
+# (A copy the users can read: the source tree may not be, a clone in /root.)
+install -m 0755 "$here/../agent/ask_agent.py" "$OFFICE/bin/ask_agent.py"
 ask_agent() {
     on_client setpriv --reuid="$1" --regid=spicegrp --init-groups -- \
-        python3 "$here/../agent/ask_agent.py" "${2:-$AGENT_SOCK}" "ticket $VM\n"
+        /usr/bin/python3 "$OFFICE/bin/ask_agent.py" "${2:-$AGENT_SOCK}" "ticket $VM\n" 2>&1
 }
 
 # ------------------------------------------------- 1. a granted user connects

@@ -22,6 +22,7 @@ int probe_command(const Options& options);
 int import_command(const Options& options);
 int verify_vms_command(const Options& options);
 int status_command(const Options& options);
+int sessions_command(const Options& options);
 
 // Saving the installed map (edit, install-map) so that nobody is refused
 // for it. `save` writes the map and says so. When rules are loaded and the
@@ -45,6 +46,7 @@ extern const char* const probe_usage;
 extern const char* const import_usage;
 extern const char* const verify_vms_usage;
 extern const char* const status_usage;
+extern const char* const sessions_usage;
 
 // One line on stderr, prefixed with the program's name; returns `code`.
 inline int fail(int code, const std::string& message) {

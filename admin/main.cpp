@@ -26,6 +26,7 @@ const char* const usage =
     "       spice-connect-admin import --connect URI [--host NAME] [--domain DOMAIN...] [--timeout SECONDS]\n"
     "       spice-connect-admin verify-vms [--connect URI] [--map FILE] [--timeout SECONDS]\n"
     "       spice-connect-admin status [--json] [--prometheus FILE] [--map FILE]\n"
+    "       spice-connect-admin sessions [--json] [STATE_FILE]\n"
     "       spice-connect-admin --help | --version\n"
     "       spice-connect-admin COMMAND --help\n"
     "\n"
@@ -41,6 +42,7 @@ const char* const usage =
     "  import  print vm lines for the SPICE domains libvirt knows (a first map)\n"
     "  verify-vms  compare the map's VMs with libvirt: missing domains, changed ports\n"
     "  status  what this client enforces: map version, firewall, last audit, files\n"
+    "  sessions  on a VM server: who holds which ticket console, and the recent history\n"
     "\n"
     "Exit status: 0 success, 1 findings or not saved, 2 usage, 3 configuration\n"
     "error (map missing, unreadable or broken), 4 system error.\n";
@@ -63,6 +65,7 @@ const Subcommand subcommands[] = {
     {"import", opt_connect | opt_host | opt_domains | opt_timeout, &import_usage, import_command},
     {"verify-vms", opt_connect | opt_map | opt_timeout, &verify_vms_usage, verify_vms_command},
     {"status", opt_json | opt_prometheus | opt_map, &status_usage, status_command},
+    {"sessions", opt_json | opt_positional, &sessions_usage, sessions_command},
 };
 
 int usage_error(const std::string& message) {
@@ -70,7 +73,7 @@ int usage_error(const std::string& message) {
 }
 
 int run(int argc, char** argv) {
-    if (argc < 2) return usage_error("a command is needed: check, show, edit, install-map, firewall, audit, probe, import, verify-vms or status");
+    if (argc < 2) return usage_error("a command is needed: check, show, edit, install-map, firewall, audit, probe, import, verify-vms, status or sessions");
     std::string_view first = argv[1];
     if (first == "--help" || first == "-h") return std::printf(usage, build::map_path), exit_ok;
     if (first == "--version") return std::printf("spice-connect-admin %s\n", build::version), exit_ok;
@@ -83,7 +86,7 @@ int run(int argc, char** argv) {
         return sub.run(options);
     }
     if (!first.empty() && first.front() == '-') return usage_error("unknown option '" + printable(first) + "'");
-    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, install-map, firewall, audit, probe, import, verify-vms or status");
+    return usage_error("unknown command '" + printable(first) + "'; expected check, show, edit, install-map, firewall, audit, probe, import, verify-vms, status or sessions");
 }
 
 }  // namespace

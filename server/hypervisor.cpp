@@ -53,6 +53,13 @@ void connection_closed(virConnectPtr, int, void* opaque) {
     if (self->events.closed) self->events.closed();
 }
 
+bool has_password(const std::string& domain_xml) {
+    const std::size_t g = domain_xml.find("<graphics type='spice'");
+    if (g == std::string::npos) return false;
+    const std::size_t end = domain_xml.find('>', g);
+    return domain_xml.find(" passwd=", g) < end;
+}
+
 struct DomainRef {
     virDomainPtr p = nullptr;
     ~DomainRef() {
@@ -109,8 +116,14 @@ std::optional<PasswordFailure> Hypervisor::set_password(const std::string& domai
     free(xml);
     auto graphics = spice_graphics_with_password(text, password, libvirt_time(valid_to), connected);
     if (!graphics) return PasswordFailure{false, "domain " + domain + ": " + graphics.failure().message};
-    if (virDomainUpdateDeviceFlags(dom.p, graphics->c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0)
-        return PasswordFailure{false, "cannot set domain " + domain + "'s SPICE password: " + last_libvirt_error()};
+    if (virDomainUpdateDeviceFlags(dom.p, graphics->c_str(), VIR_DOMAIN_AFFECT_LIVE) < 0) {
+        std::string why = "cannot set domain " + domain + "'s SPICE password: " + last_libvirt_error();
+        // QEMU starts SPICE without ticketing when the domain has no
+        // password, and then refuses every later one.
+        if (!has_password(text))
+            why += " (the domain started without a SPICE password: give its <graphics> a passwd= nobody knows, and start it again)";
+        return PasswordFailure{false, why};
+    }
     return std::nullopt;
 }
 

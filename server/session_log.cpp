@@ -5,6 +5,7 @@
 #include <systemd/sd-journal.h>
 
 #include <cstdio>
+#include <ctime>
 #include <vector>
 
 #include "policy/text.hpp"
@@ -15,7 +16,11 @@ namespace {
 
 void send(LogTarget target, int priority, const std::vector<std::string>& fields) {
     if (target == LogTarget::standard_error) {
-        std::string line = "spice-connect-ticketd:";
+        timespec now{};
+        ::clock_gettime(CLOCK_REALTIME, &now);
+        char stamp[32];
+        std::snprintf(stamp, sizeof stamp, "%lld.%03ld", static_cast<long long>(now.tv_sec), now.tv_nsec / 1000000);
+        std::string line = std::string(stamp) + " spice-connect-ticketd:";
         for (const std::string& f : fields) line += " " + f;
         std::fprintf(stderr, "%s\n", line.c_str());
         std::fflush(stderr);

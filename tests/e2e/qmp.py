@@ -3,6 +3,7 @@
 
 Usage: qmp.py SOCKET screendump FILE   the guest's framebuffer as PPM
        qmp.py SOCKET status            prints QEMU's run state ("running")
+       qmp.py SOCKET spice-channels    prints how many SPICE channels clients have open
 
 Waits up to 10 s for the socket. Exit 0 on success, 1 on a QMP error.
 """
@@ -51,6 +52,8 @@ def main(argv):
         call("screendump", filename=argv[3])
     elif argv[2] == "status":
         print(call("query-status")["status"])
+    elif argv[2] == "spice-channels":
+        print(len(call("query-spice").get("channels", [])))
     else:
         print(f"unknown command {argv[2]}", file=sys.stderr)
         return 2

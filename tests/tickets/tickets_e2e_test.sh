@@ -334,6 +334,9 @@ gone() {
     return 1
 }
 stop_viewer() { office_stop VIEWER_PID; }
+# auth_failed LOG: remote-viewer (--debug) says the SPICE server refused the
+# password after TLS passed (not a certificate or network failure).
+auth_failed() { grep -q "main channel: auth failure" "$1"; }
 dlog_has() { grep -F -- "$1" "$DLOG" | grep -qF -- "${2:-}"; }
 # ask_agent USER: a ticket from the agent as the launcher asks it (the
 # caller's uid, effective gid spicegrp); prints the reply line.
@@ -414,18 +417,26 @@ echo "# 2. remote-viewer started directly, as root, without a ticket and with a 
 direct "$OFFICE/log/viewer-2a.log" ""
 not_connected "$VIEWER_PID" 8
 expect_true "2. no ticket: remote-viewer gets no channel from the SPICE server" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-2a.log")"
+auth_failed "$OFFICE/log/viewer-2a.log"
+expect_true "2. no ticket: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-2a.log" | tail -3)"
 stop_viewer
 direct "$OFFICE/log/viewer-2b.log" "$(head -c 32 /dev/urandom | base64)"
 not_connected "$VIEWER_PID" 8
 expect_true "2. wrong password: remote-viewer gets no channel from the SPICE server" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-2b.log")"
+auth_failed "$OFFICE/log/viewer-2b.log"
+expect_true "2. wrong password: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-2b.log" | tail -3)"
 stop_viewer
 
 wait_s=$(( taken + 31 - $(date +%s) ))
 [ "$wait_s" -gt 0 ] && sleep "$wait_s"
+# No ticket was issued since: that one is still the console's password,
+# only its age can refuse it.
 echo "# 3. the ticket $(( $(date +%s) - taken )) s after it was issued"
 direct "$OFFICE/log/viewer-3b.log" "$old"
 not_connected "$VIEWER_PID" 8
 expect_true "3. expired: the ticket used 31 s after it was issued gets no channel" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-3b.log")"
+auth_failed "$OFFICE/log/viewer-3b.log"
+expect_true "3. expired: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-3b.log" | tail -3)"
 stop_viewer
 
 # ------------------------------------------------- 6. the window ends

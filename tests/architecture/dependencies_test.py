@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "admin", "agent"]
+LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "server", "admin", "agent"]
 
 # What each folder may include and link: its own files and these folders.
 # Keep in step with the table in docs/ARCHITECTURE.md (check (d) compares).
@@ -39,6 +39,7 @@ RULES = {
     "libvirt": {"policy", "libvirt"},
     "probe": {"policy", "probe"},
     "audit": {"policy", "firewall", "libvirt", "audit"},
+    "server": {"policy", "server"},
     "admin": set(LIBRARIES),
     "agent": {"policy", "agent"},
     "bench": {"policy", "firewall", "bench"},
@@ -50,7 +51,9 @@ RULES = {
 THIRD_PARTY = [
     (re.compile(r"^(glib|gio|gobject|gmodule)([-./]|$)"), {"probe", "libvirt"}, "GLib"),
     (re.compile(r"^(spice-client|spice/|spice-client-glib)"), {"probe"}, "spice-gtk"),
-    (re.compile(r"^libvirt/"), {"libvirt"}, "libvirt"),
+    (re.compile(r"^libvirt/"), {"libvirt", "server"}, "libvirt"),
+    (re.compile(r"^gnutls/"), {"server"}, "GnuTLS"),
+    (re.compile(r"^systemd/"), {"server"}, "libsystemd"),
     (re.compile(r"^nftables/"), {"firewall"}, "libnftables"),
     (re.compile(r"^cap-ng\.h$"), {"launcher"}, "libcap-ng"),
     (re.compile(r"^seccomp\.h$"), {"launcher"}, "libseccomp"),

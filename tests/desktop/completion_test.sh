@@ -112,7 +112,7 @@ expect_eq_calls() {
 }
 
 admin_cases() {
-    expect "audit check edit firewall import install-map probe show status verify-vms" spice-connect-admin ''
+    expect "audit check edit firewall import install-map probe sessions show status verify-vms" spice-connect-admin ''
     expect "--help --json --map --prometheus" spice-connect-admin status -
     expect "--help --map" spice-connect-admin install-map /etc/hosts -
     expect "--connect --domain --help --host --timeout" spice-connect-admin import -

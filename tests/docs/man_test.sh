@@ -75,7 +75,7 @@ get_help() {
 
 echo "# 1. mandoc lint"
 if require_tools mandoc:mandoc; then
-    for page in "$launcher_page" "$map_page" "$admin_page"; do
+    for page in "$launcher_page" "$map_page" "$admin_page" "$man_dir/spice-connect-ticketd.8"; do
         check "$(basename "$page") exists" test -f "$page" || continue
         expect_quiet "mandoc -T lint -W warning $(basename "$page"): clean" mandoc -T lint -W warning "$page"
     done

@@ -23,7 +23,7 @@ ADMIN=$(readlink -f "$2")
 require_tools libvirtd:libvirt-daemon virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 \
               certtool:gnutls-bin systemd-socket-activate:systemd python3:python3 \
               remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth xwininfo:x11-utils mcookie:util-linux \
-              ip:iproute2 gcc:gcc \
+              ip:iproute2 \
               "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu" || finish
 office_require_namespace
 
@@ -361,15 +361,18 @@ expect_equal "after 30 s the same ticket opens nothing" "$CHANNELS" 0
 stop_viewer "$VIEWER"
 
 # ----------------------------------------- 10. a silent peer blocks nobody
-python3 -c 'import socket, time; s = socket.create_connection(("127.0.0.1", '"$PORT"')); time.sleep(15)' &
+# A peer that starts a handshake and stalls: the daemon drops it at its
+# 5 s deadline, and the next client is answered by then. (Measured from
+# the moment the stalled peer is connected: Python takes seconds to start.)
+python3 -c 'import socket, sys, time; s = socket.create_connection(("127.0.0.1", '"$PORT"')); s.sendall(b"\x16\x03")
+open(sys.argv[1], "w").write("%.3f" % time.time()); time.sleep(15)' "$work/silent.t" &
 silent=$!
-sleep 0.5
-start=$(date +%s)
+for _ in $(seq 100); do [ -s "$work/silent.t" ] && break; sleep 0.1; done
 ask pc1 ralph "$(uid_of ralph)"
-took=$(( $(date +%s) - start ))
-expect_has "with a silent connection open, the next client gets its answer" "$REPLY" "no denied"
-[ "$took" -le 8 ]
-expect_true "... within 8 s (the silent one's deadline is 5 s)" $? "$took s (asked at $start)" "$(tail -4 "$DLOG")"
+took=$(awk -v a="$(cat "$work/silent.t" 2>/dev/null)" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+expect_has "with a stalled handshake open, the next client gets its answer" "$REPLY" "no denied"
+awk -v t="$took" 'BEGIN { exit !(t <= 7.5) }'
+expect_true "... within 7.5 s of the stalled peer's connection (its deadline is 5 s)" $? "$took s" "$(tail -3 "$DLOG")"
 kill "$silent" 2>/dev/null; wait "$silent" 2>/dev/null
 log_has "TLS handshake timed out"
 expect_true "the log: the silent peer timed out" $?

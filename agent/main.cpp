@@ -56,10 +56,11 @@ const std::string tell_admin = " Please tell your administrator (the system log 
 // nothing left to learn.
 void answer(int fd, const TicketReply& reply) { (void)write_peer_line(fd, format_ticket_reply(reply), Deadline{2s}); }
 
-// The refusal when the fault is not the caller's: what happened for the
-// person, the details for the administrator in the log.
-int fail(int fd, const std::string& who, TicketReason reason, const std::string& words, const std::string& detail) {
-    agent_log(LOG_ERR, who + ": " + detail);
+// A refusal: what happened in plain words for the person, the details for
+// the administrator in the log (an error when the fault is not the caller's).
+int fail(int fd, const std::string& who, TicketReason reason, const std::string& words, const std::string& detail,
+         int priority = LOG_ERR) {
+    agent_log(priority, who + ": " + detail);
     answer(fd, refused(reason, words));
     return 1;
 }
@@ -108,14 +109,14 @@ int serve(int fd, const AgentOptions& options) {
     switch (line.end) {
     case LineEnd::line: break;
     case LineEnd::too_long:
-        return fail(fd, who, TicketReason::error, "The request was too long.", "refused: a request longer than " + std::to_string(max_ticket_line) + " bytes");
+        return fail(fd, who, TicketReason::error, "The request was too long.", "refused: a request longer than " + std::to_string(max_ticket_line) + " bytes", LOG_WARNING);
     case LineEnd::timed_out:
-        return fail(fd, who, TicketReason::error, "The request came too slowly.", "refused: no whole request within " + std::to_string(request_deadline.count()) + " ms");
+        return fail(fd, who, TicketReason::error, "The request came too slowly.", "refused: no whole request within " + std::to_string(request_deadline.count()) + " ms", LOG_WARNING);
     case LineEnd::closed: return agent_log(LOG_WARNING, who + ": closed before a whole request"), 1;
     case LineEnd::failed: return agent_log(LOG_ERR, who + ": cannot read the request: " + std::strerror(line.error)), 1;
     }
     auto request = parse_ticket_request(line.text, false);
-    if (!request) return fail(fd, who, TicketReason::error, "The request was not understood.", "refused: " + request.failure().message);
+    if (!request) return fail(fd, who, TicketReason::error, "The request was not understood.", "refused: " + request.failure().message, LOG_WARNING);
     const std::string& vm_name = request->vm;
 
     // 5. The caller as NSS knows the uid, with every group, as the launcher decides.

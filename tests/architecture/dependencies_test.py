@@ -52,14 +52,12 @@ THIRD_PARTY = [
     (re.compile(r"^(glib|gio|gobject|gmodule)([-./]|$)"), {"probe", "libvirt"}, "GLib"),
     (re.compile(r"^(spice-client|spice/|spice-client-glib)"), {"probe"}, "spice-gtk"),
     (re.compile(r"^libvirt/"), {"libvirt", "server"}, "libvirt"),
-    (re.compile(r"^gnutls/"), {"server"}, "GnuTLS"),
-    (re.compile(r"^systemd/"), {"server"}, "libsystemd"),
+    (re.compile(r"^gnutls/"), {"server", "agent"}, "GnuTLS"),
+    (re.compile(r"^systemd/"), {"server", "agent"}, "libsystemd"),
     (re.compile(r"^nftables/"), {"firewall"}, "libnftables"),
     (re.compile(r"^cap-ng\.h$"), {"launcher"}, "libcap-ng"),
     (re.compile(r"^seccomp\.h$"), {"launcher"}, "libseccomp"),
     (re.compile(r"^(gtk|gdk)/"), set(), "GTK"),
-    (re.compile(r"^gnutls/"), {"agent"}, "GnuTLS"),
-    (re.compile(r"^systemd/"), {"agent"}, "libsystemd"),
 ]
 
 # The setgid launcher: the only targets and libraries it may link.

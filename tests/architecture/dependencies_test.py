@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 
-LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "server", "agent", "admin"]
+LIBRARIES = ["policy", "launcher", "firewall", "libvirt", "probe", "audit", "server", "admin", "agent"]
 
 # What each folder may include and link: its own files and these folders.
 # Keep in step with the table in docs/ARCHITECTURE.md (check (d) compares).

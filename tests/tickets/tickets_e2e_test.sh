@@ -1,0 +1,484 @@
+#!/bin/bash
+# Console tickets end to end (docs/tickets.md), with the real parts only:
+# on a "server" (network namespace, 192.0.2.2 = mysrv.example.org) a real
+# QEMU domain with SPICE over TLS, run by a real libvirtd (its QEMU driver
+# alone), and the real spice-connect-ticketd under systemd-socket-activate on
+# 192.0.2.2:5899; on a "client" (another network namespace, 192.0.2.10)
+# the real spice-connect-agent under systemd-socket-activate on its Unix
+# socket as its own user, the real setgid launcher (office users) and the
+# real remote-viewer under Xvfb. One CA (certtool) signs QEMU's, the
+# daemon's and the agent's certificates. Usage, as root:
+#   unshare --mount --propagation private bash tickets_e2e_test.sh LAUNCHER AGENT TICKETD SHOT_DIR
+#
+# Not the embedded driver (qemu:///embed) of tests/libvirt: the map refuses
+# `set libvirt` with an /embed URI, and the daemon takes its URI from the
+# map. libvirtd listens on a socket in the test's tmpfs only
+# (qemu+unix:///system?socket=...). The test reads the SPICE server's
+# clients and screen through a second QMP monitor the domain's
+# qemu:commandline adds. Nothing reaches the host: users, /etc/libvirt,
+# /run, /dev/log and the map are private mounts (office.sh), /var is an
+# overlay whose changes live in the test's tmpfs, the cgroup tree is
+# unmounted here, and all traffic stays between the two namespaces. The
+# logs are copied to SHOT_DIR/logs.
+set -u
+here=$(dirname "$(readlink -f "$0")")
+. "$here/../e2e/office_e2e.sh"   # office.sh, assert.sh, network.sh; Xvfb and window helpers
+[ $# = 4 ] || { echo "usage: tickets_e2e_test.sh LAUNCHER AGENT TICKETD SHOT_DIR" >&2; exit 2; }
+LAUNCHER_BIN=$(readlink -f "$1"); AGENT_BIN=$(readlink -f "$2"); TICKETD_BIN=$(readlink -f "$3"); SHOTS=$4
+T0=$(date +%s)
+
+require_tools virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:gnutls-bin \
+    remote-viewer:virt-viewer Xvfb:xvfb xauth:xauth xwininfo:x11-utils xprop:x11-utils \
+    import:imagemagick convert:imagemagick systemd-socket-activate:systemd setpriv:util-linux \
+    mcookie:util-linux ss:iproute2 python3:python3 /usr/share/seabios/vgabios-qxl.bin:seabios \
+    libvirtd:libvirt-daemon \
+    "/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu" || finish
+
+VM=tvm
+PORT=20002
+SERVER_NAME=mysrv.example.org
+AGENT_SOCK=/run/spice-connect-agent/agent.sock
+ROGUE_SOCK=/run/spice-connect-agent/rogue.sock
+E2E_USERS="myself anne"           # who gets the display's cookie (e2e_start_display)
+PIDS=()                           # background processes, stopped at the end
+
+work=$(mktemp -d /tmp/spice-connect-tickets.XXXXXX)
+U="qemu+unix:///system?socket=$work/sock/libvirt-sock"
+LIBVIRTD_PID=
+cleanup() {
+    local p f pid i
+    office_stop VIEWER_PID
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+    PIDS=()
+    # QEMU is not our child (libvirtd daemonizes it): by its pid file
+    # should virsh fail.
+    if [ -n "$LIBVIRTD_PID" ]; then
+        on_server timeout 20 virsh -c "$U" destroy "$VM" >/dev/null 2>&1
+        for f in /run/libvirt/qemu/*.pid; do
+            [ -f "$f" ] || continue
+            pid=$(cat "$f" 2>/dev/null)
+            [ -n "$pid" ] && grep -qs qemu "/proc/$pid/cmdline" || continue
+            kill "$pid" 2>/dev/null
+            for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -9 "$pid" 2>/dev/null
+        done
+        office_stop LIBVIRTD_PID
+    fi
+    office_syslog_stop   # before network_stop, which waits for every child
+    network_stop
+    if [ -d "${OFFICE:-}/log" ]; then
+        rm -rf "$SHOTS/logs"; mkdir -p "$SHOTS/logs"; cp -a "$OFFICE/log/." "$SHOTS/logs/" 2>/dev/null
+    fi
+    office_teardown "$work"
+}
+trap cleanup EXIT
+trap "exit 143" TERM INT HUP   # ctest's timeout: still clean up
+office_setup "$work"
+office_syslog_start
+mount -t tmpfs -o mode=0755 spice-run /run
+# With no cgroup hierarchy mounted libvirt places QEMU in none (the host's
+# cgroup tree is shared with every mount namespace).
+umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null
+mkdir -p "$SHOTS" "$OFFICE/vm" "$OFFICE/pki" /run/spice-connect-agent /etc/spice-connect/agent /etc/spice-connect/ticketd
+rm -f "$SHOTS"/*.png
+# libvirtd's QEMU driver resolves the Debian build's user libvirt-qemu;
+# the agent's own user as packaging/sysusers makes it.
+getent passwd libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:64055:libvirt test:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
+getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:" >>/etc/group
+echo "spice-connect-agent:x:990:" >>/etc/group
+echo "spice-connect-agent:x:990:990:spice-connect ticket agent:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
+# The server's name, from /etc/hosts only (no lookup leaves the namespaces).
+echo "$SERVER_V4 $SERVER_NAME" >>/etc/hosts
+sed -i 's/^hosts:.*/hosts: files/' /etc/nsswitch.conf
+network_start
+note "server: $SERVER_V4 ($SERVER_NAME), client: $CLIENT_V4 (client1.example.org); two network namespaces"
+
+log() { printf '%s\n' "$*" >>"$OFFICE/log/test.log"; }
+elapsed() { echo $(( $(date +%s) - T0 )); }
+
+# ------------------------------------------------------------ certificates
+# The site CA; QEMU's server certificate and the daemon's (both for the
+# server's name and address); the agent's client certificate
+# (client1.example.org, in managed-clients) and a rogue one of the same CA
+# (rogue.example.org, not listed).
+pki=$OFFICE/pki
+mkdir -p "$pki/qemu"
+printf 'cn = "Tickets test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
+printf 'cn = "%s"\ndns_name = "%s"\nip_address = "%s"\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
+    "$SERVER_NAME" "$SERVER_NAME" "$SERVER_V4" >"$pki/server.tmpl"
+for c in client1 rogue; do
+    printf 'cn = "%s.example.org"\ndns_name = "%s.example.org"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' "$c" "$c" >"$pki/$c.tmpl"
+done
+cert() {  # KEY CERT TEMPLATE
+    certtool --generate-privkey --key-type=ecdsa --outfile "$1" &&
+    certtool --generate-certificate --load-privkey "$1" --load-ca-certificate "$pki/qemu/ca-cert.pem" \
+             --load-ca-privkey "$pki/ca-key.pem" --template "$3" --outfile "$2"
+}
+{ certtool --generate-privkey --key-type=ecdsa --outfile "$pki/ca-key.pem" &&
+  certtool --generate-self-signed --load-privkey "$pki/ca-key.pem" --template "$pki/ca.tmpl" --outfile "$pki/qemu/ca-cert.pem" &&
+  cert "$pki/qemu/server-key.pem" "$pki/qemu/server-cert.pem" "$pki/server.tmpl" &&
+  cert /etc/spice-connect/ticketd/key.pem /etc/spice-connect/ticketd/cert.pem "$pki/server.tmpl" &&
+  cert /etc/spice-connect/agent/key.pem /etc/spice-connect/agent/cert.pem "$pki/client1.tmpl" &&
+  cert "$pki/rogue-key.pem" "$pki/rogue-cert.pem" "$pki/rogue.tmpl"; } >"$OFFICE/log/certtool.log" 2>&1
+expect_true "certtool makes the CA, QEMU's, the daemon's and two client certificates" $? "" "$(tail -5 "$OFFICE/log/certtool.log")" || finish
+install -m 0644 "$pki/qemu/ca-cert.pem" /etc/spice-connect/ca.pem
+chmod 0700 "$pki/qemu" /etc/spice-connect/ticketd
+chown spice-connect-agent:spice-connect-agent /etc/spice-connect/agent/key.pem "$pki/rogue-key.pem"
+chmod 0600 /etc/spice-connect/agent/key.pem "$pki/rogue-key.pem"
+chmod 0644 /etc/spice-connect/agent/cert.pem "$pki/rogue-cert.pem"
+
+# ------------------------------------------------------------ the VM server
+# libvirtd's files: /etc/libvirt holds only what is written here (no
+# domain or network of the host's is loaded), /var/{lib,cache,log}/libvirt
+# appear in an overlay of /var kept in the tmpfs, and only the QEMU
+# connection driver is there to load.
+mkdir -p "$work/var-up" "$work/var-work" "$work/sock" "$work/drivers"
+mount -t overlay spice-var -o "lowerdir=/var,upperdir=$work/var-up,workdir=$work/var-work" /var
+drivers=$(dirname "$(compgen -G '/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so' | head -1)")
+cp "$drivers/libvirt_driver_qemu.so" "$work/drivers/"
+mount --bind "$work/drivers" "$drivers"
+rm -rf /etc/libvirt; mkdir -p /etc/libvirt
+cat >/etc/libvirt/libvirtd.conf <<EOF
+listen_tls = 0
+listen_tcp = 0
+unix_sock_dir = "$work/sock"
+auth_unix_ro = "none"
+auth_unix_rw = "none"
+EOF
+# cgroup_controllers, security_driver: nothing outside the namespaces;
+# namespaces: QEMU shares this private /dev (office_syslog_start made it).
+cat >/etc/libvirt/qemu.conf <<EOF
+stdio_handler = "file"
+spice_tls = 1
+spice_tls_x509_cert_dir = "$pki/qemu"
+user = "root"
+group = "root"
+cgroup_controllers = [ ]
+security_driver = "none"
+namespaces = [ ]
+EOF
+# SPICE over TLS only, on the server's address; SeaBIOS on qxl is the
+# guest's screen; a second QMP monitor for the test (libvirt holds its own).
+# A ticket VM is defined with a password nobody knows: without one QEMU
+# runs SPICE with disable-ticketing (auth "none") and refuses every later
+# set_password ("Could not set password"), so the daemon could set none.
+QMP=$OFFICE/vm/$VM.qmp
+cat >"$work/$VM.xml" <<EOF
+<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>$VM</name><memory unit='MiB'>64</memory>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <graphics type='spice' autoport='no' tlsPort='$PORT' defaultMode='secure' passwd='$(head -c 24 /dev/urandom | base64)'>
+      <listen type='address' address='$SERVER_V4'/>
+    </graphics>
+    <video><model type='qxl'/></video></devices>
+  <qemu:commandline><qemu:arg value='-qmp'/><qemu:arg value='unix:$QMP,server=on,wait=off'/></qemu:commandline>
+</domain>
+EOF
+nsenter --net="/proc/$NET_SERVER_PID/ns/net" libvirtd -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid \
+    >"$OFFICE/log/libvirtd.log" 2>&1 &
+LIBVIRTD_PID=$!
+for _ in $(seq 100); do [ -S "$work/sock/libvirt-sock" ] && break; sleep 0.1; done
+[ -S "$work/sock/libvirt-sock" ]
+expect_true "libvirtd listens on its socket in the test's tmpfs" $? "" "$(tail -5 "$OFFICE/log/libvirtd.log")" || finish
+on_server timeout 60 virsh -c "$U" "define $work/$VM.xml; start $VM" >"$OFFICE/log/virsh.log" 2>&1
+expect_true "libvirtd starts domain $VM in the server's namespace" $? "" \
+    "$(tail -5 "$OFFICE/log/virsh.log")" "$(tail -5 /var/log/libvirt/qemu/*.log 2>/dev/null)" || finish
+clients() { python3 "$here/spice_clients.py" "$QMP"; }
+screen() { python3 "$here/../e2e/qmp.py" "$QMP" screendump "$OFFICE/vm/$VM.ppm"; }
+booted=no
+for _ in $(seq 150); do
+    screen 2>/dev/null && python3 "$here/../e2e/screen_check.py" --booted "$OFFICE/vm/$VM.ppm" && { booted=yes; break; }
+    sleep 0.2
+done
+expect_equal "the guest booted to SeaBIOS' screen" "$booted" yes "$(tail -5 /var/log/libvirt/qemu/*.log 2>/dev/null)" || finish
+clients >/dev/null
+expect_true "the SPICE server answers query-spice on the test's QMP monitor" $? || finish
+
+# The server's map: the same format; it holds the grants the daemon applies.
+SERVER_MAP=$OFFICE/server.map
+server_map() {  # [MYSELF'S GRANT LINE]
+    cat >"$SERVER_MAP.new" <<MAP
+# the VM server's map (spice-connect-ticketd)
+set timezone UTC
+set libvirt $U
+set tickets yes
+set ticket-ca /etc/spice-connect/ca.pem
+set managed-clients client1.example.org
+set takeover same-user
+set show-holder yes
+vm $VM host=$SERVER_NAME tls-port=$PORT
+${1:-allow myself $VM}
+allow anne $VM
+MAP
+    chmod 0644 "$SERVER_MAP.new"; mv "$SERVER_MAP.new" "$SERVER_MAP"
+}
+server_map
+DLOG=$OFFICE/log/ticketd.log
+nsenter --net="/proc/$NET_SERVER_PID/ns/net" systemd-socket-activate -l "$SERVER_V4:5899" \
+    "$TICKETD_BIN" --map "$SERVER_MAP" --sessions "$OFFICE/sessions" --log stderr >"$DLOG" 2>&1 &
+PIDS+=($!)
+listening=no
+for _ in $(seq 50); do on_server ss -Hltn "sport = :5899" | grep -q "$SERVER_V4:5899" && { listening=yes; break; }; sleep 0.1; done
+expect_equal "systemd-socket-activate listens for the daemon on $SERVER_V4:5899" "$listening" yes "$(cat "$DLOG")" || finish
+
+# ------------------------------------------------------------ the client
+office_write_map <<MAP
+# the client's map: one ticket VM
+set viewer $OFFICE/bin/remote-viewer
+set group spicegrp
+set timezone UTC
+set ports 20001-20010
+set ticket-ca /etc/spice-connect/ca.pem
+vm $VM host=$SERVER_NAME tls-port=$PORT ticket ca=/etc/spice-connect/ca.pem
+allow myself $VM
+allow anne $VM
+MAP
+office_install_launcher "$LAUNCHER_BIN"
+office_install_viewer /usr/bin/remote-viewer   # the real one, root:spicegrp 0750
+
+# start_agent SOCKET CERT KEY LOG: as spice-connect-agent.service runs it
+# (its own user, the launcher's group as a supplementary group), on a
+# socket as spice-connect-agent.socket makes it (root:spicegrp 0660).
+start_agent() {
+    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" systemd-socket-activate -l "$1" \
+        setpriv --reuid=spice-connect-agent --regid=spice-connect-agent --groups=spicegrp -- \
+        "$AGENT_BIN" --cert "$2" --key "$3" --idle-exit 0 >"$4" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
+    chgrp spicegrp "$1" && chmod 0660 "$1"
+}
+start_agent "$AGENT_SOCK" /etc/spice-connect/agent/cert.pem /etc/spice-connect/agent/key.pem "$OFFICE/log/agent.out"
+[ -S "$AGENT_SOCK" ]
+expect_true "the agent's socket is there" $? "" "$(cat "$OFFICE/log/agent.out")" || finish
+
+E2E_DISPLAY=:43
+e2e_start_display   # Xvfb in the client's namespace (abstract socket), each user's cookie
+PIDS+=("${E2E_PIDS[@]}"); E2E_PIDS=()
+note "setup: $(elapsed) s"
+
+# ------------------------------------------------------------ helpers
+# launch USER LOG: `spice-connect tvm` as USER in the client; sets VIEWER_PID
+# (the launcher execs the viewer: the same process).
+VIEWER_PID=
+launch() {
+    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" setpriv --reuid="$1" --regid="$1" --init-groups \
+        env -i DISPLAY=$E2E_DISPLAY XAUTHORITY="/home/$1/.Xauthority" LANG=C.UTF-8 \
+        "$OFFICE/bin/spice-connect" "$VM" >"$2" 2>&1 &
+    VIEWER_PID=$!
+}
+# direct LOG PASSWORD: root runs remote-viewer itself (no launcher, no
+# agent) with a .vv document on stdin as the launcher writes it, with
+# PASSWORD (none when empty); sets VIEWER_PID.
+direct() {
+    local vv="[virt-viewer]"$'\n'"type=spice"$'\n'"host=$SERVER_NAME"$'\n'"tls-port=$PORT"$'\n'
+    [ -n "$2" ] && vv+="password=$2"$'\n'
+    vv+="secure-channels=all"$'\n'"delete-this-file=0"$'\n'
+    printf '%s' "$vv" >"$OFFICE/direct.vv"
+    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" env -i DISPLAY=$E2E_DISPLAY XAUTHORITY="$OFFICE/xauth" LANG=C.UTF-8 \
+        HOME=/root /usr/bin/remote-viewer --spice-ca-file=/etc/spice-connect/ca.pem --debug - <"$OFFICE/direct.vv" >"$1" 2>&1 &
+    VIEWER_PID=$!
+}
+# established PID: PID's TCP connections to the console (in the client).
+established() { on_client ss -tnpH state established "( dport = :$PORT )" | grep -c "pid=$1,"; }
+# server_sees: how many SPICE channels the server lists from the client.
+server_sees() { clients 2>/dev/null | grep -c "^$CLIENT_V4:"; }
+# shows_guest PID SHOT: PID's window shows the VM's own screen (a fresh
+# screendump); sets SHOT_CHECK.
+shows_guest() {
+    local wid
+    wid=$(e2e_viewer_window "$1")
+    [ -n "$wid" ] || { SHOT_CHECK="no window of pid $1"; return 1; }
+    x_root import -window "$wid" "$2" 2>/dev/null || { SHOT_CHECK="import failed"; return 1; }
+    screen || { SHOT_CHECK="screendump failed"; return 1; }
+    SHOT_CHECK=$(python3 "$here/../e2e/screen_check.py" "$2" "$OFFICE/vm/$VM.ppm")
+}
+# connected PID SHOT [SECONDS]: within SECONDS (15), PID has established
+# connections, the SPICE server lists channels from the client, and the
+# window shows the guest. Sets DETAIL.
+connected() {
+    local deadline=$(( $(date +%s) + ${3:-15} ))
+    DETAIL="no connection within ${3:-15} s"
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        kill -0 "$1" 2>/dev/null || { DETAIL="the viewer or launcher ended"; return 1; }
+        if [ "$(established "$1")" -gt 0 ] && [ "$(server_sees)" -gt 0 ]; then
+            shows_guest "$1" "$2" && { DETAIL="$(server_sees) channel(s) on the server; $SHOT_CHECK"; return 0; }
+            DETAIL="connected, but: $SHOT_CHECK"
+        fi
+        sleep 0.3
+    done
+    rm -f "$2"
+    return 1
+}
+# not_connected PID SECONDS: for SECONDS, PID never has a SPICE channel the
+# server lists (it may hold a TCP connection while it is refused).
+not_connected() {
+    local deadline=$(( $(date +%s) + $2 )) n
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        n=$(server_sees)
+        [ "$n" -gt 0 ] && { DETAIL="the server lists $n channel(s) from the client: $(clients)"; return 1; }
+        sleep 0.3
+    done
+    DETAIL="no channel from the client in $2 s"
+    return 0
+}
+# gone PID SECONDS: within SECONDS, PID has no connection to the console
+# left and the server lists no channel from the client.
+gone() {
+    local deadline=$(( $(date +%s) + $2 ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        [ "$(established "$1")" = 0 ] && [ "$(server_sees)" = 0 ] && return 0
+        sleep 0.3
+    done
+    return 1
+}
+stop_viewer() { office_stop VIEWER_PID; }
+# auth_failed LOG: remote-viewer (--debug) says the SPICE server refused the
+# password after TLS passed (not a certificate or network failure).
+auth_failed() { grep -q "main channel: auth failure" "$1"; }
+dlog_has() { grep -F -- "$1" "$DLOG" | grep -qF -- "${2:-}"; }
+# ask_agent USER: a ticket from the agent as the launcher asks it (the
+# caller's uid, effective gid spicegrp); prints the reply line.
+# (A copy the users can read: the source tree may not be, a clone in /root.)
+install -m 0755 "$here/../agent/ask_agent.py" "$OFFICE/bin/ask_agent.py"
+ask_agent() {
+    on_client setpriv --reuid="$1" --regid=spicegrp --init-groups -- \
+        /usr/bin/python3 "$OFFICE/bin/ask_agent.py" "${2:-$AGENT_SOCK}" "ticket $VM\n" 2>>"$OFFICE/log/ask_agent.err" |
+        grep -E '^(ok|no) '
+}
+
+# ------------------------------------------------- 1. a granted user connects
+echo "# 1. a granted user runs spice-connect $VM"
+launch myself "$OFFICE/log/viewer-1.log"
+V1=$VIEWER_PID
+connected "$V1" "$SHOTS/1-myself.png" 30
+expect_true "1. granted: myself's spice-connect $VM connects; the SPICE server lists the client and the window shows the guest" $? \
+    "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-1.log")" "$(tail -5 "$DLOG")"
+log "after 1: $(clients | tr '\n' ' ')"
+
+# ------------------------------------------------- 5. the same user takes over
+echo "# 5. myself starts the console again while holding it"
+launch myself "$OFFICE/log/viewer-5.log"
+V5=$VIEWER_PID
+connected "$V5" "$SHOTS/5-myself-again.png" 30
+expect_true "5. same user: myself's second spice-connect connects" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-5.log")" "$(tail -5 "$DLOG")"
+[ "$(established "$V1")" = 0 ]
+expect_true "5. same user: the first viewer's connections were closed by the server" $? \
+    "$(established "$V1") connection(s) left" "$(on_client ss -tnpH state established)"
+dlog_has "SPICE_CONNECT_EVENT=ended" "myself takes it over"
+expect_true "5. same user: the daemon logged the takeover" $? "" "$(tail -5 "$DLOG")"
+kill "$V1" 2>/dev/null; wait "$V1" 2>/dev/null
+
+# ------------------------------------------------- 4. another user while held
+echo "# 4. anne while myself holds the console (takeover same-user)"
+VIEWER_PID=$V5
+run_capture nsenter --net="/proc/$NET_CLIENT_PID/ns/net" setpriv --reuid=anne --regid=anne --init-groups \
+    env -i DISPLAY=$E2E_DISPLAY XAUTHORITY=/home/anne/.Xauthority LANG=C.UTF-8 timeout 30 "$OFFICE/bin/spice-connect" "$VM"
+expect_rc "4. held: anne's spice-connect is refused" 1
+expect_err "4. held: the refusal says who holds the console (show-holder yes)" "in use by myself"
+[ "$(established "$V5")" -gt 0 ]
+expect_true "4. held: myself's viewer stays connected" $? "" "$(on_client ss -tnpH state established)"
+dlog_has "SPICE_CONNECT_EVENT=refused" "console $VM is held by myself"
+expect_true "4. held: the daemon logged the refusal" $? "" "$(tail -5 "$DLOG")"
+stop_viewer
+gone "$V5" 10
+expect_true "4. released: myself's viewer ended and the server lists no client" $? "$(clients)"
+for _ in $(seq 20); do dlog_has "SPICE_CONNECT_EVENT=disconnected" "SPICE_CONNECT_USER=myself" && break; sleep 0.3; done
+launch anne "$OFFICE/log/viewer-4.log"
+V4=$VIEWER_PID
+connected "$V4" "$SHOTS/4-anne.png" 30
+expect_true "4. released: anne's spice-connect connects after myself disconnected" $? "$DETAIL" \
+    "$(tail -5 "$OFFICE/log/viewer-4.log")" "$(tail -5 "$DLOG")"
+stop_viewer
+gone "$V4" 10
+expect_true "4. anne's viewer ended" $? "$(clients)"
+for _ in $(seq 20); do dlog_has "SPICE_CONNECT_EVENT=disconnected" "SPICE_CONNECT_USER=anne" && break; sleep 0.3; done
+
+# ------------------------------------------------- 3. + 2. expired ticket, no ticket
+echo "# 3. a ticket taken from the agent as the launcher does"
+REPLY=$(ask_agent myself)
+fresh=${REPLY#ok }; fresh=${fresh%% *}
+[[ $REPLY == "ok "*" 30" ]]
+expect_true "3. the agent hands myself a ticket valid 30 s" $? "$REPLY" "$(tail -3 "$DLOG")"
+direct "$OFFICE/log/viewer-3a.log" "$fresh"
+connected "$VIEWER_PID" "$SHOTS/3-fresh-ticket.png" 20
+expect_true "3. control: remote-viewer with that ticket at once connects" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-3a.log")"
+VA=$VIEWER_PID; stop_viewer
+gone "$VA" 10
+expect_true "3. control: that viewer ended" $? "$(clients)"
+REPLY=$(ask_agent myself)
+old=${REPLY#ok }; old=${old%% *}
+taken=$(date +%s)
+[[ $REPLY == "ok "*" 30" ]] && [ "$old" != "$fresh" ]
+expect_true "3. the agent hands myself a new ticket (not the last one)" $? "$REPLY"
+
+echo "# 2. remote-viewer started directly, as root, without a ticket and with a wrong password"
+direct "$OFFICE/log/viewer-2a.log" ""
+not_connected "$VIEWER_PID" 8
+expect_true "2. no ticket: remote-viewer gets no channel from the SPICE server" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-2a.log")"
+auth_failed "$OFFICE/log/viewer-2a.log"
+expect_true "2. no ticket: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-2a.log" | tail -3)"
+stop_viewer
+direct "$OFFICE/log/viewer-2b.log" "$(head -c 32 /dev/urandom | base64)"
+not_connected "$VIEWER_PID" 8
+expect_true "2. wrong password: remote-viewer gets no channel from the SPICE server" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-2b.log")"
+auth_failed "$OFFICE/log/viewer-2b.log"
+expect_true "2. wrong password: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-2b.log" | tail -3)"
+stop_viewer
+
+wait_s=$(( taken + 31 - $(date +%s) ))
+[ "$wait_s" -gt 0 ] && sleep "$wait_s"
+# No ticket was issued since: that one is still the console's password,
+# only its age can refuse it.
+echo "# 3. the ticket $(( $(date +%s) - taken )) s after it was issued"
+direct "$OFFICE/log/viewer-3b.log" "$old"
+not_connected "$VIEWER_PID" 8
+expect_true "3. expired: the ticket used 31 s after it was issued gets no channel" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-3b.log")"
+auth_failed "$OFFICE/log/viewer-3b.log"
+expect_true "3. expired: the SPICE server refused the password (TLS passed)" $? "" "$(grep -i auth "$OFFICE/log/viewer-3b.log" | tail -3)"
+stop_viewer
+
+# ------------------------------------------------- 6. the window ends
+echo "# 6. the window ends: the daemon's sweep (every 20 s) with the server's map changed under it"
+launch myself "$OFFICE/log/viewer-6.log"
+V6=$VIEWER_PID
+connected "$V6" "$SHOTS/6-before-end.png" 30
+expect_true "6. myself connects before the window ends" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-6.log")"
+other_days=$(for d in mon tue wed thu fri sat sun; do [ "$d" != "$(LC_ALL=C TZ=UTC date +%a | tr A-Z a-z)" ] && printf '%s,' "$d"; done)
+server_map "allow myself $VM days=${other_days%,}"
+gone "$V6" 30
+expect_true "6. ended: within 30 s the server closed myself's session" $? "$(clients)" "$(tail -5 "$DLOG")"
+dlog_has "SPICE_CONNECT_EVENT=ended" "SPICE_CONNECT_USER=myself"
+expect_true "6. ended: the daemon logged the end with the reason" $? "" "$(grep -F 'EVENT=ended' "$DLOG" | tail -2)"
+stop_viewer
+server_map
+
+# ------------------------------------------------- 8. an unmanaged client
+echo "# 8. an agent whose certificate managed-clients does not list"
+start_agent "$ROGUE_SOCK" "$pki/rogue-cert.pem" "$pki/rogue-key.pem" "$OFFICE/log/agent-rogue.out"
+REPLY=$(ask_agent myself "$ROGUE_SOCK")
+[[ $REPLY == "no unmanaged "* ]]
+expect_true "8. unmanaged: the agent with rogue.example.org's certificate gets 'no unmanaged'" $? "$REPLY" "$(tail -3 "$DLOG")"
+dlog_has "SPICE_CONNECT_CLIENT=rogue.example.org" "not in managed-clients"
+expect_true "8. unmanaged: the daemon logged the refusal naming the client" $? "" "$(tail -3 "$DLOG")"
+[ "$(server_sees)" = 0 ]
+expect_true "8. unmanaged: nobody is connected" $? "$(clients)"
+
+# ------------------------------------------------- 7. the session log
+echo "# 7. the session log (the daemon's --log stderr)"
+for ev in ticket connected disconnected ended; do
+    grep "SPICE_CONNECT_EVENT=$ev " "$DLOG" | grep "SPICE_CONNECT_USER=myself" | grep "SPICE_CONNECT_VM=$VM" |
+        grep -q "SPICE_CONNECT_CLIENT=client1.example.org"
+    expect_true "7. log: a '$ev' event with user, VM and client" $? "" "$(grep -F "EVENT=$ev" "$DLOG" | tail -2)"
+done
+grep -F "EVENT=connected" "$DLOG" | grep -q "SPICE_CONNECT_ADDRESS=$CLIENT_V4"
+expect_true "7. log: 'connected' names the client's address" $? "" "$(grep -F 'EVENT=connected' "$DLOG" | tail -2)"
+[ -n "$old" ] && [ -n "$fresh" ] && ! grep -qF -- "$old" "$DLOG" && ! grep -qF -- "$fresh" "$DLOG"
+expect_true "7. log: neither ticket of case 3 appears in the log" $?
+
+total=$(elapsed)
+[ "$total" -lt 400 ]
+expect_true "the whole run took less than 400 s (about 210 s alone, 305 s measured under a parallel build)" $? "$total s"
+note "total: $total s; screenshots and logs in $SHOTS"
+summary

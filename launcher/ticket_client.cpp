@@ -139,11 +139,16 @@ TicketRefusal ticket_refusal(const std::string& vm, const TicketReply& reply) {
         return {exit_denied, "the console server does not let you open VM '" + vm + "' now" + said +
                                  "; ask your administrator if you need access",
                 log};
-    case TicketReason::held:
+    case TicketReason::held: {
+        // The server's words are a fact ("anne has it open since 09:12");
+        // the sentence ends here, once.
+        std::string fact = reply.text;
+        while (!fact.empty() && (fact.back() == '.' || fact.back() == ' ')) fact.pop_back();
         return {exit_denied,
-                "the console of VM '" + vm + "' is in use" + (reply.text.empty() ? " by someone else" : ": " + reply.text) +
+                "the console of VM '" + vm + "' is in use" + (fact.empty() ? " by someone else" : ": " + fact) +
                     ". Try again when it is free.",
                 log};
+    }
     case TicketReason::unmanaged:
         return {exit_config, "this computer is not registered for console tickets; tell your administrator", log};
     case TicketReason::unavailable:

@@ -155,9 +155,11 @@ bool Daemon::handle_wakeups() {
 }
 
 std::string Daemon::holder_text(const Map& map, const Holder& h) const {
-    if (!map.settings.show_holder || h.who.user.empty()) return "Console " + h.who.vm + " is in use by another person.";
+    // A fact for the launcher's sentence ("... is in use: TEXT. Try again
+    // when it is free."): no advice of its own.
+    if (!map.settings.show_holder || h.who.user.empty()) return "someone else has it open";
     const auto since = time_in_zone(h.who.since, map.settings.timezone);
-    return "Console " + h.who.vm + " is in use by " + h.who.user + (since ? " since " + since->text : std::string()) + ".";
+    return h.who.user + " has it open" + (since ? " since " + since->text : std::string());
 }
 
 void Daemon::serve(int fd, const std::string& peer) {
@@ -215,7 +217,7 @@ void Daemon::serve(int fd, const std::string& peer) {
         if (takeover.refuse) {
             record(entry, "no ticket: console " + verdict.vm->name + " is held by " +
                               (holder->who.user.empty() ? std::string("someone without a ticket") : holder->who.user));
-            return answer(refusal(TicketReason::held, holder_text(*map, *holder) + " Try again later."));
+            return answer(refusal(TicketReason::held, holder_text(*map, *holder)));
         }
         if (holder) {
             if (auto e = consoles_.end(domain, "ended", now))
@@ -235,7 +237,7 @@ void Daemon::serve(int fd, const std::string& peer) {
         // With connected='fail' QEMU refuses while a client we did not see
         // is connected: the console is in use.
         if (takeover.connected == Connected::fail)
-            return answer(refusal(TicketReason::held, "Console " + verdict.vm->name + " is in use by another person. Try again later."));
+            return answer(refusal(TicketReason::held, "someone else has it open"));
         return answer(refusal(TicketReason::error, "The server could not open console " + verdict.vm->name + ". Ask your administrator."));
     }
     {

@@ -303,7 +303,7 @@ expect_true "sessions --json: anne holds office from pc-1" $? "$OUT"
 
 # ------------------------------------------------ 6. one person per console
 ask pc1 carol "$(uid_of carol)"
-expect_has "carol while anne holds it: no held, naming anne (show-holder yes)" "$REPLY" "no held Console office is in use by anne since "
+expect_has "carol while anne holds it: no held, naming anne (show-holder yes)" "$REPLY" "no held anne has it open since "
 log_has "SPICE_CONNECT_EVENT=refused SPICE_CONNECT_USER=carol SPICE_CONNECT_VM=office"
 expect_true "the log has carol's refusal" $?
 

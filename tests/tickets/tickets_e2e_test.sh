@@ -376,7 +376,7 @@ VIEWER_PID=$V5
 run_capture nsenter --net="/proc/$NET_CLIENT_PID/ns/net" setpriv --reuid=anne --regid=anne --init-groups \
     env -i DISPLAY=$E2E_DISPLAY XAUTHORITY=/home/anne/.Xauthority LANG=C.UTF-8 timeout 30 "$OFFICE/bin/spice-connect" "$VM"
 expect_rc "4. held: anne's spice-connect is refused" 1
-expect_err "4. held: the refusal says who holds the console (show-holder yes)" "in use by myself"
+expect_err "4. held: the refusal says who holds the console (show-holder yes)" "is in use: myself has it open since"
 [ "$(established "$V5")" -gt 0 ]
 expect_true "4. held: myself's viewer stays connected" $? "" "$(on_client ss -tnpH state established)"
 dlog_has "SPICE_CONNECT_EVENT=refused" "console $VM is held by myself"

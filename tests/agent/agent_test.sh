@@ -35,6 +35,10 @@ office_consoles   # loopback: 192.0.2.2 is mysrv.example.org and usb.example.org
 mount -t tmpfs -o mode=0755 spice-run /run
 SOCK=/run/spice-connect-agent/agent.sock
 mkdir -p /run/spice-connect-agent
+# The callers' script where they may read it: the source tree may be in
+# root's home (the clean room's is /root/spice-connect).
+ASK=$OFFICE/bin/ask_agent.py
+install -m 0755 "$here/ask_agent.py" "$ASK"
 
 # The agent's user, as packaging/sysusers makes it.
 echo "spice-connect-agent:x:990:" >> /etc/group
@@ -117,7 +121,7 @@ ask() {
     own+group) regid=$(id -g "$user"); extra=(--groups "$(id -g "$user"),spicegrp") ;;
     esac
     if [ ${#extra[@]} -eq 0 ]; then extra=(--init-groups); fi
-    run_capture setpriv --reuid="$user" --regid="$regid" "${extra[@]}" -- /usr/bin/python3 "$here/ask_agent.py" "$SOCK" "$data" "$@"
+    run_capture setpriv --reuid="$user" --regid="$regid" "${extra[@]}" -- /usr/bin/python3 "$ASK" "$SOCK" "$data" "$@"
 }
 log_has() { grep -F -- "$1" "$OFFICE/log/syslog" > /dev/null; }
 
@@ -196,7 +200,7 @@ expect_true "... and the log says it was too long" $? "" "$(tail -3 "$OFFICE/log
 # 9. A caller that says nothing does not hold up the next one; it is
 # answered when its deadline passes.
 silent_out=$OFFICE/log/silent.out
-setpriv --reuid=myself --regid=spicegrp --init-groups -- /usr/bin/python3 "$here/ask_agent.py" "$SOCK" "" > "$silent_out" 2>&1 &
+setpriv --reuid=myself --regid=spicegrp --init-groups -- /usr/bin/python3 "$ASK" "$SOCK" "" > "$silent_out" 2>&1 &
 silent=$!
 sleep 0.5
 start=$(date +%s%N)
@@ -229,7 +233,7 @@ systemd-socket-activate -l "$IDLE_SOCK" \
 idle_pid=$!
 for _ in $(seq 50); do [ -S "$IDLE_SOCK" ] && break; sleep 0.1; done
 chgrp spicegrp "$IDLE_SOCK"; chmod 0660 "$IDLE_SOCK"
-run_capture setpriv --reuid=myself --regid=spicegrp --init-groups -- /usr/bin/python3 "$here/ask_agent.py" "$IDLE_SOCK" 'ticket tvm\n'
+run_capture setpriv --reuid=myself --regid=spicegrp --init-groups -- /usr/bin/python3 "$ASK" "$IDLE_SOCK" 'ticket tvm\n'
 expect_equal "an agent started with --idle-exit 1 answers" "$OUT" "ok c3RhbmQtaW4tdGlja2V0 30" "$(captured)"
 for _ in $(seq 50); do kill -0 "$idle_pid" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$idle_pid" 2>/dev/null

@@ -87,16 +87,19 @@ check "the .deb has the drop-in directory /etc/spice-connect.map.d, root:root 07
     grep -Eq '^drwxr-xr-x root/root .* \./etc/spice-connect\.map\.d/$' "$tmp/contents"
 expect_has "virt-viewer is recommended" "$(dpkg-deb -f "$deb" Recommends)" virt-viewer
 expect_has "it depends on libnftables1" "$(dpkg-deb -f "$deb" Depends)" libnftables1
+# Read whole first: grep -q ends at its match, and under pipefail the
+# writer's SIGPIPE would fail the check.
+triggers=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers)
+postrm=$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./postrm)
 for f in /usr/bin/remote-viewer /usr/bin/virt-viewer; do
-    dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./triggers | grep -qx "interest-noawait $f"
+    grep -qx "interest-noawait $f" <<<"$triggers"
     expect_true "a file trigger on $f" $? "no line 'interest-noawait $f' in its triggers"
 done
 # The postrm knows the map the postinst writes by its digest (the template
 # is gone by the time of a purge): debian/rules writes it in.
 template_sum=$(sha256sum <"$src/packaging/spice-connect.map.example" | cut -d' ' -f1)
-dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./postrm | grep -qx "template_sha256='$template_sum'"
-expect_true "the postrm holds the map template's SHA-256" $? \
-    "$(dpkg-deb --ctrl-tarfile "$deb" | tar -xOf - ./postrm | grep '^template_sha256=')"
+grep -qx "template_sha256='$template_sum'" <<<"$postrm"
+expect_true "the postrm holds the map template's SHA-256" $? "$(grep '^template_sha256=' <<<"$postrm")"
 
 echo "# in parallel: the RPM, and the Debian 12 root"
 (

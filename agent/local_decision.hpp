@@ -21,7 +21,4 @@ struct LocalVerdict {
 LocalVerdict decide_locally(const Map& map, const Account& account, const std::string& vm_name, LocalTime now,
                             const ThisClient& here);
 
-// A refusal with plain words for the person at the screen.
-TicketReply refused(TicketReason reason, std::string text);
-
 }  // namespace spice_connect

@@ -61,7 +61,7 @@ void answer(int fd, const TicketReply& reply) { (void)write_peer_line(fd, format
 int fail(int fd, const std::string& who, TicketReason reason, const std::string& words, const std::string& detail,
          int priority = LOG_ERR) {
     agent_log(priority, who + ": " + detail);
-    answer(fd, refused(reason, words));
+    answer(fd, refused_ticket(reason, words));
     return 1;
 }
 
@@ -100,7 +100,7 @@ int serve(int fd, const AgentOptions& options) {
     const auto group = group_id(map.settings.group);
     if (!group || *group != peer->gid) {
         agent_log(LOG_WARNING, who + ": refused: not the launcher's group '" + map.settings.group + "'");
-        answer(fd, refused(TicketReason::denied, "Consoles are opened with spice-connect."));
+        answer(fd, refused_ticket(TicketReason::denied, "Consoles are opened with spice-connect."));
         return 1;
     }
 
@@ -219,7 +219,7 @@ int main(int argc, char** argv) {
         idle_since = std::chrono::steady_clock::now();
         if (running >= max_children) {
             agent_log(LOG_WARNING, "refused a caller: " + std::to_string(max_children) + " callers are being served");
-            answer(conn.get(), refused(TicketReason::unavailable, "Too many consoles are being opened at once. Try again in a moment."));
+            answer(conn.get(), refused_ticket(TicketReason::unavailable, "Too many consoles are being opened at once. Try again in a moment."));
             continue;
         }
         const pid_t child = ::fork();
@@ -230,7 +230,7 @@ int main(int argc, char** argv) {
         }
         if (child < 0) {
             agent_log(LOG_ERR, std::string("cannot fork for a caller: ") + std::strerror(errno));
-            answer(conn.get(), refused(TicketReason::error, "Something went wrong on this computer." + tell_admin));
+            answer(conn.get(), refused_ticket(TicketReason::error, "Something went wrong on this computer." + tell_admin));
             continue;
         }
         ++running;

@@ -71,6 +71,13 @@ std::string_view reason_word(TicketReason reason) {
     return "error";
 }
 
+TicketReply refused_ticket(TicketReason reason, std::string text) {
+    TicketReply r;
+    r.reason = reason;
+    r.text = std::move(text);
+    return r;
+}
+
 bool is_valid_ticket(std::string_view ticket) {
     if (ticket.empty() || ticket.size() > max_ticket_chars) return false;
     for (char c : ticket)

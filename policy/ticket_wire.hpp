@@ -46,6 +46,9 @@ Result<TicketRequest> parse_ticket_request(std::string_view line, bool with_user
 std::string format_ticket_reply(const TicketReply& reply);
 Result<TicketReply> parse_ticket_reply(std::string_view line);
 
+// A refusal with its reason and plain words, as the agent and the daemon send it.
+TicketReply refused_ticket(TicketReason reason, std::string text);
+
 bool is_valid_ticket(std::string_view ticket);
 std::string_view reason_word(TicketReason reason);
 

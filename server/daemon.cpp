@@ -26,14 +26,6 @@ std::optional<std::string> untrusted_file(const MapSource& s) {
     return std::nullopt;
 }
 
-TicketReply refusal(TicketReason reason, std::string text) {
-    TicketReply r;
-    r.granted = false;
-    r.reason = reason;
-    r.text = std::move(text);
-    return r;
-}
-
 }  // namespace
 
 Result<Map> read_server_map(const std::string& path) {
@@ -191,12 +183,12 @@ void Daemon::serve(int fd, const std::string& peer) {
     auto line = c.read_line(max_ticket_line, deadline);
     if (!line) {
         log_.note(LOG_NOTICE, "no request from " + c.client_name() + " (" + peer + "): " + line.failure().message);
-        return answer(refusal(TicketReason::error, "The request did not reach the server whole. Try again."));
+        return answer(refused_ticket(TicketReason::error, "The request did not reach the server whole. Try again."));
     }
     auto request = parse_ticket_request(*line, true);
     if (!request) {
         log_.note(LOG_NOTICE, "a request from " + c.client_name() + " (" + peer + ") is not understood: " + request.failure().message);
-        return answer(refusal(TicketReason::error, "The server did not understand the request. Ask your administrator."));
+        return answer(refused_ticket(TicketReason::error, "The server did not understand the request. Ask your administrator."));
     }
     const std::time_t now = std::time(nullptr);
     SessionEntry entry{now, "refused", request->vm, request->user, c.client_name(), peer, -1};
@@ -217,7 +209,7 @@ void Daemon::serve(int fd, const std::string& peer) {
         if (takeover.refuse) {
             record(entry, "no ticket: console " + verdict.vm->name + " is held by " +
                               (holder->who.user.empty() ? std::string("someone without a ticket") : holder->who.user));
-            return answer(refusal(TicketReason::held, holder_text(*map, *holder)));
+            return answer(refused_ticket(TicketReason::held, holder_text(*map, *holder)));
         }
         if (holder) {
             if (auto e = consoles_.end(domain, "ended", now))
@@ -227,18 +219,18 @@ void Daemon::serve(int fd, const std::string& peer) {
     auto ticket = random_ticket();
     if (!ticket) {
         log_.note(LOG_ERR, ticket.failure().message);
-        return answer(refusal(TicketReason::error, "The server could not make a ticket. Ask your administrator."));
+        return answer(refused_ticket(TicketReason::error, "The server could not make a ticket. Ask your administrator."));
     }
     if (auto f = hypervisor_->set_password(domain, *ticket, now + ticket_valid_seconds, takeover.connected)) {
         std::lock_guard lock(mutex_);
         record(entry, "no ticket: " + f->message);
         if (f->unavailable)
-            return answer(refusal(TicketReason::unavailable, "Console " + verdict.vm->name + " is not running. Ask your administrator."));
+            return answer(refused_ticket(TicketReason::unavailable, "Console " + verdict.vm->name + " is not running. Ask your administrator."));
         // With connected='fail' QEMU refuses while a client we did not see
         // is connected: the console is in use.
         if (takeover.connected == Connected::fail)
-            return answer(refusal(TicketReason::held, "someone else has it open"));
-        return answer(refusal(TicketReason::error, "The server could not open console " + verdict.vm->name + ". Ask your administrator."));
+            return answer(refused_ticket(TicketReason::held, "someone else has it open"));
+        return answer(refused_ticket(TicketReason::error, "The server could not open console " + verdict.vm->name + ". Ask your administrator."));
     }
     {
         std::lock_guard lock(mutex_);

@@ -14,11 +14,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
 
 #include "policy/build_config.hpp"
+#include "policy/clock.hpp"
 #include "policy/exit_codes.hpp"
 #include "server/daemon.hpp"
 
@@ -149,7 +151,11 @@ int main(int argc, char** argv) {
     if (!map) return fail(log, map.failure());
     if (auto f = check_ticket_port(*listener, *map)) return fail(log, *f);
 
-    // 4. libvirt: the connection and its events.
+    // 4. libvirt: the connection and its events. TZ is set before its
+    //    event thread starts: the windows' clock (time_in_zone) then only
+    //    replaces that entry while the thread may read the environment.
+    if (!std::getenv("TZ") && ::setenv("TZ", system_zone, 1) != 0)
+        return fail(log, Failure{exit_system, "cannot set TZ", errno});
     Daemon daemon(*options, std::move(*map));
     if (auto f = daemon.start()) return fail(log, *f);
 

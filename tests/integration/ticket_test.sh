@@ -214,7 +214,8 @@ printf 'ok %s 30\n' "$TICKET" > "$AGENT_DIR/rogue-reply"; : > "$AGENT_DIR/rogue.
 # Its own copy of the stand-in: the source tree may be in root's home (the clean room).
 install -m 0644 "$here/standin_agent.py" "$AGENT_DIR/rogue_agent.py"
 chown ralph "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log"
-as_user ralph python3 "$AGENT_DIR/rogue_agent.py" "$AGENT_SOCK" "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log" \
+# Debian's python3 by its path: root's PATH may name a python ralph cannot run.
+as_user ralph /usr/bin/python3 "$AGENT_DIR/rogue_agent.py" "$AGENT_SOCK" "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log" \
     > "$work/rogue.out" 2>&1 &
 AGENT_PID=$!
 for _ in $(seq 50); do [ -S "$AGENT_SOCK" ] && break; sleep 0.1; done

@@ -24,6 +24,11 @@ require_tools setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin pyth
               setpriv:util-linux unshare:util-linux systemd-analyze:systemd || finish
 office_require_namespace
 
+# The work directory is made in a tmpfs on /tmp that only this mount
+# namespace sees: ctest ends a test that runs out of time with SIGKILL, no
+# EXIT trap runs then, and a directory made in the host's /tmp (its tmpfs
+# gone with the namespace) would stay there empty.
+mount --make-rprivate / && mount -t tmpfs -o mode=1777 spice-audit-private-tmp /tmp || exit 4
 work=$(mktemp -d /tmp/spice-connect-audit.XXXXXX)
 trap 'office_teardown "$work"' EXIT
 office_private_tmpfs "$work" spice-audit

@@ -26,7 +26,9 @@ const char* const check_usage =
     "`set group` it does not know, and a viewer or ca= file that does not exist.\n"
     "For the installed map, the files are judged as the launcher judges them: the\n"
     "map, the viewer and the launcher (owner, group, mode, set-id bits, ACLs, file\n"
-    "capabilities, symbolic links, directories a user may write on their way).\n"
+    "capabilities, symbolic links, directories a user may write on their way), and\n"
+    "where the map uses console tickets, the ticket agent's or daemon's key and\n"
+    "certificate as the audit judges them.\n"
     "The map's drop-ins (MAP.d/*.map) are checked with it, as one map; names in\n"
     "MAP.d that are not read as drop-ins are mentioned.\n"
     "\n"
@@ -100,6 +102,7 @@ int check_command(const Options& options) {
                 findings.push_back(std::move(f));
             for (Finding& f : installed_file_findings(TrustedFile::launcher, build::launcher_path, parsed.map.settings, true))
                 findings.push_back(std::move(f));
+            for (Finding& f : installed_ticket_findings(parsed.map, true)) findings.push_back(std::move(f));
         }
     }
 

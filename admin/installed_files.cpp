@@ -1,7 +1,9 @@
 #include "admin/installed_files.hpp"
 
+#include "audit/ticket_files.hpp"
 #include "audit/trust_findings.hpp"
 #include "policy/accounts.hpp"
+#include "policy/build_config.hpp"
 #include "policy/drop_ins.hpp"
 
 namespace spice_connect::admin {
@@ -37,6 +39,16 @@ std::vector<Finding> installed_drop_in_findings(const std::string& map_path, con
     std::vector<Finding> out;
     add_findings(out, TrustedFile::map_directory, *root, dir, group, errors);
     for (const std::string& name : names) add_findings(out, TrustedFile::map, *root, observe_entry(dir, name), group, errors);
+    return out;
+}
+
+std::vector<Finding> installed_ticket_findings(const Map& map, bool errors) {
+    auto root = TreeRoot::open("");
+    if (!root) return {Finding{Location{"/", 0, 0}, errors, root.failure().message}};
+    std::vector<Finding> out;
+    for (const audit::AuditFinding& f : audit::ticket_file_findings(*root, map))
+        out.push_back(Finding{Location{f.path.empty() ? build::map_path : f.path, 0, 0},
+                              errors && f.severity == audit::Severity::error, f.problem + "; fix: " + f.fix});
     return out;
 }
 

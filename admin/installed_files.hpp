@@ -22,4 +22,8 @@ std::vector<Finding> installed_file_findings(TrustedFile what, const std::string
 std::vector<Finding> installed_drop_in_findings(const std::string& map_path, const std::vector<std::string>& names,
                                                 const Settings& settings, bool errors);
 
+// The ticket parts' certificates and keys this machine needs by `map`
+// (audit/ticket_files.hpp), on the running system.
+std::vector<Finding> installed_ticket_findings(const Map& map, bool errors);
+
 }  // namespace spice_connect::admin

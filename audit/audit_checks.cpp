@@ -17,6 +17,7 @@
 #include "policy/trust_rules.hpp"
 #include "audit/group_members.hpp"
 #include "audit/mounts.hpp"
+#include "audit/ticket_files.hpp"
 #include "audit/trust_findings.hpp"
 
 namespace spice_connect::audit {
@@ -468,6 +469,7 @@ AuditResult run_audit(const TreeRoot& root, const AuditSetup& setup) {
     a.check_group();
     std::optional<FileStatus> viewer = a.check_viewer(r.settings.viewer);
     a.check_launcher(setup.launcher_path);
+    for (AuditFinding& f : ticket_file_findings(root, *map)) r.findings.push_back(std::move(f));
     a.check_clients(viewer);
     a.check_setid_files(setup.earlier_scan, setup.setid_under);
     a.check_mounts();

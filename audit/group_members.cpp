@@ -139,4 +139,16 @@ std::string user_name(const TreeRoot& root, uid_t uid) {
     return unknown;
 }
 
+std::optional<uid_t> user_id(const TreeRoot& root, const std::string& name) {
+    if (root.is_system()) return uid_by_name(name);
+    auto users = file_lines(root, "/etc/passwd");
+    if (!users) return std::nullopt;
+    for (const std::string& line : *users) {
+        auto f = split(line, ':');  // name:password:uid:...
+        if (f.size() >= 3 && f[0] == name)
+            if (auto uid = number(f[2])) return static_cast<uid_t>(*uid);
+    }
+    return std::nullopt;
+}
+
 }  // namespace spice_connect::audit

@@ -5,6 +5,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,5 +33,9 @@ GroupLookup look_up_group(const TreeRoot& root, const std::string& name);
 // The name of the account `uid` (NSS, or the tree's /etc/passwd), for
 // findings that name a file's owner; "uid N" when it has none.
 std::string user_name(const TreeRoot& root, uid_t uid);
+
+// The uid of the account `name` (NSS, or the tree's /etc/passwd): the
+// owner a ticket agent's key must have. nullopt: no such account.
+std::optional<uid_t> user_id(const TreeRoot& root, const std::string& name);
 
 }  // namespace spice_connect::audit

@@ -114,12 +114,29 @@ Result<std::string> read_line(int fd, const std::string& path, Clock::time_point
     }
 }
 
+// The agent never listens itself: it runs only on the socket systemd made
+// for spice-connect-agent.socket (sd_listen_fds), and the credentials a
+// connection reports for its listener are those of the process that called
+// listen(), PID 1, root. Any other listener put a socket of its own at the
+// path and would be handed the request and trusted with the answer.
+Status listener_is_root(int fd, const std::string& path) {
+    ucred peer{};
+    socklen_t size = sizeof peer;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &size) != 0)
+        return agent_failed(path, "cannot be identified (SO_PEERCRED)", errno);
+    if (peer.uid != 0)
+        return no_agent(path, "the socket's listener is uid " + std::to_string(peer.uid) + " (pid " + std::to_string(peer.pid) +
+                                  "), not root as for spice-connect-agent.socket; it was not asked", 0);
+    return std::nullopt;
+}
+
 }  // namespace
 
 Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline) {
     const Clock::time_point end = Clock::now() + deadline;
     auto fd = connect_agent(socket_path, end);
     if (!fd) return fd.failure();
+    if (Status f = listener_is_root(fd->get(), socket_path)) return *f;
     TicketRequest request;
     request.vm = vm;
     if (auto f = send_all(fd->get(), format_ticket_request(request), socket_path, end)) return *f;

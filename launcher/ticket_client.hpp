@@ -16,7 +16,8 @@ namespace spice_connect {
 // "ticket VM\n", one reply line of at most max_ticket_line bytes, all
 // within DEADLINE. A reply that is not one well-formed line is a failure.
 // Failures: exit_config when no agent is there to ask (no socket, nobody
-// accepting on it, not allowed to connect), exit_system for the rest (no
+// accepting on it, not allowed to connect, a listener other than root,
+// which systemd's socket unit is), exit_system for the rest (no
 // answer in time, a broken reply, I/O). The ticket is in the reply only.
 Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline);
 

@@ -1,5 +1,8 @@
 #include "policy/firewall_stamp.hpp"
 
+#include <charconv>
+#include <cstdint>
+
 #include "policy/rule_content.hpp"
 #include "policy/syntax.hpp"
 
@@ -49,15 +52,17 @@ std::optional<PreviousRules> stamped_previous_rules(std::string_view stamp_text)
     const std::string line_start = "\n" + std::string(previous_rules_key) + *digest + " until ";
     const std::size_t at = stamp_text.find(line_start);
     if (at == std::string_view::npos) return std::nullopt;
-    std::size_t pos = at + line_start.size();
+    const std::size_t pos = at + line_start.size();
     const std::size_t end = stamp_text.find('\n', pos);
-    if (end == std::string_view::npos || end == pos || end - pos > 18) return std::nullopt;
-    std::time_t until = 0;
-    for (; pos < end; ++pos) {
-        if (stamp_text[pos] < '0' || stamp_text[pos] > '9') return std::nullopt;
-        until = until * 10 + (stamp_text[pos] - '0');
-    }
-    return PreviousRules{*digest, until};
+    // At most 18 digits (a time_t, and far beyond any expiry the writer
+    // sets), decimal digits only up to the newline: an unsigned parse takes
+    // no sign, and all of the text must be used.
+    if (end == std::string_view::npos || end - pos > 18) return std::nullopt;
+    const char* last = stamp_text.data() + end;
+    std::uint64_t until = 0;
+    const auto [stop, error] = std::from_chars(stamp_text.data() + pos, last, until);
+    if (error != std::errc() || stop != last) return std::nullopt;
+    return PreviousRules{*digest, static_cast<std::time_t>(until)};
 }
 
 bool stamp_matches_map(std::string_view stamp_text, const std::string& map_digest, const Map& map) {

@@ -121,11 +121,65 @@ bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group) {
     return S_ISDIR(mode) && (mode & S_ISGID) && file_group == group;
 }
 
+std::vector<KeyDefect> key_defects(const FileStatus& st, const KeyHolder& holder) {
+    if (!st.is_regular()) return {KeyDefect::not_regular};
+    std::vector<KeyDefect> out;
+    if (st.uid() != holder.owner) out.push_back(KeyDefect::owner);
+    // Read by the holder's group, where it has one, and nothing else.
+    const mode_t allowed = holder.reader && st.gid() == *holder.reader ? S_IRGRP : 0;
+    if (st.perm() & 077 & ~allowed) out.push_back(KeyDefect::readable);
+    return out;
+}
+
 const char* private_key_defect(const FileStatus& st, uid_t owner) {
-    if (!st.is_regular()) return "is not a regular file";
-    if (st.uid() != owner) return "does not belong to the agent's user";
-    if (st.perm() & 077) return "may be read or written by its group or by others (it must be 0600)";
-    return nullptr;
+    const std::vector<KeyDefect> found = key_defects(st, KeyHolder{owner, std::nullopt});
+    if (found.empty()) return nullptr;
+    switch (found.front()) {
+    case KeyDefect::not_regular: return "is not a regular file";
+    case KeyDefect::owner: return "does not belong to the agent's user";
+    case KeyDefect::readable: break;
+    }
+    return "may be read or written by its group or by others (it must be 0600)";
+}
+
+std::vector<FileDefect> ticket_file_defects(TicketFile what, const Observation& seen, const KeyHolder& holder) {
+    std::vector<FileDefect> out;
+    auto add = [&out](Defect d) -> FileDefect& { return out.emplace_back(FileDefect{d, {}, {}, 0, {}}); };
+    const WalkedFile& w = seen.walk;
+    if (auto d = unreached(w)) {
+        out.push_back(*d);
+        return out;
+    }
+    for (const UnsafeDir& d : w.unsafe_parents) add(Defect::unsafe_parent).dir = d;
+    const FileStatus& st = w.st;
+    const bool key = what == TicketFile::agent_key || what == TicketFile::ticketd_key;
+    if (seen.xattr_error) {
+        FileDefect& d = add(Defect::uninspectable);
+        d.error = seen.xattr_error;
+        d.where = w.path;
+    }
+    if (key) {
+        for (KeyDefect k : key_defects(st, holder)) {
+            if (k == KeyDefect::not_regular) add(Defect::not_regular);
+            if (k == KeyDefect::owner) add(Defect::owner);
+            if (k == KeyDefect::readable) add(Defect::readable);
+        }
+    } else if (!st.is_regular()) {
+        add(Defect::not_regular);
+    } else {
+        if (st.uid() != 0 && st.uid() != holder.owner) add(Defect::owner);
+        if (st.perm() & (S_IWGRP | S_IWOTH)) add(Defect::writable);
+    }
+    if (seen.has_acl) {
+        // A key: whoever an entry names may read it. A certificate: only writing matters.
+        const std::uint16_t bits = key ? acl_read | acl_write | acl_execute : acl_write;
+        std::string grants;
+        if (!seen.acl) grants = "an ACL that cannot be parsed";
+        else
+            for (const AclEntry& e : entries_beyond_mode(*seen.acl, bits)) grants += (grants.empty() ? "" : ", ") + e.text();
+        if (!grants.empty()) add(Defect::acl).acl_grants = grants;
+    }
+    return out;
 }
 
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group) {

@@ -67,11 +67,29 @@ bool gives_group_on_exec(mode_t mode, gid_t file_group, gid_t group);
 // user outside the group.
 bool hands_group_to_new_files(mode_t mode, gid_t file_group, gid_t group);
 
-// The ticket agent's private key (docs/tickets.md): a regular file of the
-// agent's own user that nobody else may read or write (0600 or 0400). Never
-// readable by the launcher's group: every viewer runs with that group and
-// may be running its user's code. nullptr when it is fine, else what is
-// wrong, in words that follow the key's name.
+// The ticket parts' own files (docs/tickets.md, Paths): the agent's
+// certificate and key on a client, the daemon's on a VM server.
+enum class TicketFile { agent_key, agent_certificate, ticketd_key, ticketd_certificate };
+
+// Who holds a ticket key: the user that must own it, and the one group that
+// may read it besides (the daemon's key: root:spice-connect-ticketd 0640);
+// the agent's key has no such group (its user's alone, 0600).
+struct KeyHolder {
+    uid_t owner = 0;
+    std::optional<gid_t> reader;
+};
+
+// What may be wrong with a key's file status, in this order: not a regular
+// file, an owner other than the holder, access for anyone beyond the holder
+// (the mode's group bits other than read by the reading group, any bit for
+// others). Never readable by the launcher's group: every viewer runs with
+// that group and may be running its user's code. The agent refuses a key
+// with any of these; `check` and the audit report them.
+enum class KeyDefect { not_regular, owner, readable };
+std::vector<KeyDefect> key_defects(const FileStatus& st, const KeyHolder& holder);
+
+// The agent's words for the first of key_defects(st, {owner}): nullptr when
+// the key is fine, else what is wrong, in words that follow the key's name.
 const char* private_key_defect(const FileStatus& st, uid_t owner);
 
 enum class Defect {
@@ -92,6 +110,7 @@ enum class Defect {
     mode,              // viewer, launcher: not exactly viewer_mode / launcher_mode
     acl,               // ACL entries make its access differ from its mode (`acl_grants`)
     capabilities,      // file capabilities
+    readable,          // a ticket key: readable by others than its holder (key_defects)
 };
 
 struct FileDefect {
@@ -110,5 +129,14 @@ struct FileDefect {
 // (the map's `set group`); nullopt when unknown, which skips the group rules
 // (the caller reports the unknown group itself).
 std::vector<FileDefect> defects(TrustedFile what, const Observation& seen, std::optional<gid_t> group);
+
+// Every defect of a ticket part's file as observed, in a fixed order: the
+// walk's (missing, a symlink, a directory on the way that a user other than
+// root may write), then for a key key_defects (not_regular, owner,
+// readable) and ACL entries naming any user, or a group with any access;
+// for a certificate, which is public: not a regular file, an owner other
+// than root or the holder, writable by its group or others, ACL entries
+// that let another user or group write it.
+std::vector<FileDefect> ticket_file_defects(TicketFile what, const Observation& seen, const KeyHolder& holder);
 
 }  // namespace spice_connect

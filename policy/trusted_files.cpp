@@ -97,6 +97,7 @@ Failure refusal_for(const std::string& what, const std::string& path, const Obse
     case Defect::setgid:
         return config(it + " has a setuid or setgid bit (mode " + mode_text(m) + "); expected " + expected);
     case Defect::mode: return config(it + " has mode " + mode_text(m) + "; expected " + expected);
+    case Defect::readable: break;  // keys only (ticket_file_defects)
     }
     return config(it + " is not trusted");
 }

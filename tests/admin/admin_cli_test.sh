@@ -640,6 +640,25 @@ installed_steps() {
     rm -rf "$m.d"
     sed 's/^set group nogroup$/set group daemon/' "$T/new.map" > "$T/daemon.map"
     echo "install-map, a group the viewer lacks: $(rc_of "$BIN" install-map "$T/daemon.map") $(says 'the launcher would refuse' "$BIN" install-map "$T/daemon.map") $(cmp -s "$T/new.map" "$m" && echo unchanged)"
+    # Console tickets: the agent's key and certificate, judged as the audit
+    # judges them (its user added to this namespace's /etc only).
+    if [ "$dir" = /etc ]; then
+        getent passwd spice-connect-agent >/dev/null ||
+            echo 'spice-connect-agent:x:64990:64990::/nonexistent:/usr/sbin/nologin' >>/etc/passwd
+        { printf 'set tickets yes\nset ticket-ca /etc/spice-connect/ca.pem\n'; cat "$T/new.map"; } >"$m" && chown root:root "$m" && chmod 0644 "$m"
+        rm -rf /etc/spice-connect/agent
+        echo "tickets, no agent files: $(rc_of "$BIN" check) $(says 'error: the ticket agent.s key /etc/spice-connect/agent/key.pem does not exist' "$BIN" check)"
+        install -d -m 0755 /etc/spice-connect/agent
+        install -o root -g root -m 0644 /dev/null /etc/spice-connect/agent/cert.pem
+        install -o spice-connect-agent -m 0600 /dev/null /etc/spice-connect/agent/key.pem
+        echo "tickets, sound agent files: $(rc_of "$BIN" check)"
+        chmod 0640 /etc/spice-connect/agent/key.pem
+        echo "tickets, agent key 0640: $(rc_of "$BIN" check) $(says 'error: the ticket agent.s key .* may be read or written by others than the user spice-connect-agent' "$BIN" check)"
+        chmod 0600 /etc/spice-connect/agent/key.pem && chmod 0664 /etc/spice-connect/agent/cert.pem
+        echo "tickets, agent certificate 0664: $(rc_of "$BIN" check) $(says 'warning: the ticket agent.s certificate .* is writable by its group or by others' "$BIN" check)"
+    else
+        echo "tickets: the installed map is not in /etc (the agent's files are)"
+    fi
 }
 host_state() { if [ -e "$INSTALLED" ]; then stat -c '%i %Y %s' "$INSTALLED"; else echo absent; fi; }
 if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare >/dev/null && command -v setpriv >/dev/null; then
@@ -672,6 +691,10 @@ if [ "$(id -u)" = 0 ] && [ -d "$(dirname "$INSTALLED")" ] && command -v unshare 
         has "$r" "^drop-in owned by daemon: 1 1$"; t "check installed map: a drop-in owned by a user is an error naming it"
         has "$r" "^drop-in owned by daemon, replaced by a candidate: 0 1$"; t "check --drop-in: the drop-in it replaces is not judged, the others are"
         has "$r" "^install-map checked with the drop-ins: 0 1 1$"; t "install-map: the new map is checked with the installed drop-ins"
+        has "$r" "^tickets, no agent files: 1 1$"; t "check installed map with tickets: the agent's key missing is an error"
+        has "$r" "^tickets, sound agent files: 0$"; t "check installed map with tickets: sound agent files, exit 0"
+        has "$r" "^tickets, agent key 0640: 1 1$"; t "check installed map with tickets: the agent's key 0640 is an error"
+        has "$r" "^tickets, agent certificate 0664: 0 1$"; t "check installed map with tickets: a writable certificate is a warning"
     fi
     [ "$(host_state)" = "$before" ] && [ ! -e "$INSTALLED.tmp" ]; t "installed-map checks left the host unchanged"
 else

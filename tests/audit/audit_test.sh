@@ -24,6 +24,11 @@ require_tools setfacl:acl getfacl:acl setcap:libcap2-bin getcap:libcap2-bin pyth
               setpriv:util-linux unshare:util-linux systemd-analyze:systemd || finish
 office_require_namespace
 
+# The work directory is made in a tmpfs on /tmp that only this mount
+# namespace sees: ctest ends a test that runs out of time with SIGKILL, no
+# EXIT trap runs then, and a directory made in the host's /tmp (its tmpfs
+# gone with the namespace) would stay there empty.
+mount --make-rprivate / && mount -t tmpfs -o mode=1777 spice-audit-private-tmp /tmp || exit 4
 work=$(mktemp -d /tmp/spice-connect-audit.XXXXXX)
 trap 'office_teardown "$work"' EXIT
 office_private_tmpfs "$work" spice-audit
@@ -187,6 +192,101 @@ case_breaks_and_fixes map-0666 map-writable /etc/spice-connect.map "640 0:$GID" 
     chmod 0666 "$work/map-0666/etc/spice-connect.map"
 case_breaks_and_fixes map-owner map-owner /etc/spice-connect.map "640 0:$GID" \
     chown 1000 "$work/map-owner/etc/spice-connect.map"
+
+# ------------------------------------------------ console tickets' files
+# The agent's key and certificate on a client whose map uses tickets, the
+# daemon's on a VM server (managed-clients): judged by the rules the agent
+# refuses its key by, reported, and left alone by --fix.
+AGENT_UID=990 TICKETD_GID=991
+# ticket_tree NAME [MAP_LINES]: a clean tree whose map uses tickets, with
+# the agent's user and a sound key (spice-connect-agent 0600) and
+# certificate (root 0644).
+ticket_tree() {
+    make_tree "$1"
+    printf 'spice-connect-agent:x:%s:%s::/nonexistent:/usr/sbin/nologin\n' "$AGENT_UID" "$AGENT_UID" >>"$R/etc/passwd"
+    printf 'spice-connect-agent:x:%s:\nspice-connect-ticketd:x:%s:\n' "$AGENT_UID" "$TICKETD_GID" >>"$R/etc/group"
+    write_map "$R" "set tickets yes
+set ticket-ca /etc/spice-connect/ca.pem
+${2:-}"
+    install -d -o 0 -g 0 -m 0755 "$R/etc/spice-connect" "$R/etc/spice-connect/agent"
+    install -o 0 -g 0 -m 0644 /dev/null "$R/etc/spice-connect/ca.pem"
+    install -o 0 -g 0 -m 0644 /dev/null "$R/etc/spice-connect/agent/cert.pem"
+    install -o "$AGENT_UID" -g "$AGENT_UID" -m 0600 /dev/null "$R/etc/spice-connect/agent/key.pem"
+}
+# ticket_case NAME ID BREAK_CMD...: a ticket tree, BREAK_CMD run with $R
+# set; the audit reports ID (subject tickets).
+ticket_case() {
+    local name=$1 id=$2; shift 2
+    ticket_tree "$name"
+    "$@"
+    audit --root "$R" --json
+    expect_rc "$name: audit reports" 1
+    expect_finding "$name" "$id"
+    expect_equal "$name: its subject is tickets" "$(json_query "sorted({f['subject'] for f in d['findings'] if f['id'] == '$id'})")" "['tickets']"
+}
+key=/etc/spice-connect/agent/key.pem
+ticket_tree tickets-clean
+audit --root "$R" --json
+expect_rc "tickets, sound agent files: clean" 0
+expect_equal "tickets, sound agent files: no finding" "$(open_ids)" ""
+ticket_case agent-key-0640 agent-key-readable chmod 0640 "$work/agent-key-0640$key"
+audit --root "$R" --fix --json
+expect_finding "agent-key-0640: --fix leaves it to the administrator" agent-key-readable
+expect_equal "agent-key-0640: --fix left the mode" "$(perm_of "$R$key")" "640 $AGENT_UID:$AGENT_UID"
+audit --root "$R"
+expect_out "agent-key-0640: human text names the finding" "ERROR agent-key-readable: "
+expect_out "agent-key-0640: the problem names the key and who may read it" \
+    "the ticket agent's key $R$key may be read or written by others than the user spice-connect-agent"
+expect_out "agent-key-0640: the fix" "chown spice-connect-agent: $R$key && chmod 0600 $R$key"
+ticket_case agent-key-spicegrp agent-key-readable \
+    eval 'chgrp "$GID" "$R$key" && chmod 0640 "$R$key"'  # the launcher's group, so every viewer, may read it
+ticket_case agent-key-owner agent-key-owner chown 0 "$work/agent-key-owner$key"
+ticket_case agent-key-missing agent-key-missing rm "$work/agent-key-missing$key"
+audit --root "$R"
+expect_out "agent-key-missing: names the unit that fails" "spice-connect-agent.service cannot work without it"
+ticket_case agent-key-symlink agent-key-symlink \
+    eval 'mv "$R$key" "$R$key.real" && ln -s key.pem.real "$R$key"'
+ticket_case agent-key-acl agent-key-acl setfacl -m "g:$GID:r" "$work/agent-key-acl$key"
+ticket_case agent-key-parent agent-key-parent chmod 0777 "$work/agent-key-parent/etc/spice-connect/agent"
+ticket_case agent-cert-writable agent-cert-writable chmod 0666 "$work/agent-cert-writable/etc/spice-connect/agent/cert.pem"
+expect_equal "agent-cert-writable: a warning (a certificate is public)" \
+    "$(json_query "[f['severity'] for f in d['findings'] if f['id'] == 'agent-cert-writable']")" "['warning']"
+ticket_case agent-user-missing agent-user-missing sed -i '/^spice-connect-agent:/d' "$work/agent-user-missing/etc/passwd"
+make_tree no-tickets
+install -d -o 0 -g 0 -m 0755 "$R/etc/spice-connect" "$R/etc/spice-connect/agent"
+install -o 0 -g 0 -m 0666 /dev/null "$R/etc/spice-connect/agent/key.pem"
+audit --root "$R" --json
+expect_rc "a map without tickets: the agent's files are not judged" 0
+# A VM server: the daemon's files, root:spice-connect-ticketd 0640.
+server_tree() {
+    ticket_tree "$1" "set managed-clients pc1.example.org"
+    rm -rf "$R/etc/spice-connect/agent"
+    install -d -o 0 -g 0 -m 0755 "$R/etc/spice-connect/ticketd"
+    install -o 0 -g 0 -m 0644 /dev/null "$R/etc/spice-connect/ticketd/cert.pem"
+    install -o 0 -g "$TICKETD_GID" -m 0640 /dev/null "$R/etc/spice-connect/ticketd/key.pem"
+}
+server_tree ticketd-clean
+audit --root "$R" --json
+expect_rc "a VM server with sound files (and no agent's directory): clean" 0
+expect_equal "a VM server: no finding" "$(open_ids)" ""
+for bad in "0644 0:$TICKETD_GID" "0640 0:$GID" "0660 0:$TICKETD_GID"; do
+    server_tree "ticketd-${bad// /-}"
+    R_key=$R/etc/spice-connect/ticketd/key.pem
+    chmod "${bad% *}" "$R_key" && chown "${bad#* }" "$R_key"
+    audit --root "$R" --json
+    expect_finding "the daemon's key ${bad}" ticketd-key-readable
+done
+server_tree ticketd-missing
+rm "$R/etc/spice-connect/ticketd/key.pem"
+audit --root "$R" --json
+expect_finding "the daemon's key missing" ticketd-key-missing
+audit --root "$R"
+expect_out "the daemon's key missing: names the unit that fails" "spice-connect-ticketd.service cannot work without it"
+server_tree ticketd-no-group
+sed -i '/^spice-connect-ticketd:/d' "$R/etc/group"
+audit --root "$R" --json
+expect_finding "the daemon's group missing" ticketd-group-missing
+expect_finding "the daemon's group missing: its key's group may not read it" ticketd-key-readable
 
 # An ACL entry that lets user 1000 run the viewer, though the mode says 0750.
 case_breaks_and_fixes viewer-acl viewer-acl /usr/bin/remote-viewer "750 0:$GID" \

@@ -333,6 +333,23 @@ else
     wait_menu 1
 fi
 
+new_case unreachable
+list $'debianx\topen\talways'
+unreachable="the console of debianx is not answering: the VM may be switched off. Try again in a minute; if it still does not answer, ask your administrator."
+refuse debianx 4 "spice-connect: $unreachable"
+start_menu
+wait_window "SPICE console not opened" 20
+if expect_true "an unreachable VM (status 4): a dialog appears" $? "none within 20 s"; then
+    zenity_call 0
+    expect_equal "it shows one plain message: the launcher's, under the console's name (no 'system error')" \
+        "$(text_arg)" "The console \"debianx\" was not opened.The console of debianx is not answering: the VM may be switched off. Try again in a minute; if it still does not answer, ask your administrator."
+    press Return
+    wait_menu 20
+    expect_equal "unreachable: the chooser exits with the launcher's status 4" "$MENU_STATUS" 4
+else
+    wait_menu 1
+fi
+
 new_case list-fails
 printf '%s\n' "spice-connect: the list of consoles on this computer cannot be used, so no console can be opened. Please tell your administrator (the system log says what is wrong)." \
     >"$case_dir/scenario/list.stderr"

@@ -202,6 +202,37 @@ expect_rc "a socket the launcher's group may not use" 3
 expect_logged "socket permissions: the log says what it should be" "the launcher's group may not connect (Permission denied); the socket should be root:GROUP 0660"
 chmod 0660 "$AGENT_SOCK"
 
+echo "# a socket whose listener is not root (systemd's socket unit is): not asked"
+# A user's own listener on the agent's path, as if the user could put one
+# there (here: the directory lent to ralph in this private /run); the
+# socket itself root:spicegrp 0660 as the unit makes it, so only the
+# listener differs.
+office_stop AGENT_PID
+rm -f "$AGENT_SOCK"
+chown ralph "$AGENT_DIR"
+printf 'ok %s 30\n' "$TICKET" > "$AGENT_DIR/rogue-reply"; : > "$AGENT_DIR/rogue.log"
+# Its own copy of the stand-in: the source tree may be in root's home (the clean room).
+install -m 0644 "$here/standin_agent.py" "$AGENT_DIR/rogue_agent.py"
+chown ralph "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log"
+# Debian's python3 by its path: root's PATH may name a python ralph cannot run.
+as_user ralph /usr/bin/python3 "$AGENT_DIR/rogue_agent.py" "$AGENT_SOCK" "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log" \
+    > "$work/rogue.out" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 50); do [ -S "$AGENT_SOCK" ] && break; sleep 0.1; done
+chown root:spicegrp "$AGENT_SOCK" && chmod 0660 "$AGENT_SOCK"
+expect_true "a user's listener is on the agent's socket" $? "" "$(cat "$work/rogue.out")"
+launch myself ticketvm
+expect_rc "a listener other than root" 3
+expect_equal "a listener other than root: the user reads the no-agent words" "$ERR" "spice-connect: $no_agent"
+expect_logged "a listener other than root: the log names its uid" "the socket's listener is uid $(id -u ralph) "
+expect_equal "a listener other than root: no viewer" "$(rec)" ""
+for _ in $(seq 20); do [ -s "$AGENT_DIR/rogue.log" ] && break; sleep 0.1; done
+expect_equal "a listener other than root: was connected to, and sent nothing" "$(cat "$AGENT_DIR/rogue.log")" "uid=1021 gid=4900 request="
+office_stop AGENT_PID
+rm -f "$AGENT_DIR/rogue-reply" "$AGENT_DIR/rogue.log" "$AGENT_DIR/rogue_agent.py"
+chown root "$AGENT_DIR"
+start_agent
+
 echo "# set tickets yes: every VM is a ticket VM"
 write_map "set tickets yes"
 reply "ok $TICKET 30"$'\n'

@@ -17,6 +17,11 @@ require_tools libvirtd:libvirt-daemon saslpasswd2:sasl2-bin ip:iproute2 gcc:gcc 
               "/usr/lib/*/sasl2/libdigestmd5.so:libsasl2-modules" || finish
 office_require_namespace
 
+# The work directory is made in a tmpfs on /tmp that only this mount
+# namespace sees: ctest ends a test that runs out of time with SIGKILL, no
+# EXIT trap runs then, and a directory made in the host's /tmp (its tmpfs
+# gone with the namespace) would stay there empty.
+mount --make-rprivate / && mount -t tmpfs -o mode=1777 spice-libvirtd-private-tmp /tmp || exit 4
 work=$(mktemp -d /tmp/spice-connect-libvirtd.XXXXXX)
 daemon=
 cleanup() {

@@ -143,3 +143,27 @@ TEST_CASE("agent: the private key is its own user's alone") {
     CHECK(private_key_defect(st(S_IFREG | 0600, 0), 990) != nullptr);
     CHECK(private_key_defect(st(S_IFDIR | 0700, 990), 990) != nullptr);
 }
+
+TEST_CASE("trust rules: a ticket key is its holder's alone, the daemon's readable by its group") {
+    auto st = [](mode_t mode, uid_t uid, gid_t gid) {
+        struct stat s {};
+        s.st_mode = mode;
+        s.st_uid = uid;
+        s.st_gid = gid;
+        return FileStatus(s);
+    };
+    using K = std::vector<KeyDefect>;
+    const KeyHolder agent{990, std::nullopt}, daemon{0, 991};
+    CHECK(key_defects(st(S_IFREG | 0600, 990, 990), agent).empty());
+    CHECK(key_defects(st(S_IFREG | 0640, 990, 990), agent) == K{KeyDefect::readable});
+    CHECK(key_defects(st(S_IFREG | 0644, 0, 0), agent) == K{KeyDefect::owner, KeyDefect::readable});
+    CHECK(key_defects(st(S_IFLNK | 0777, 990, 990), agent) == K{KeyDefect::not_regular});
+    CHECK(key_defects(st(S_IFREG | 0640, 0, 991), daemon).empty());
+    CHECK(key_defects(st(S_IFREG | 0440, 0, 991), daemon).empty());
+    CHECK(key_defects(st(S_IFREG | 0600, 0, 0), daemon).empty());
+    // The group's read right is the daemon's group's only: never spicegrp's.
+    CHECK(key_defects(st(S_IFREG | 0640, 0, 4900), daemon) == K{KeyDefect::readable});
+    CHECK(key_defects(st(S_IFREG | 0660, 0, 991), daemon) == K{KeyDefect::readable});
+    CHECK(key_defects(st(S_IFREG | 0604, 0, 991), daemon) == K{KeyDefect::readable});
+    CHECK(key_defects(st(S_IFREG | 0640, 991, 991), daemon) == K{KeyDefect::owner});
+}

@@ -155,7 +155,9 @@ TEST_CASE("firewall stamp: a previous-rules line not exactly as written admits n
     const std::string base = header + digest_line + "rules-sha256 " + std::string(64, 'b') + "\nbackend nft\n";
     for (const std::string& bad : {"previous-rules-sha256 " + digest + "\n", "previous-rules-sha256 " + digest + " until \n",
                                    "previous-rules-sha256 " + digest + " until 12x\n", "previous-rules-sha256 " + digest + " until 99\n",
-                                   "previous-rules-sha256 " + digest + " until 1234567890123456789\n"}) {
+                                   "previous-rules-sha256 " + digest + " until 1234567890123456789\n",
+                                   "previous-rules-sha256 " + digest + " until -1\n", "previous-rules-sha256 " + digest + " until +100\n",
+                                   "previous-rules-sha256 " + digest + " until  100\n", "previous-rules-sha256 " + digest + " until 100 \n"}) {
         INFO("line: " << bad);
         CHECK_FALSE(stamp_admits_map(base + bad, sha256_hex(map_text), parsed_map(map_text), 100));
     }

@@ -23,7 +23,7 @@ work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
 trap 'e2e_teardown; office_teardown "$work"' EXIT
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall)"
+bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall; a ticket VM under libvirtd)"
 e2e_setup "$work" "$shots" "$build/launcher/spice-connect" "$build/admin/spice-connect-admin" \
           "$build/tests/firewall/connecting_viewer" "$build/tests/e2e/libsetid_gtk_module.so"
 e2e_tickets_setup "$build/server/spice-connect-ticketd" "$build/agent/spice-connect-agent"

@@ -113,7 +113,8 @@ for name in "${E2E_CHECK_NAMES[@]}"; do
 done | cut -c1-160
 echo "    The daemon's session log (spice-connect-ticketd --log stderr; the journal on a real server), last lines:"
 grep -E 'SPICE_CONNECT_EVENT=(ticket|connected|disconnected|refused) ' "$E2E_TICKET_LOG" | tail -8 |
-    sed 's/SPICE_CONNECT_//g; s/ ADDRESS=[^ ]*//; s/ CLIENT=[^ ]*//; s/^/    /' | cut -c1-160
+    sed 's/^[0-9.]* spice-connect-ticketd: //; s/SPICE_CONNECT_//g; s/ ADDRESS=[^ ]*//; s/ CLIENT=[^ ]*//; s/^/    /' |
+    cut -c1-160
 
 bold "The probe's other answers, and other checks"
 for name in "${E2E_CHECK_NAMES[@]}"; do

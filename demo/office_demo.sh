@@ -21,6 +21,7 @@ shots=$(readlink -f "${2:-$build/demo-screenshots}")
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
 trap 'e2e_teardown; office_teardown "$work"' EXIT
+trap "exit 143" TERM INT HUP   # interrupted: still clean up
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall; a ticket VM under libvirtd)"

@@ -6,8 +6,11 @@
 # remote-viewer run directly, their own copy of remote-viewer, a raw TCP
 # connect, the probe) over IPv4 and IPv6. Prints the access matrix next to
 # what the map says now, and exits 0 only when every cell is what the map
-# says. Nothing on the host changes (private mount namespace, network
-# namespaces); the screenshots of the viewer windows stay in SHOT_DIR.
+# says. Then a console with tickets (docs/tickets.md): a VM run by a real
+# libvirtd, the real spice-connect-ticketd and spice-connect-agent; one
+# person at a time, no password anyone knows. Nothing on the host changes
+# (private mount namespace, network namespaces); the screenshots of the
+# viewer windows stay in SHOT_DIR.
 # Usage (as root, via ./run demo):
 #   unshare --mount --propagation private bash demo/office_demo.sh BUILD_DIR SHOT_DIR
 set -u
@@ -18,16 +21,21 @@ shots=$(readlink -f "${2:-$build/demo-screenshots}")
 
 work=$(mktemp -d /tmp/spice-connect-demo.XXXXXX)
 trap 'e2e_teardown; office_teardown "$work"' EXIT
+trap "exit 143" TERM INT HUP   # interrupted: still clean up
 bold() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall)"
+bold "Setting up the office (certificates, 5 QEMU VMs, Xvfb, users, launcher, firewall; a ticket VM under libvirtd)"
 e2e_setup "$work" "$shots" "$build/launcher/spice-connect" "$build/admin/spice-connect-admin" \
           "$build/tests/firewall/connecting_viewer" "$build/tests/e2e/libsetid_gtk_module.so"
-echo "    ready in ${E2E_TIME[setup]} s"
+e2e_tickets_setup "$build/server/spice-connect-ticketd" "$build/agent/spice-connect-agent"
+echo "    ready in ${E2E_TIME[setup]} s, the ticket VM in ${E2E_TIME[tickets-setup]} s more"
 echo "    server (network namespace): $SERVER_V4 $SERVER_V6, QEMU $(qemu-system-x86_64 --version | sed -n '1s/.*version \([^ ]*\).*/\1/p') (TCG, 64 MB, SeaBIOS on qxl),"
 echo "        SPICE TLS at [::] (both families): debianx 20002, leaptest 20004, analysis 20006, wrongca 20008 (certificate"
 echo "        from a foreign CA), locked 20103 (SPICE password); certificates made for this run (certtool)"
-echo "    client (network namespace): $CLIENT_V4 $CLIENT_V6, Xvfb $E2E_DISPLAY, $(remote-viewer --version)"
+echo "    and a ticket VM: helpdesk at $SERVER_V4:${E2E_PORT[helpdesk]}, run by libvirtd $(libvirtd --version | awk '{ print $NF }') (QEMU driver alone),"
+echo "        spice-connect-ticketd on $SERVER_V4:5899 (systemd-socket-activate); tickets have their own CA"
+echo "    client (network namespace): $CLIENT_V4 $CLIENT_V6, Xvfb $E2E_DISPLAY, $(remote-viewer --version),"
+echo "        spice-connect-agent as its own user (certificate client1.example.org)"
 echo "    people: myself mybro maggie anne carol (group boss) ralph (uid 1030), in a private /etc"
 
 e2e_write_map ipv4
@@ -94,9 +102,24 @@ done
 echo "    The rules judge only new connections (SYN): a session that is open when its window ends goes on until"
 echo "    the viewer closes or the connection breaks; a new connection is reset, a new start refused."
 
+bold "A console with tickets (helpdesk): one person at a time, no shared password"
+echo "    Nobody knows helpdesk's SPICE password: for each start spice-connect asks the agent, the agent asks the"
+echo "    server's spice-connect-ticketd (TLS, both sides with certificates), which decides on its own map and sets a"
+echo "    new password valid 30 s. maggie and anne are granted; ralph is not."
+for name in "${E2E_CHECK_NAMES[@]}"; do
+    case $name in tickets:*) ;; *) continue ;; esac
+    mark=ok; [ "${E2E_CHECK_ACTUAL[$name]}" = "${E2E_CHECK_EXPECTED[$name]}" ] || mark="DIFFERS (${E2E_CHECK_ACTUAL[$name]})"
+    printf '    %-4s %s\n' "$mark" "${name#tickets: }"
+    case $name in *refuse*) printf '           %s\n' "${E2E_CHECK_DETAIL[$name]}" ;; esac
+done | cut -c1-160
+echo "    The daemon's session log (spice-connect-ticketd --log stderr; the journal on a real server), last lines:"
+grep -E 'SPICE_CONNECT_EVENT=(ticket|connected|disconnected|refused) ' "$E2E_TICKET_LOG" | tail -8 |
+    sed 's/^[0-9.]* spice-connect-ticketd: //; s/SPICE_CONNECT_//g; s/ ADDRESS=[^ ]*//; s/ CLIENT=[^ ]*//; s/^/    /' |
+    cut -c1-160
+
 bold "The probe's other answers, and other checks"
 for name in "${E2E_CHECK_NAMES[@]}"; do
-    case $name in window*|*"map line"*) continue ;; esac
+    case $name in window*|tickets:*|*"map line"*) continue ;; esac
     mark=ok; [ "${E2E_CHECK_ACTUAL[$name]}" = "${E2E_CHECK_EXPECTED[$name]}" ] || mark="DIFFERS (${E2E_CHECK_ACTUAL[$name]})"
     printf '    %-4s %s%s\n' "$mark" "$name" "${E2E_CHECK_DETAIL[$name]:+: ${E2E_CHECK_DETAIL[$name]}}"
 done | cut -c1-160
@@ -107,12 +130,13 @@ done
 echo "    the probe's statement of the map agreed with this demo's own reading for $agree of $total person/VM pairs"
 
 bold "The launcher's decisions in syslog (authpriv), last lines"
-sed 's/^<[0-9]*>//; s/^/    /' "$OFFICE/log/syslog" | tail -6 | cut -c1-160
+grep -v 'spice-connect-agent' "$OFFICE/log/syslog" | sed 's/^<[0-9]*>//; s/^/    /' | tail -6 | cut -c1-160
 
 bad=$(e2e_mismatches)
 bold "Result"
 echo "    times: setup ${E2E_TIME[setup]} s, IPv4 round ${E2E_TIME[ipv4]} s, IPv6 round ${E2E_TIME[ipv6]} s," \
-     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s, GTK module ${E2E_TIME[gtk-module]} s; total ${E2E_TIME[total]} s"
+     "probe cases ${E2E_TIME[probe-cases]} s, window end ${E2E_TIME[window-end]} s, GTK module ${E2E_TIME[gtk-module]} s," \
+     "tickets ${E2E_TIME[tickets]} s; total ${E2E_TIME[total]} s"
 echo "    ${#E2E_CELLS[@]} cells, ${#E2E_CHECK_NAMES[@]} other checks: $([ "$bad" = 0 ] && echo "every one as the map says" || echo "$bad DIFFER from the map")"
 echo "    $(ls "$shots"/*.png 2>/dev/null | grep -vc -- '-tls-failure.png$') screenshots of viewer windows that connected, each checked to show its VM's screen,"
 echo "    and $(ls "$shots"/*-tls-failure.png 2>/dev/null | wc -l) of the screen after a TLS failure, checked to show no guest:"

@@ -17,6 +17,7 @@ require_tools $E2E_TOOLS || finish
 
 work=$(mktemp -d /tmp/spice-connect-e2e.XXXXXX)
 trap 'e2e_teardown; office_teardown "$work"' EXIT
+trap "exit 143" TERM INT HUP   # ctest's timeout: still clean up
 e2e_setup "$work" "$4" "$1" "$2" "$3" "$5"
 echo "# setup: ${E2E_TIME[setup]} s (certificates, 5 VMs booted, Xvfb, firewall watch); exec permission enforced: $E2E_EXEC_ENFORCED"
 e2e_run_all

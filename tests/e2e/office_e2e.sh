@@ -13,6 +13,7 @@
 #
 # Use:
 #   e2e_setup WORK_DIR SHOT_DIR LAUNCHER ADMIN CONNECTOR   (sets everything up)
+#   e2e_tickets_setup TICKETD AGENT  (optional, the demo: the ticket VM helpdesk)
 #   e2e_run_all                      (every scenario; results in E2E_CELL_*, E2E_CHECK_*)
 #   e2e_teardown                     (stops what e2e_setup started)
 # Results: for each cell "FAMILY USER VM PATH" the outcome and what the
@@ -33,6 +34,7 @@ E2E_HERE=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
 . "$E2E_HERE/../lib/office.sh"
 . "$E2E_HERE/../lib/assert.sh"
 . "$E2E_HERE/../firewall/network.sh"
+. "$E2E_HERE/../lib/ticket_office.sh"
 
 E2E_USERS="myself carol mybro maggie anne ralph"
 E2E_VMS="debianx leaptest analysis wrongca"
@@ -41,7 +43,9 @@ E2E_FAMILIES="ipv4 ipv6"
 E2E_ZONE=Europe/Berlin
 E2E_SUBJECT="C=DE,O=Example,CN=mysrv"
 E2E_DISPLAY=:42
-declare -A E2E_PORT=([debianx]=20002 [leaptest]=20004 [analysis]=20006 [wrongca]=20008 [locked]=20103 [silent]=20110)
+declare -A E2E_PORT=([debianx]=20002 [leaptest]=20004 [analysis]=20006 [wrongca]=20008 [locked]=20103 [silent]=20110
+                     [helpdesk]=20010)
+E2E_TICKET_VM=   # helpdesk once e2e_tickets_setup ran: the map has it, e2e_run_all tries it
 # SeaBIOS prints the machine UUID: the screens differ, so a screenshot can
 # be told apart from another VM's screen.
 declare -A E2E_UUID=([debianx]=11111111-1111-1111-1111-111111111111 [leaptest]=22222222-2222-2222-2222-222222222222
@@ -268,6 +272,7 @@ e2e_teardown() {
     for p in "${E2E_PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${E2E_PIDS[@]}"; do wait "$p" 2>/dev/null; done
     E2E_PIDS=()
+    ticket_office_stop   # the agent, the daemon, the domain, libvirtd (if e2e_tickets_setup ran)
     office_syslog_stop
     network_stop
     if [ -n "${E2E_SHOTS:-}" ] && [ -d "${OFFICE:-}/log" ]; then
@@ -288,7 +293,11 @@ e2e_write_map() {
     local host=$SERVER_V4 myself_debianx=${2:-"allow myself  debianx"}
     [ "$1" = ipv6 ] && host=$SERVER_V6
     E2E_HOST=$host
-    local common="ca=/etc/spice-connect/ca.pem subject=\"$E2E_SUBJECT\""
+    local common="ca=/etc/spice-connect/ca.pem subject=\"$E2E_SUBJECT\"" ticket_ca="" ticket_vm=""
+    if [ -n "$E2E_TICKET_VM" ]; then
+        ticket_ca="set ticket-ca /etc/spice-connect/ticket-ca.pem"
+        ticket_vm=$(e2e_ticket_map_lines "ticket ca=/etc/spice-connect/ticket-ca.pem")
+    fi
     office_write_map <<MAP
 # The example office, end to end. myself keeps the book-keeping VM; the
 # boss (group boss: carol) may use it in the evening. mybro has the web test
@@ -301,6 +310,7 @@ set timezone $E2E_ZONE
 set ports 20001-20010
 set require-launcher yes
 set require-firewall yes
+$ticket_ca
 
 vm debianx  host=$host tls-port=20002 $common
 vm leaptest host=$host tls-port=20004 title="Web test server" $common
@@ -314,6 +324,7 @@ allow maggie  leaptest days=mon,tue
 allow anne    leaptest days=wed-thu
 allow #1030   analysis
 allow myself  wrongca
+$ticket_vm
 MAP
     E2E_MAP_FAMILY=$1
 }
@@ -386,13 +397,13 @@ e2e_screenshot() {
 }
 
 # e2e_watch_viewer PID LOG VM SHOT: follows a viewer (started through the
-# launcher or directly) for up to 12 s and sets OUTCOME and DETAIL. A
+# launcher or directly) for up to E2E_WATCH_SECONDS (12) s and sets OUTCOME and DETAIL. A
 # viewer that shows the guest leaves its screenshot in SHOT; it is killed
 # afterwards unless E2E_KEEP_VIEWER=yes.
 e2e_watch_viewer() {
     local pid=$1 log=$2 vm=$3 shot=$4 deadline rc
-    deadline=$(( $(date +%s) + 12 ))
-    OUTCOME=other; DETAIL="no window showed the guest within 12 s"
+    deadline=$(( $(date +%s) + ${E2E_WATCH_SECONDS:-12} ))
+    OUTCOME=other; DETAIL="no window showed the guest within ${E2E_WATCH_SECONDS:-12} s"
     while [ "$(date +%s)" -lt "$deadline" ]; do
         if ! kill -0 "$pid" 2>/dev/null; then
             wait "$pid"; rc=$?
@@ -694,10 +705,199 @@ e2e_run_all() {
     e2e_window_end
     e2e_gtk_module
     e2e_syslog_checks
+    [ -z "$E2E_TICKET_VM" ] || e2e_tickets
     e2e_write_map ipv4
     e2e_apply_firewall
     e2e_check "firewall verify agrees with the map" "$(on_client "$E2E_ADMIN" firewall verify > /dev/null 2>&1; echo $?)" 0
     E2E_TIME[total]=$(e2e_elapsed "$E2E_T0")
+}
+
+# --- the ticket VM (the demo) ---------------------------------------------------
+#
+# helpdesk: one more TCG VM on the server, run by a real libvirtd (its QEMU
+# driver alone, tests/lib/ticket_office.sh) with SPICE over TLS on
+# 192.0.2.2:20010 and a password nobody knows. The real
+# spice-connect-ticketd (systemd-socket-activate, 192.0.2.2:5899) sets a
+# fresh one, valid 30 s, for each start of the console; the client's real
+# spice-connect-agent (its own user) asks it for the launcher
+# (docs/tickets.md). The tickets have their own CA, made for this run: it
+# signs QEMU's and the daemon's certificates (the server's name and
+# address) and the client's (client1.example.org, in managed-clients).
+E2E_TICKET_TOOLS="libvirtd:libvirt-daemon virsh:libvirt-clients systemd-socket-activate:systemd
+    /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so:libvirt-daemon-driver-qemu"
+E2E_TICKET_DISPLAY=:44   # Xvfb on the server, for root's own viewer there
+E2E_TICKET_LOG=          # the daemon's session log (--log stderr)
+
+# e2e_ticket_map_lines VM_OPTIONS: the ticket VM and its grants, the same
+# on the client's map and the server's.
+e2e_ticket_map_lines() {
+    printf 'vm helpdesk host=%s tls-port=%s title="Help desk" %s\nallow maggie helpdesk\nallow anne   helpdesk\n' \
+        "$SERVER_V4" "${E2E_PORT[helpdesk]}" "$1"
+}
+
+# e2e_tickets_setup TICKETD AGENT: after e2e_setup. Any failure ends the
+# run (exit 4) with what went wrong, as e2e_setup's do.
+e2e_tickets_setup() {
+    local ticketd agent missing t0 pki=$OFFICE/pki/tickets
+    ticketd=$(readlink -f "$1"); agent=$(readlink -f "$2")
+    t0=$(e2e_now)
+    # shellcheck disable=SC2086
+    missing=$(missing_tools $E2E_TICKET_TOOLS) ||
+        { echo "office_e2e: missing: $(paste -sd ' ' <<< "$missing" | sed 's/) /), /g'); ./run demo installs them" >&2; exit 4; }
+    ticket_pki "$pki" mysrv.example.org "$SERVER_V4" client1.example.org &&
+        ticket_agent_certificate "$pki/client1" /etc/spice-connect/agent &&
+        install -m 0644 "$pki/ca-cert.pem" /etc/spice-connect/ticket-ca.pem ||
+        e2e_tickets_failed "certtool failed" certtool.log
+    ticket_libvirtd_start "$pki/qemu" || e2e_tickets_failed "libvirtd did not start" libvirtd.log
+    ticket_domain_start helpdesk "${E2E_PORT[helpdesk]}" "$SERVER_V4" "$OFFICE/vm/helpdesk.qmp" ||
+        e2e_tickets_failed "libvirtd did not start the domain helpdesk" virsh.log
+    # The server's map: the same grants; whom the daemon serves, and how.
+    cat > "$OFFICE/server.map" <<MAP
+# the VM server's map (spice-connect-ticketd)
+set timezone $E2E_ZONE
+set libvirt $TICKET_LIBVIRT_URI
+set ticket-ca /etc/spice-connect/ticket-ca.pem
+set managed-clients client1.example.org
+set takeover same-user
+set show-holder yes
+$(e2e_ticket_map_lines ticket)
+MAP
+    chmod 0644 "$OFFICE/server.map"
+    E2E_TICKET_LOG=$OFFICE/log/ticketd.log
+    ticket_daemon_start "$ticketd" "$SERVER_V4:5899" "$OFFICE/server.map" "$OFFICE/sessions" "$E2E_TICKET_LOG" \
+        --cert "$pki/ticketd-cert.pem" --key "$pki/ticketd-key.pem" ||
+        e2e_tickets_failed "spice-connect-ticketd does not listen on $SERVER_V4:5899" ticketd.log
+    ticket_agent_start "$agent" /run/spice-connect-agent/agent.sock /etc/spice-connect/agent/cert.pem \
+        /etc/spice-connect/agent/key.pem "$OFFICE/log/agent.out" ||
+        e2e_tickets_failed "spice-connect-agent's socket did not appear" agent.out
+    e2e_server_display
+    E2E_TICKET_VM=helpdesk
+    e2e_wait_booted helpdesk
+    E2E_TIME[tickets-setup]=$(e2e_elapsed "$t0")
+}
+
+e2e_tickets_failed() {  # WHAT LOG
+    echo "office_e2e: $1 (see $OFFICE/log/$2):" >&2
+    tail -5 "$OFFICE/log/$2" >&2
+    exit 4
+}
+
+# e2e_server_display: an Xvfb of the server's own (its network namespace's
+# abstract socket), so that root can run remote-viewer there: on the
+# server no client firewall stands between a viewer and the console.
+e2e_server_display() {
+    : > "$OFFICE/xauth-server"; chmod 600 "$OFFICE/xauth-server"
+    xauth -q -f "$OFFICE/xauth-server" add "$E2E_TICKET_DISPLAY" . "$(mcookie)"
+    nsenter --net="/proc/$NET_SERVER_PID/ns/net" Xvfb "$E2E_TICKET_DISPLAY" -nolock -noreset -nolisten tcp -nolisten unix \
+        -auth "$OFFICE/xauth-server" -screen 0 1024x768x24 > "$OFFICE/log/xvfb-server.log" 2>&1 &
+    E2E_PIDS+=($!)
+    for _ in $(seq 100); do
+        on_server env DISPLAY=$E2E_TICKET_DISPLAY XAUTHORITY="$OFFICE/xauth-server" xwininfo -root > /dev/null 2>&1 && return
+        sleep 0.1
+    done
+    e2e_tickets_failed "Xvfb did not start on the server" xvfb-server.log
+}
+
+# e2e_ticket_logged SECONDS TEXT...: within SECONDS a line of the daemon's
+# session log has every TEXT.
+e2e_ticket_logged() {
+    local deadline=$(( $(date +%s) + $1 )) line t
+    shift
+    while :; do
+        while IFS= read -r line; do
+            for t in "$@"; do [[ $line == *"$t"* ]] || continue 2; done
+            return 0
+        done < "$E2E_TICKET_LOG"
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.25
+    done
+}
+
+# e2e_yes COMMAND...: "yes" when COMMAND succeeds, else "no" (for e2e_check).
+e2e_yes() { if "$@"; then echo yes; else echo no; fi; }
+
+# e2e_connected_to PID PORT: PID has an established connection to PORT (in the client).
+e2e_connected_to() { on_client ss -tnpH state established "( dport = :$2 )" | grep -q "pid=$1,"; }
+
+# One person at a time, and no password anyone knows: maggie opens the
+# console; anne is refused while maggie has it (the daemon's words, said by
+# the launcher); maggie closes it and anne opens it; root's own
+# remote-viewer without a ticket is refused by the SPICE server after TLS;
+# ralph, not granted, is refused by the launcher before a ticket is asked;
+# the daemon's session log has it all.
+e2e_tickets() {
+    local t0 port=${E2E_PORT[helpdesk]} held uid_ralph
+    t0=$(e2e_now)
+    e2e_write_map ipv4
+    e2e_apply_firewall
+    E2E_WATCH_SECONDS=30 E2E_KEEP_VIEWER=yes e2e_try_launcher maggie helpdesk "$E2E_SHOTS/tickets-1-maggie.png"
+    e2e_check "tickets: maggie runs spice-connect helpdesk: the viewer shows the guest" "$OUTCOME" connected "$DETAIL"
+    held=$E2E_VIEWER_PID
+    E2E_VIEWER_PID=
+    e2e_ticket_logged 10 EVENT=connected USER=maggie   # from now on she holds the console
+
+    E2E_WATCH_SECONDS=30 e2e_try_launcher anne helpdesk "$OFFICE/log/unused.png"
+    e2e_check "tickets: anne, while maggie has it open, is refused" "$OUTCOME" refused "$DETAIL"
+    e2e_check "tickets: the launcher's words name who has it open, and since when" \
+        "$(e2e_yes grep -q "is in use: maggie has it open since" <<< "$DETAIL")" yes "$DETAIL"
+    e2e_check "tickets: maggie's viewer stays connected meanwhile" "$(e2e_yes e2e_connected_to "$held" "$port")" yes
+
+    E2E_VIEWER_PID=$held
+    e2e_kill_viewer
+    e2e_check "tickets: maggie closes her viewer; the daemon sees her session end" \
+        "$(e2e_yes e2e_ticket_logged 15 EVENT=disconnected USER=maggie)" yes
+    E2E_WATCH_SECONDS=30 e2e_try_launcher anne helpdesk "$E2E_SHOTS/tickets-2-anne.png"
+    e2e_check "tickets: then anne runs spice-connect helpdesk: the viewer shows the guest" "$OUTCOME" connected "$DETAIL"
+    e2e_ticket_logged 15 EVENT=disconnected USER=anne
+
+    e2e_root_viewer_on_server
+    e2e_check "tickets: root's own remote-viewer on the server, no ticket: TLS passes, the SPICE server refuses it" \
+        "$OUTCOME" auth-failure "$DETAIL"
+
+    uid_ralph=$(id -u ralph)
+    e2e_try_launcher ralph helpdesk "$OFFICE/log/unused.png"
+    e2e_check "tickets: ralph (no grant) is refused by the launcher" "$OUTCOME" refused "$DETAIL"
+    e2e_check "tickets: ... before any ticket is asked (neither the agent nor the daemon heard of him)" \
+        "$(if grep -q "spice-connect-agent.*uid $uid_ralph " "$OFFICE/log/syslog" || e2e_ticket_logged 0 USER=ralph; then
+               echo asked; else echo "not asked"; fi)" "not asked"
+
+    local who event
+    for who in maggie anne; do
+        for event in ticket connected disconnected; do
+            e2e_check "tickets: the session log has $who's '$event' (VM, client, address)" \
+                "$(e2e_yes e2e_ticket_logged 0 "EVENT=$event " "USER=$who " "VM=helpdesk " "CLIENT=client1.example.org ")" yes
+        done
+    done
+    e2e_check "tickets: the session log has anne's refusal while maggie held it" \
+        "$(e2e_yes e2e_ticket_logged 0 "EVENT=refused " "USER=anne " "held by maggie")" yes
+    E2E_TIME[tickets]=$(e2e_elapsed "$t0")
+}
+
+# e2e_root_viewer_on_server: root runs remote-viewer on the server with a
+# .vv document on stdin, as the launcher writes one, but without a
+# password; its --debug log says whether TLS passed and the SPICE server
+# refused the password. Watched for 8 s. Sets OUTCOME (auth-failure,
+# connected, other) and DETAIL.
+e2e_root_viewer_on_server() {
+    local log=$OFFICE/log/viewer-root-on-server.log pid n most=0 refused=no
+    printf '[virt-viewer]\ntype=spice\nhost=%s\ntls-port=%s\nsecure-channels=all\ndelete-this-file=0\n' \
+        "$SERVER_V4" "${E2E_PORT[helpdesk]}" > "$OFFICE/root.vv"
+    mkdir -p "$OFFICE/root-home"   # its settings go there, not to root's home
+    nsenter --net="/proc/$NET_SERVER_PID/ns/net" env -i DISPLAY=$E2E_TICKET_DISPLAY XAUTHORITY="$OFFICE/xauth-server" \
+        LANG=C.UTF-8 HOME="$OFFICE/root-home" /usr/bin/remote-viewer --spice-ca-file=/etc/spice-connect/ticket-ca.pem \
+        --debug - < "$OFFICE/root.vv" > "$log" 2>&1 &
+    pid=$!
+    local deadline=$(( $(date +%s) + 8 ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        n=$(qmp helpdesk spice-clients 2>/dev/null | grep -c .)
+        [ "$n" -gt "$most" ] && most=$n
+        grep -q "main channel: auth failure" "$log" && refused=yes
+        sleep 0.25
+    done
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    if [ "$most" -gt 0 ]; then OUTCOME=connected; DETAIL="the SPICE server listed $most channel(s)"
+    elif [ "$refused" = yes ]; then OUTCOME="auth-failure"; DETAIL="remote-viewer: $(grep -m1 -o 'main channel: auth failure.*' "$log")"
+    else OUTCOME=other; DETAIL="no channel, no auth failure: $(grep -i -m2 -E 'error|fail' "$log" | tr '\n' ' ')"; fi
 }
 
 # e2e_mismatches: how many cells and checks differ from what the map says.

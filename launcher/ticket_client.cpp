@@ -116,12 +116,14 @@ Result<std::string> read_line(int fd, const std::string& path, Clock::time_point
 
 }  // namespace
 
-Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline) {
+Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline,
+                              bool probe) {
     const Clock::time_point end = Clock::now() + deadline;
     auto fd = connect_agent(socket_path, end);
     if (!fd) return fd.failure();
     TicketRequest request;
     request.vm = vm;
+    request.probe = probe;
     if (auto f = send_all(fd->get(), format_ticket_request(request), socket_path, end)) return *f;
     auto line = read_line(fd->get(), socket_path, end);
     if (!line) return line.failure();

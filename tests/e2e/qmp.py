@@ -4,8 +4,12 @@
 Usage: qmp.py SOCKET screendump FILE   the guest's framebuffer as PPM
        qmp.py SOCKET status            prints QEMU's run state ("running")
        qmp.py SOCKET spice-channels    prints how many SPICE channels clients have open
+       qmp.py SOCKET spice-clients     the SPICE server's own list of connected clients
+                                       (what `info spice` shows): one line per channel,
+                                       "HOST:PORT channel-type", nothing when none
 
-Waits up to 10 s for the socket. Exit 0 on success, 1 on a QMP error.
+Waits up to 10 s for the socket. Exit 0 on success, 1 on a QMP error, 2 on
+a usage error or (spice-clients) when SPICE is not enabled.
 """
 import json
 import socket
@@ -54,6 +58,13 @@ def main(argv):
         print(call("query-status")["status"])
     elif argv[2] == "spice-channels":
         print(len(call("query-spice").get("channels", [])))
+    elif argv[2] == "spice-clients":
+        spice = call("query-spice")
+        if not spice.get("enabled"):
+            print("SPICE is not enabled", file=sys.stderr)
+            return 2
+        for c in spice.get("channels", []):
+            print(f"{c.get('host')}:{c.get('port')} {c.get('channel-type')}")
     else:
         print(f"unknown command {argv[2]}", file=sys.stderr)
         return 2

@@ -7,16 +7,19 @@
 # as the launcher will start it). Usage, as root:
 #   unshare --mount --net --propagation private bash ticketd_test.sh TICKETD ADMIN
 # Nothing reaches the host: the office's /etc copy (users, libvirt's
-# qemu.conf) is bind-mounted over /etc; /run and /var are tmpfs in this
-# mount namespace (libvirtd's state, sockets and logs); the cgroup tree is
-# unmounted here, so libvirt makes no machine cgroups on the host; QEMU,
-# libvirtd and the daemon listen in this network namespace only.
+# configuration) is bind-mounted over /etc; /run is a tmpfs and /var an
+# overlay kept in the work directory (libvirtd's state, sockets and logs);
+# the cgroup tree is unmounted here, so libvirt makes no machine cgroups on
+# the host; QEMU, libvirtd and the daemon listen in this network namespace
+# only. The certificates, libvirtd, the domain and the daemon are started
+# by tests/lib/ticket_office.sh, as for tests/tickets and the demo.
 # The session log: journald is not reachable in the namespace, so the
 # daemon runs with --log stderr, which writes the same fields.
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../lib/office.sh"
 . "$here/../lib/assert.sh"
+. "$here/../lib/ticket_office.sh"
 TICKETD=$(readlink -f "$1")
 ADMIN=$(readlink -f "$2")
 
@@ -33,112 +36,47 @@ host_dirs() { local d; for d in $HOST_DIRS; do [ -e "$HOST_ROOT$d" ] && echo "$d
 host_dirs_before=$(host_dirs)
 
 work=$(mktemp -d /tmp/spice-connect-ticketd.XXXXXX)
-libvirtd_pid= daemon_pid= xvfb_pid= viewers=()
+xvfb_pid="" viewers=()
 cleanup() {
-    local pid f i
+    local pid
     cd /
-    for pid in "${viewers[@]}" $daemon_pid $xvfb_pid; do kill "$pid" 2>/dev/null; done
-    if [ -n "$libvirtd_pid" ]; then
-        timeout 20 virsh -c "$URI" destroy office >/dev/null 2>&1
-        kill "$libvirtd_pid" 2>/dev/null
-        for i in $(seq 50); do kill -0 "$libvirtd_pid" 2>/dev/null || break; sleep 0.1; done
-    fi
-    # QEMU is not our child: should libvirt not have stopped it, its pid file.
-    for f in /run/libvirt/qemu/*.pid; do
-        [ -f "$f" ] || continue
-        pid=$(cat "$f" 2>/dev/null)
-        [ -n "$pid" ] && grep -qs qemu "/proc/$pid/cmdline" && kill -9 "$pid" 2>/dev/null
-    done
+    for pid in "${viewers[@]}" $xvfb_pid; do kill "$pid" 2>/dev/null; done
+    ticket_office_stop   # the daemon, the domain, libvirtd
     office_teardown "$work"
 }
 trap cleanup EXIT
 office_setup "$work"
 mount -t tmpfs -o mode=0755 spice-run /run
-mount -t tmpfs -o mode=0755 spice-var /var
-ln -s /run /var/run
-mkdir -p /var/lib /var/cache /var/log /var/tmp
-umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null
 ip link set lo up
-getent passwd libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:64055:libvirt test:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
-getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:" >>/etc/group
 
 # ------------------------------------------------------------- certificates
 # One site CA signs QEMU's SPICE certificate, the daemon's, the managed
-# client's (pc-1.example.org, its first DNS name) and an unlisted client's.
+# client's (pc-1.example.org, its first DNS name), an unlisted client's and
+# one not meant for TLS clients.
 pki=$work/pki
-mkdir -p "$pki"
-make_cert() {  # NAME TEMPLATE-LINES...
-    local name=$1; shift
-    printf '%s\n' "$@" "expiration_days = 2" >"$work/$name.tmpl"
-    certtool --generate-privkey --key-type=ecdsa --outfile "$pki/$name-key.pem" &&
-    certtool --generate-certificate --load-privkey "$pki/$name-key.pem" \
-             --load-ca-certificate "$pki/ca-cert.pem" --load-ca-privkey "$work/ca-key.pem" \
-             --template "$work/$name.tmpl" --outfile "$pki/$name-cert.pem"
-}
-{ printf 'cn = "ticket test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$work/ca.tmpl" &&
-  certtool --generate-privkey --key-type=ecdsa --outfile "$work/ca-key.pem" &&
-  certtool --generate-self-signed --load-privkey "$work/ca-key.pem" --template "$work/ca.tmpl" --outfile "$pki/ca-cert.pem" &&
-  make_cert server 'cn = "localhost"' 'ip_address = "127.0.0.1"' tls_www_server encryption_key signing_key &&
-  make_cert ticketd 'cn = "vmsrv"' 'dns_name = "localhost"' 'ip_address = "127.0.0.1"' tls_www_server signing_key &&
-  make_cert pc1 'cn = "ignored-cn"' 'dns_name = "pc-1.example.org"' 'dns_name = "other.example.org"' tls_www_client signing_key &&
-  make_cert pc9 'cn = "pc-9"' 'dns_name = "pc-9.example.org"' tls_www_client signing_key &&
-  make_cert nopurpose 'dns_name = "pc-1.example.org"' tls_www_server signing_key; } >"$work/certtool.log" 2>&1
-expect_true "certtool makes the certificates" $? "" "$(tail -5 "$work/certtool.log")" || finish
+ticket_pki "$pki" localhost 127.0.0.1 pc-9.example.org &&
+  ticket_pki_cert "$pki" "$pki/pc1" 'cn = "ignored-cn"' 'dns_name = "pc-1.example.org"' 'dns_name = "other.example.org"' \
+                  tls_www_client signing_key &&
+  ticket_pki_cert "$pki" "$pki/nopurpose" 'dns_name = "pc-1.example.org"' tls_www_server signing_key
+expect_true "certtool makes the certificates" $? "" "$(tail -5 "$OFFICE/log/certtool.log")" || finish
 # A CA nobody trusts, with its own pc-1.example.org.
-{ certtool --generate-privkey --key-type=ecdsa --outfile "$work/rogue-ca-key.pem" &&
-  certtool --generate-self-signed --load-privkey "$work/rogue-ca-key.pem" --template "$work/ca.tmpl" --outfile "$pki/rogue-ca.pem" &&
-  certtool --generate-privkey --key-type=ecdsa --outfile "$pki/rogue-key.pem" &&
-  certtool --generate-certificate --load-privkey "$pki/rogue-key.pem" --load-ca-certificate "$pki/rogue-ca.pem" \
-           --load-ca-privkey "$work/rogue-ca-key.pem" --template "$work/pc1.tmpl" --outfile "$pki/rogue-cert.pem"; } >>"$work/certtool.log" 2>&1
-expect_true "certtool makes the rogue client certificate" $? "" "$(tail -5 "$work/certtool.log")" || finish
-# QEMU's SPICE TLS directory: ca-cert.pem, server-cert.pem, server-key.pem.
-mkdir -p "$work/spice-pki"
-cp "$pki/ca-cert.pem" "$pki/server-cert.pem" "$pki/server-key.pem" "$work/spice-pki/"
+ticket_pki_ca "$work/rogue-ca" "ticket test CA" &&
+  ticket_pki_cert "$work/rogue-ca" "$pki/rogue" 'cn = "ignored-cn"' 'dns_name = "pc-1.example.org"' \
+                  'dns_name = "other.example.org"' tls_www_client signing_key
+expect_true "certtool makes the rogue client certificate" $? "" "$(tail -5 "$OFFICE/log/certtool.log")" || finish
 
 # ------------------------------------------------------- libvirtd and QEMU
-# libvirtd with only the QEMU driver (a directory holding it bind-mounted
-# over the driver directory), its sockets in the work directory, no
-# authentication on them (they are in this tmpfs, root's only).
-drivers=$(dirname /usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so)
-mkdir -p "$work/drivers" "$work/sock"
-cp "$drivers/libvirt_driver_qemu.so" "$work/drivers/"
-mount --bind "$work/drivers" "$drivers"
-rm -f /etc/libvirt/qemu/networks/autostart/*.xml
-cat >/etc/libvirt/qemu.conf <<EOF
-stdio_handler = "file"
-spice_tls = 1
-spice_tls_x509_cert_dir = "$work/spice-pki"
-spice_listen = "127.0.0.1"
-user = "root"
-group = "root"
-cgroup_controllers = [ ]
-security_driver = "none"
-EOF
-cat >"$work/libvirtd.conf" <<EOF
-listen_tls = 0
-listen_tcp = 0
-unix_sock_dir = "$work/sock"
-auth_unix_ro = "none"
-auth_unix_rw = "none"
-EOF
-URI="qemu:///system?socket=$work/sock/libvirt-sock"
-libvirtd -f "$work/libvirtd.conf" -p "$work/libvirtd.pid" >"$work/libvirtd.log" 2>&1 &
-libvirtd_pid=$!
-for _ in $(seq 100); do [ -S "$work/sock/libvirt-sock" ] && break; sleep 0.1; done
-check "libvirtd listens" test -S "$work/sock/libvirt-sock" || { note "$(tail -20 "$work/libvirtd.log")"; finish; }
+# libvirtd with only the QEMU driver, its socket in the work directory
+# (tests/lib/ticket_office.sh).
+ticket_libvirtd_start "$pki/qemu"
+check "libvirtd listens" test -S "$work/libvirt/sock/libvirt-sock" || { note "$(tail -20 "$work/log/libvirtd.log")"; finish; }
+URI=$TICKET_LIBVIRT_URI
 
-vsh() { timeout 30 virsh -c "$URI" "$@" 2>>"$work/virsh.log"; }
+vsh() { timeout 30 virsh -c "$URI" "$@" 2>>"$work/log/virsh.log"; }
 TLS_PORT=5931
-cat >"$work/office.xml" <<EOF
-<domain type='qemu'><name>office-dom</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <graphics type='spice' tlsPort='$TLS_PORT' autoport='no' defaultMode='secure' passwd='$(head -c 24 /dev/urandom | base64)'><listen type='address' address='127.0.0.1'/></graphics>
-    <video><model type='qxl'/></video></devices></domain>
-EOF
-first_password=$(grep -o "passwd='[^']*'" "$work/office.xml" | cut -d"'" -f2)
-vsh define "$work/office.xml" >/dev/null && vsh start office-dom >/dev/null
-expect_true "the domain starts" $? "" "$(tail -5 "$work/virsh.log")" "$(tail -5 /var/log/libvirt/qemu/office-dom.log 2>/dev/null)" || finish
+ticket_domain_start office-dom "$TLS_PORT" 127.0.0.1
+expect_true "the domain starts" $? "" "$(tail -5 "$work/log/virsh.log")" "$(tail -5 /var/log/libvirt/qemu/office-dom.log 2>/dev/null)" || finish
+first_password=$TICKET_DOMAIN_PASSWORD
 graphics() { vsh dumpxml --security-info office-dom | grep -m1 "<graphics type='spice'"; }
 spice_info() { vsh qemu-monitor-command office-dom --hmp 'info spice'; }
 # A ticket domain has a SPICE password in its XML (nobody's: without one
@@ -173,10 +111,8 @@ expect_rc "the server's map is valid" 0
 PORT=5899
 SESSIONS=$work/sessions
 DLOG=$work/ticketd.log
-systemd-socket-activate -l 127.0.0.1:$PORT "$TICKETD" --map "$MAP" --cert "$pki/ticketd-cert.pem" \
-    --key "$pki/ticketd-key.pem" --sessions "$SESSIONS" --log stderr >"$DLOG" 2>&1 &
-daemon_pid=$!
-for _ in $(seq 50); do ss -Hltn "sport = :$PORT" | grep -q . && break; sleep 0.1; done
+ticket_daemon_start "$TICKETD" 127.0.0.1:$PORT "$MAP" "$SESSIONS" "$DLOG" \
+    --cert "$pki/ticketd-cert.pem" --key "$pki/ticketd-key.pem"
 
 # ask CLIENT USER UID [VM]: the reply line in REPLY.
 ask() {
@@ -188,7 +124,7 @@ ask_raw() {  # CLIENT LINE
 uid_of() { id -u "$1"; }
 
 # ------------------------------------------------------------ 1. refusals
-ask pc9 anne "$(uid_of anne)"
+ask pc-9 anne "$(uid_of anne)"
 expect_has "an unlisted client certificate: no unmanaged" "$REPLY" "no unmanaged This workstation is not set up"
 ask pc1 anne 4242
 expect_has "anne with another UID than the server's: refused" "$REPLY" "no denied Your account does not match"
@@ -438,9 +374,9 @@ run_capture "$ADMIN" sessions "$SESSIONS"
 expect_out "sessions: the history shows carol's ended session" "carol"
 
 # ------------------------------------------------------------- 12. teardown
-kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null; daemon_pid=
+office_stop TICKET_DAEMON_PID
 vsh destroy office-dom >/dev/null
-kill "$libvirtd_pid"; wait "$libvirtd_pid" 2>/dev/null; libvirtd_pid=
+office_stop TICKET_LIBVIRTD_PID
 left=""
 for f in /run/libvirt/qemu/*.pid; do [ -f "$f" ] && pid=$(cat "$f") && grep -qs qemu "/proc/$pid/cmdline" && left+=" $pid"; done
 expect_equal "no QEMU left running" "$left" ""

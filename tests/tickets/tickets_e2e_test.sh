@@ -23,6 +23,7 @@
 set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../e2e/office_e2e.sh"   # office.sh, assert.sh, network.sh; Xvfb and window helpers
+. "$here/../lib/ticket_office.sh"   # certificates, libvirtd, the domain, the daemon, the agent
 [ $# = 5 ] || { echo "usage: tickets_e2e_test.sh LAUNCHER AGENT TICKETD ADMIN SHOT_DIR" >&2; exit 2; }
 LAUNCHER_BIN=$(readlink -f "$1"); AGENT_BIN=$(readlink -f "$2"); TICKETD_BIN=$(readlink -f "$3")
 ADMIN_BIN=$(readlink -f "$4"); SHOTS=$5
@@ -44,28 +45,13 @@ E2E_USERS="myself anne"           # who gets the display's cookie (e2e_start_dis
 PIDS=()                           # background processes, stopped at the end
 
 work=$(mktemp -d /tmp/spice-connect-tickets.XXXXXX)
-U="qemu+unix:///system?socket=$work/sock/libvirt-sock"
-LIBVIRTD_PID=
 cleanup() {
-    local p f pid i
+    local p
     office_stop VIEWER_PID
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
     PIDS=()
-    # QEMU is not our child (libvirtd daemonizes it): by its pid file
-    # should virsh fail.
-    if [ -n "$LIBVIRTD_PID" ]; then
-        on_server timeout 20 virsh -c "$U" destroy "$VM" >/dev/null 2>&1
-        for f in /run/libvirt/qemu/*.pid; do
-            [ -f "$f" ] || continue
-            pid=$(cat "$f" 2>/dev/null)
-            [ -n "$pid" ] && grep -qs qemu "/proc/$pid/cmdline" || continue
-            kill "$pid" 2>/dev/null
-            for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -9 "$pid" 2>/dev/null
-        done
-        office_stop LIBVIRTD_PID
-    fi
+    ticket_office_stop   # the agents, the daemon, the domain and libvirtd
     office_syslog_stop   # before network_stop, which waits for every child
     network_stop
     if [ -d "${OFFICE:-}/log" ]; then
@@ -78,17 +64,8 @@ trap "exit 143" TERM INT HUP   # ctest's timeout: still clean up
 office_setup "$work"
 office_syslog_start
 mount -t tmpfs -o mode=0755 spice-run /run
-# With no cgroup hierarchy mounted libvirt places QEMU in none (the host's
-# cgroup tree is shared with every mount namespace).
-umount -R /sys/fs/cgroup 2>/dev/null || umount -l /sys/fs/cgroup 2>/dev/null
-mkdir -p "$SHOTS" "$OFFICE/vm" "$OFFICE/pki" /run/spice-connect-agent /etc/spice-connect/agent /etc/spice-connect/ticketd
+mkdir -p "$SHOTS" "$OFFICE/vm" /etc/spice-connect/ticketd
 rm -f "$SHOTS"/*.png
-# libvirtd's QEMU driver resolves the Debian build's user libvirt-qemu;
-# the agent's own user as packaging/sysusers makes it.
-getent passwd libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:64055:libvirt test:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
-getent group libvirt-qemu >/dev/null || echo "libvirt-qemu:x:64055:" >>/etc/group
-echo "spice-connect-agent:x:990:" >>/etc/group
-echo "spice-connect-agent:x:990:990:spice-connect ticket agent:/nonexistent:/usr/sbin/nologin" >>/etc/passwd
 # The server's name, from /etc/hosts only (no lookup leaves the namespaces).
 echo "$SERVER_V4 $SERVER_NAME" >>/etc/hosts
 sed -i 's/^hosts:.*/hosts: files/' /etc/nsswitch.conf
@@ -104,89 +81,27 @@ elapsed() { echo $(( $(date +%s) - T0 )); }
 # (client1.example.org, in managed-clients) and a rogue one of the same CA
 # (rogue.example.org, not listed).
 pki=$OFFICE/pki
-mkdir -p "$pki/qemu"
-printf 'cn = "Tickets test CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >"$pki/ca.tmpl"
-printf 'cn = "%s"\ndns_name = "%s"\nip_address = "%s"\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
-    "$SERVER_NAME" "$SERVER_NAME" "$SERVER_V4" >"$pki/server.tmpl"
-for c in client1 rogue; do
-    printf 'cn = "%s.example.org"\ndns_name = "%s.example.org"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' "$c" "$c" >"$pki/$c.tmpl"
-done
-cert() {  # KEY CERT TEMPLATE
-    certtool --generate-privkey --key-type=ecdsa --outfile "$1" &&
-    certtool --generate-certificate --load-privkey "$1" --load-ca-certificate "$pki/qemu/ca-cert.pem" \
-             --load-ca-privkey "$pki/ca-key.pem" --template "$3" --outfile "$2"
-}
-{ certtool --generate-privkey --key-type=ecdsa --outfile "$pki/ca-key.pem" &&
-  certtool --generate-self-signed --load-privkey "$pki/ca-key.pem" --template "$pki/ca.tmpl" --outfile "$pki/qemu/ca-cert.pem" &&
-  cert "$pki/qemu/server-key.pem" "$pki/qemu/server-cert.pem" "$pki/server.tmpl" &&
-  cert /etc/spice-connect/ticketd/key.pem /etc/spice-connect/ticketd/cert.pem "$pki/server.tmpl" &&
-  cert /etc/spice-connect/agent/key.pem /etc/spice-connect/agent/cert.pem "$pki/client1.tmpl" &&
-  cert "$pki/rogue-key.pem" "$pki/rogue-cert.pem" "$pki/rogue.tmpl"; } >"$OFFICE/log/certtool.log" 2>&1
+ticket_pki "$pki" "$SERVER_NAME" "$SERVER_V4" client1.example.org rogue.example.org &&
+    install -m 0644 "$pki/ticketd-cert.pem" /etc/spice-connect/ticketd/cert.pem &&
+    install -m 0600 "$pki/ticketd-key.pem" /etc/spice-connect/ticketd/key.pem &&
+    ticket_agent_certificate "$pki/client1" /etc/spice-connect/agent &&
+    ticket_agent_certificate "$pki/rogue" "$OFFICE/agent-rogue"
 expect_true "certtool makes the CA, QEMU's, the daemon's and two client certificates" $? "" "$(tail -5 "$OFFICE/log/certtool.log")" || finish
-install -m 0644 "$pki/qemu/ca-cert.pem" /etc/spice-connect/ca.pem
-chmod 0700 "$pki/qemu" /etc/spice-connect/ticketd
-chown spice-connect-agent:spice-connect-agent /etc/spice-connect/agent/key.pem "$pki/rogue-key.pem"
-chmod 0600 /etc/spice-connect/agent/key.pem "$pki/rogue-key.pem"
-chmod 0644 /etc/spice-connect/agent/cert.pem "$pki/rogue-cert.pem"
+install -m 0644 "$pki/ca-cert.pem" /etc/spice-connect/ca.pem
+chmod 0700 /etc/spice-connect/ticketd
 
 # ------------------------------------------------------------ the VM server
-# libvirtd's files: /etc/libvirt holds only what is written here (no
-# domain or network of the host's is loaded), /var/{lib,cache,log}/libvirt
-# appear in an overlay of /var kept in the tmpfs, and only the QEMU
-# connection driver is there to load.
-mkdir -p "$work/var-up" "$work/var-work" "$work/sock" "$work/drivers"
-mount -t overlay spice-var -o "lowerdir=/var,upperdir=$work/var-up,workdir=$work/var-work" /var
-drivers=$(dirname "$(compgen -G '/usr/lib/*/libvirt/connection-driver/libvirt_driver_qemu.so' | head -1)")
-cp "$drivers/libvirt_driver_qemu.so" "$work/drivers/"
-mount --bind "$work/drivers" "$drivers"
-rm -rf /etc/libvirt; mkdir -p /etc/libvirt
-cat >/etc/libvirt/libvirtd.conf <<EOF
-listen_tls = 0
-listen_tcp = 0
-unix_sock_dir = "$work/sock"
-auth_unix_ro = "none"
-auth_unix_rw = "none"
-EOF
-# cgroup_controllers, security_driver: nothing outside the namespaces;
-# namespaces: QEMU shares this private /dev (office_syslog_start made it).
-cat >/etc/libvirt/qemu.conf <<EOF
-stdio_handler = "file"
-spice_tls = 1
-spice_tls_x509_cert_dir = "$pki/qemu"
-user = "root"
-group = "root"
-cgroup_controllers = [ ]
-security_driver = "none"
-namespaces = [ ]
-EOF
-# SPICE over TLS only, on the server's address; SeaBIOS on qxl is the
-# guest's screen; a second QMP monitor for the test (libvirt holds its own).
-# A ticket VM is defined with a password nobody knows: without one QEMU
-# runs SPICE with disable-ticketing (auth "none") and refuses every later
-# set_password ("Could not set password"), so the daemon could set none.
-QMP=$OFFICE/vm/$VM.qmp
-cat >"$work/$VM.xml" <<EOF
-<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
-  <name>$VM</name><memory unit='MiB'>64</memory>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
-    <graphics type='spice' autoport='no' tlsPort='$PORT' defaultMode='secure' passwd='$(head -c 24 /dev/urandom | base64)'>
-      <listen type='address' address='$SERVER_V4'/>
-    </graphics>
-    <video><model type='qxl'/></video></devices>
-  <qemu:commandline><qemu:arg value='-qmp'/><qemu:arg value='unix:$QMP,server=on,wait=off'/></qemu:commandline>
-</domain>
-EOF
-nsenter --net="/proc/$NET_SERVER_PID/ns/net" libvirtd -f /etc/libvirt/libvirtd.conf -p /run/libvirtd.pid \
-    >"$OFFICE/log/libvirtd.log" 2>&1 &
-LIBVIRTD_PID=$!
-for _ in $(seq 100); do [ -S "$work/sock/libvirt-sock" ] && break; sleep 0.1; done
-[ -S "$work/sock/libvirt-sock" ]
+# libvirtd in the server's namespace (tests/lib/ticket_office.sh); the
+# domain: SPICE over TLS only, on the server's address, SeaBIOS on qxl as
+# the guest's screen, a second QMP monitor for the test.
+ticket_libvirtd_start "$pki/qemu"
 expect_true "libvirtd listens on its socket in the test's tmpfs" $? "" "$(tail -5 "$OFFICE/log/libvirtd.log")" || finish
-on_server timeout 60 virsh -c "$U" "define $work/$VM.xml; start $VM" >"$OFFICE/log/virsh.log" 2>&1
+U=$TICKET_LIBVIRT_URI
+QMP=$OFFICE/vm/$VM.qmp
+ticket_domain_start "$VM" "$PORT" "$SERVER_V4" "$QMP"
 expect_true "libvirtd starts domain $VM in the server's namespace" $? "" \
     "$(tail -5 "$OFFICE/log/virsh.log")" "$(tail -5 /var/log/libvirt/qemu/*.log 2>/dev/null)" || finish
-clients() { python3 "$here/spice_clients.py" "$QMP"; }
+clients() { python3 "$here/../e2e/qmp.py" "$QMP" spice-clients; }
 screen() { python3 "$here/../e2e/qmp.py" "$QMP" screendump "$OFFICE/vm/$VM.ppm"; }
 booted=no
 for _ in $(seq 150); do
@@ -217,12 +132,9 @@ MAP
 }
 server_map
 DLOG=$OFFICE/log/ticketd.log
-nsenter --net="/proc/$NET_SERVER_PID/ns/net" systemd-socket-activate -l "$SERVER_V4:5899" \
-    "$TICKETD_BIN" --map "$SERVER_MAP" --sessions "$OFFICE/sessions" --log stderr >"$DLOG" 2>&1 &
-PIDS+=($!)
-listening=no
-for _ in $(seq 50); do on_server ss -Hltn "sport = :5899" | grep -q "$SERVER_V4:5899" && { listening=yes; break; }; sleep 0.1; done
-expect_equal "systemd-socket-activate listens for the daemon on $SERVER_V4:5899" "$listening" yes "$(cat "$DLOG")" || finish
+# The daemon's certificate and key at their built-in paths (no --cert, --key).
+ticket_daemon_start "$TICKETD_BIN" "$SERVER_V4:5899" "$SERVER_MAP" "$OFFICE/sessions" "$DLOG"
+expect_true "systemd-socket-activate listens for the daemon on $SERVER_V4:5899" $? "" "$(cat "$DLOG")" || finish
 
 # ------------------------------------------------------------ the client
 office_write_map <<MAP
@@ -239,18 +151,9 @@ MAP
 office_install_launcher "$LAUNCHER_BIN"
 office_install_viewer /usr/bin/remote-viewer   # the real one, root:spicegrp 0750
 
-# start_agent SOCKET CERT KEY LOG: as spice-connect-agent.service runs it
-# (its own user, the launcher's group as a supplementary group), on a
-# socket as spice-connect-agent.socket makes it (root:spicegrp 0660).
-start_agent() {
-    nsenter --net="/proc/$NET_CLIENT_PID/ns/net" systemd-socket-activate -l "$1" \
-        setpriv --reuid=spice-connect-agent --regid=spice-connect-agent --groups=spicegrp -- \
-        "$AGENT_BIN" --cert "$2" --key "$3" --idle-exit 0 >"$4" 2>&1 &
-    PIDS+=($!)
-    for _ in $(seq 50); do [ -S "$1" ] && break; sleep 0.1; done
-    chgrp spicegrp "$1" && chmod 0660 "$1"
-}
-start_agent "$AGENT_SOCK" /etc/spice-connect/agent/cert.pem /etc/spice-connect/agent/key.pem "$OFFICE/log/agent.out"
+# start_agent SOCKET CERT_DIR LOG: as the units run it (ticket_office.sh).
+start_agent() { ticket_agent_start "$AGENT_BIN" "$1" "$2/cert.pem" "$2/key.pem" "$3"; }
+start_agent "$AGENT_SOCK" /etc/spice-connect/agent "$OFFICE/log/agent.out"
 [ -S "$AGENT_SOCK" ]
 expect_true "the agent's socket is there" $? "" "$(cat "$OFFICE/log/agent.out")" || finish
 
@@ -457,7 +360,7 @@ server_map
 
 # ------------------------------------------------- 8. an unmanaged client
 echo "# 8. an agent whose certificate managed-clients does not list"
-start_agent "$ROGUE_SOCK" "$pki/rogue-cert.pem" "$pki/rogue-key.pem" "$OFFICE/log/agent-rogue.out"
+start_agent "$ROGUE_SOCK" "$OFFICE/agent-rogue" "$OFFICE/log/agent-rogue.out"
 REPLY=$(ask_agent myself "$ROGUE_SOCK")
 [[ $REPLY == "no unmanaged "* ]]
 expect_true "8. unmanaged: the agent with rogue.example.org's certificate gets 'no unmanaged'" $? "$REPLY" "$(tail -3 "$DLOG")"

@@ -215,6 +215,7 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
 struct TicketOutcome {
     ExitCode code;
     std::string result;
+    std::string detail;  // the agent client's message, when there was no answer
 };
 
 std::optional<TicketOutcome> ticket_outcome(const std::string& word, const std::string& text, const std::string& user,
@@ -222,22 +223,23 @@ std::optional<TicketOutcome> ticket_outcome(const std::string& word, const std::
     const std::string said = text.empty() ? "" : " (the ticket service said: " + text + ")";
     if (word == "ticket-denied")
         return TicketOutcome{exit_denied, "refused by the map (denied): no ticket for " + user + " on " + vm.name +
-                                              " now" + said};
+                                              " now" + said, {}};
     if (word == "ticket-held")
-        return TicketOutcome{exit_denied, "in use (held): " + (text.empty() ? std::string("someone else has it open") : text)};
+        return TicketOutcome{exit_denied, "in use (held): " + (text.empty() ? std::string("someone else has it open") : text), {}};
     if (word == "ticket-unmanaged")
         return TicketOutcome{exit_config, "this client is not managed (unmanaged): the console server on " + vm.host +
-                                              " does not list this client's certificate in managed-clients" + said};
+                                              " does not list this client's certificate in managed-clients" + said, {}};
     if (word == "ticket-unavailable")
         return TicketOutcome{exit_system, "the console server is unavailable (unavailable): the VM may be off, or the "
-                                          "ticket daemon on " + vm.host + " unreachable" + said};
+                                          "ticket daemon on " + vm.host + " unreachable" + said, {}};
     if (word == "ticket-error")
         return TicketOutcome{exit_system, "the ticket service failed (error)" + said +
-                                              "; the agent's log (journalctl -u spice-connect-agent) and the daemon's say why"};
+                                              "; the agent's log (journalctl -u spice-connect-agent) and the daemon's say why", {}};
     if (word == "no-agent")
-        return TicketOutcome{exit_config, "no console ticket agent on this client (" + text +
-                                              "): systemctl enable --now spice-connect-agent.socket"};
-    if (word == "agent-failed") return TicketOutcome{exit_system, "the console ticket agent failed: " + text};
+        return TicketOutcome{exit_config, "no console ticket agent on this client: systemctl enable --now "
+                                          "spice-connect-agent.socket",
+                             text};
+    if (word == "agent-failed") return TicketOutcome{exit_system, "the console ticket agent failed", text};
     return std::nullopt;
 }
 
@@ -303,6 +305,7 @@ int probe_command(const Options& o) {
     if (word == "setup") return fail(exit_system, "cannot prepare the probing process as " + user->caller.name + ": " + detail);
     if (const auto t = ticket_outcome(word, detail, user->caller.name, *vm)) {
         std::printf("result: %s\n", t->result.c_str());
+        if (!t->detail.empty()) std::printf("detail: %s\n", t->detail.c_str());
         if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the output");
         return t->code;
     }

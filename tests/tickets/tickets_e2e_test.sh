@@ -430,6 +430,19 @@ expect_true "9. free: the probe prints no ticket" $? "$OUT"
 probe carol
 expect_rc "9. denied: the probe as carol (not granted) ends as not reachable" 1
 expect_out "9. denied: the probe says the map refuses carol" "result: refused by the map (denied)"
+# The agent's socket path is fixed at build time: the rogue agent of case 8
+# (certificate not in managed-clients) takes its place for a moment, then
+# no socket at all.
+mv "$AGENT_SOCK" "$AGENT_SOCK.away" && mv "$ROGUE_SOCK" "$AGENT_SOCK"
+probe myself
+expect_rc "9. unmanaged: the probe through an agent whose certificate is not managed" 3
+expect_out "9. unmanaged: the probe says this client is not managed" "result: this client is not managed (unmanaged)"
+mv "$AGENT_SOCK" "$ROGUE_SOCK"
+probe myself
+expect_rc "9. no agent: the probe without the agent's socket" 3
+expect_out "9. no agent: the probe says how to start the agent" \
+    "result: no console ticket agent on this client: systemctl enable --now spice-connect-agent.socket"
+mv "$AGENT_SOCK.away" "$AGENT_SOCK"
 [ "$(server_sees)" = 0 ]
 expect_true "9. nobody is connected after the probes" $? "$(clients)"
 

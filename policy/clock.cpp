@@ -29,11 +29,11 @@ private:
 
 std::optional<ZonedTime> time_in_zone(std::time_t t, const std::string& zone) {
     RestoreTz restore;
-    if (zone.empty()) {
-        if (::unsetenv("TZ") != 0) return std::nullopt;
-    } else if (::setenv("TZ", zone.c_str(), 1) != 0) {
-        return std::nullopt;
-    }
+    // The system zone is named, not reached by unsetting TZ: a process that
+    // set TZ once before its threads started (the ticket daemon) then only
+    // ever replaces that entry, and never grows or shrinks the environment
+    // under another thread's getenv.
+    if (::setenv("TZ", zone.empty() ? system_zone : zone.c_str(), 1) != 0) return std::nullopt;
     ::tzset();
     std::tm tm{};
     if (!::localtime_r(&t, &tm)) return std::nullopt;

@@ -14,6 +14,9 @@ struct ZonedTime {
     std::string text;  // "Wed 10:12 CET", for messages
 };
 
+// TZ's value for the system's own zone: what an unset TZ means to glibc.
+inline constexpr const char* system_zone = ":/etc/localtime";
+
 // zone empty: the system zone (/etc/localtime). nullopt: conversion failed.
 std::optional<ZonedTime> time_in_zone(std::time_t t, const std::string& zone);
 

@@ -9,6 +9,7 @@
 #include "policy/map_source.hpp"
 #include "policy/parser.hpp"
 #include "policy/replaced_file.hpp"
+#include "policy/schedule.hpp"
 #include "policy/ticket_wire.hpp"
 #include "policy/build_config.hpp"
 
@@ -254,12 +255,17 @@ void Daemon::serve(int fd, const std::string& peer) {
     answer(reply);
 }
 
-void Daemon::end_closed_windows() {
+void Daemon::check_windows() {
     std::map<std::string, Holder> holders;
     {
         std::lock_guard lock(mutex_);
         holders = consoles_.holders();
     }
+    // Warnings of sessions that are over are forgotten.
+    std::erase_if(warned_, [&](const auto& w) {
+        const auto h = holders.find(w.first);
+        return h == holders.end() || h->second.who.since != w.second;
+    });
     if (holders.empty()) return;
     auto map = read_server_map(options_.map_path);
     if (!map) {
@@ -272,19 +278,40 @@ void Daemon::end_closed_windows() {
         const auto account = view_.account(h.who.user);
         TicketRequest still{h.who.vm, h.who.user, account ? std::optional<uid_t>(account->caller.uid) : std::nullopt};
         const TicketVerdict v = decide_ticket(*map, still, h.who.client, view_, now);
-        if (v.granted() && v.vm->domain_name() == domain) continue;
-        auto secret = random_ticket();
-        if (!secret) continue;
-        {
-            // Ended before the password changes, so that the channels'
-            // disconnections that follow belong to no session.
-            std::lock_guard lock(mutex_);
-            if (auto e = consoles_.end(domain, "ended", now))
-                record(*e, e->user + "'s session on console " + e->vm + " ended: " + v.detail);
+        if (!v.granted() || v.vm->domain_name() != domain) {
+            end_session(domain, h, v.granted() ? "vm " + h.who.vm + " is no longer domain " + domain : v.detail, now);
+            continue;
         }
-        if (auto f = hypervisor_->set_password(domain, *secret, now + ticket_valid_seconds, Connected::disconnect))
-            log_.note(LOG_ERR, "cannot end " + h.who.user + "'s session on console " + h.who.vm + ": " + f->message);
+        if (auto ends = grant_closes_within(*map, still, h.who.client, view_, now, ending_soon_minutes))
+            warn_ending(domain, h, *ends, *map, now);
     }
+}
+
+void Daemon::end_session(const std::string& domain, const Holder& h, const std::string& why, std::time_t now) {
+    auto secret = random_ticket();
+    if (!secret) {
+        log_.note(LOG_ERR, "cannot end " + h.who.user + "'s session on console " + h.who.vm + ": " + secret.failure().message);
+        return;
+    }
+    {
+        // Ended before the password changes, so that the channels'
+        // disconnections that follow belong to no session.
+        std::lock_guard lock(mutex_);
+        if (auto e = consoles_.end(domain, "ended", now))
+            record(*e, e->user + "'s session on console " + e->vm + " ended: " + why);
+    }
+    if (auto f = hypervisor_->set_password(domain, *secret, now + ticket_valid_seconds, Connected::disconnect))
+        log_.note(LOG_ERR, "cannot end " + h.who.user + "'s session on console " + h.who.vm + ": " + f->message);
+}
+
+void Daemon::warn_ending(const std::string& domain, const Holder& h, std::time_t ends, const Map& map, std::time_t now) {
+    if (!warned_.insert({domain, h.who.since}).second) return;  // once per session
+    // The minute as the map's windows name it (its zone).
+    const auto local = time_in_zone(ends, map.settings.timezone);
+    const std::string minute = local ? format_minute(local->local.minute) : std::to_string(ends) + " (epoch)";
+    log_.event(SessionEntry{now, "ending-soon", h.who.vm, h.who.user, h.who.client, h.who.address, -1},
+               h.who.user + "'s session on console " + h.who.vm + " ends at " + minute + " (its window closes)",
+               {"SPICE_CONNECT_ENDS=" + minute});
 }
 
 }  // namespace spice_connect

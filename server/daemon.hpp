@@ -7,7 +7,9 @@
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "policy/map.hpp"
@@ -41,8 +43,11 @@ public:
     void lock_ticket_domains();
     // One accepted connection, answered (or refused) within a few seconds.
     void serve(int fd, const std::string& peer);
-    // Holders whose grants closed lose their session.
-    void end_closed_windows();
+    // Each holder decided again now: one whose grant is closed loses the
+    // session; one whose grant closes within `ending_soon_minutes` gets
+    // one ending-soon event in the log.
+    void check_windows();
+    static constexpr int ending_soon_minutes = 5;
     // The domains that started since the last call get locked; false when
     // libvirt's connection closed (the daemon exits and systemd restarts it).
     bool handle_wakeups();
@@ -55,6 +60,8 @@ private:
     void write_state();  // needs mutex_ held
     void wake();
     std::string holder_text(const Map& map, const Holder& h) const;
+    void end_session(const std::string& domain, const Holder& h, const std::string& why, std::time_t now);
+    void warn_ending(const std::string& domain, const Holder& h, std::time_t ends, const Map& map, std::time_t now);
 
     DaemonOptions options_;
     Map start_map_;  // the libvirt URI is the one the daemon started with
@@ -66,6 +73,7 @@ private:
     std::vector<std::string> started_;
     bool closed_ = false;
     bool state_error_logged_ = false;
+    std::set<std::pair<std::string, std::time_t>> warned_;  // sessions (domain, since) told they end soon
     int wake_read_ = -1, wake_write_ = -1;
 };
 

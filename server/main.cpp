@@ -11,13 +11,16 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
 
 #include "policy/build_config.hpp"
+#include "policy/clock.hpp"
 #include "policy/exit_codes.hpp"
 #include "server/daemon.hpp"
 
@@ -25,8 +28,11 @@ using namespace spice_connect;
 
 namespace {
 
-// How often the holders' windows are checked.
-constexpr int sweep_seconds = 20;
+// The holders' windows are checked every 20 s (a changed map takes
+// effect), and just after each whole minute of the wall clock: windows are
+// minute-granular, so a session ends within moments of its window's end.
+constexpr auto sweep_interval = std::chrono::seconds(20);
+constexpr auto after_the_minute = std::chrono::milliseconds(100);
 
 const char* const usage_text =
     "usage: spice-connect-ticketd [--map FILE] [--cert FILE] [--key FILE] [--sessions FILE] [--log journal|stderr]\n"
@@ -76,6 +82,34 @@ Result<int> listening_socket() {
     return fd;
 }
 
+// The clients' agents connect to the map's ticket-port: a socket on
+// another port would leave them unanswered, so the daemon does not start.
+Status check_ticket_port(int fd, const Map& map) {
+    sockaddr_storage a{};
+    socklen_t len = sizeof a;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) < 0)
+        return Failure{exit_system, "cannot read the address of the socket systemd passed", errno};
+    int port = -1;
+    if (a.ss_family == AF_INET) port = ntohs(reinterpret_cast<const sockaddr_in*>(&a)->sin_port);
+    if (a.ss_family == AF_INET6) port = ntohs(reinterpret_cast<const sockaddr_in6*>(&a)->sin6_port);
+    if (port < 0) return Failure{exit_config, "the socket systemd passed is not a TCP socket"};
+    if (port == map.settings.ticket_port) return std::nullopt;
+    const std::string want = std::to_string(map.settings.ticket_port);
+    return Failure{exit_config, "the socket systemd passed listens on port " + std::to_string(port) +
+                                    ", but the map's ticket-port is " + want + " (where the clients ask): add a drop-in to "
+                                    "spice-connect-ticketd.socket with the lines 'ListenStream=' and 'ListenStream=" + want +
+                                    "' under [Socket], or change the map's ticket-port to " + std::to_string(port)};
+}
+
+// When to sweep next: 20 s from now, or just after the wall clock's next
+// whole minute if that comes first.
+std::chrono::steady_clock::time_point next_sweep_time() {
+    using namespace std::chrono;
+    const auto since_minute = duration_cast<milliseconds>(system_clock::now().time_since_epoch()) % minutes(1);
+    const auto to_minute = milliseconds(minutes(1)) - since_minute + after_the_minute;
+    return steady_clock::now() + std::min<milliseconds>(sweep_interval, to_minute);
+}
+
 std::string peer_text(const sockaddr_storage& a) {
     char host[INET6_ADDRSTRLEN] = "?";
     if (a.ss_family == AF_INET) {
@@ -111,11 +145,17 @@ int main(int argc, char** argv) {
     if (!listener) return fail(log, listener.failure());
 
     // 3. The map: read again for every request; this first copy names
-    //    the libvirt URI and must be valid for the daemon to start.
+    //    the libvirt URI, must be valid and must name the socket's port
+    //    as its ticket-port for the daemon to start.
     auto map = read_server_map(options->map_path);
     if (!map) return fail(log, map.failure());
+    if (auto f = check_ticket_port(*listener, *map)) return fail(log, *f);
 
-    // 4. libvirt: the connection and its events.
+    // 4. libvirt: the connection and its events. TZ is set before its
+    //    event thread starts: the windows' clock (time_in_zone) then only
+    //    replaces that entry while the thread may read the environment.
+    if (!std::getenv("TZ") && ::setenv("TZ", system_zone, 1) != 0)
+        return fail(log, Failure{exit_system, "cannot set TZ", errno});
     Daemon daemon(*options, std::move(*map));
     if (auto f = daemon.start()) return fail(log, *f);
 
@@ -124,8 +164,9 @@ int main(int argc, char** argv) {
     log.note(LOG_INFO, "ready: tickets for the map " + options->map_path);
 
     // 6. Requests one at a time, each within its deadline; the wake pipe
-    //    for domains that start; the holders' windows every 20 s.
-    auto next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(sweep_seconds);
+    //    for domains that start; the holders' windows every 20 s and at
+    //    each whole minute.
+    auto next_sweep = next_sweep_time();
     for (;;) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_sweep - std::chrono::steady_clock::now());
         pollfd fds[2] = {{*listener, POLLIN, 0}, {daemon.wake_fd(), POLLIN, 0}};
@@ -140,8 +181,8 @@ int main(int argc, char** argv) {
             if (fd >= 0) daemon.serve(fd, peer_text(peer));
         }
         if (std::chrono::steady_clock::now() >= next_sweep) {
-            daemon.end_closed_windows();
-            next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(sweep_seconds);
+            daemon.check_windows();
+            next_sweep = next_sweep_time();
         }
     }
 }

@@ -36,13 +36,14 @@ void send(LogTarget target, int priority, const std::vector<std::string>& fields
 
 }  // namespace
 
-void SessionLog::event(const SessionEntry& e, const std::string& message) const {
+void SessionLog::event(const SessionEntry& e, const std::string& message, const std::vector<std::string>& extra) const {
     std::vector<std::string> fields{"SPICE_CONNECT_EVENT=" + e.event};
     if (!e.user.empty()) fields.push_back("SPICE_CONNECT_USER=" + e.user);
     if (!e.vm.empty()) fields.push_back("SPICE_CONNECT_VM=" + e.vm);
     if (!e.client.empty()) fields.push_back("SPICE_CONNECT_CLIENT=" + e.client);
     if (!e.address.empty()) fields.push_back("SPICE_CONNECT_ADDRESS=" + e.address);
     if (e.duration >= 0) fields.push_back("SPICE_CONNECT_DURATION=" + std::to_string(e.duration));
+    fields.insert(fields.end(), extra.begin(), extra.end());
     fields.push_back("MESSAGE=" + one_line(message));  // last: the rest of a stderr line
     send(target_, e.event == "refused" ? LOG_NOTICE : LOG_INFO, fields);
 }

@@ -70,11 +70,23 @@ TicketVerdict decide_ticket(const Map& map, const TicketRequest& request, const 
                       "no grant for " + request.user + " on vm " + vm->name + " from client " + client);
     if (!e->usable_now)
         return refuse(TicketReason::denied, "Your access to console " + vm->name + " is not open now (" + e->when() + ").",
-                      "the grants for " + request.user + " on vm " + vm->name + " are closed at " + local->text);
+                      "the grants for " + request.user + " on vm " + vm->name + " are closed at " + local->text + " (open: " +
+                          e->when() + ")");
     TicketVerdict v;
     v.vm = vm;
     v.detail = "granted to " + request.user + " on vm " + vm->name + " from client " + client;
     return v;
+}
+
+std::optional<std::time_t> grant_closes_within(const Map& map, const TicketRequest& request, const std::string& client,
+                                               const ServerView& view, std::time_t now, int minutes) {
+    if (!decide_ticket(map, request, client, view, now).granted()) return std::nullopt;
+    const std::time_t this_minute = now - now % 60;
+    for (int k = 1; k <= minutes; ++k) {
+        const std::time_t t = this_minute + 60 * static_cast<std::time_t>(k);
+        if (!decide_ticket(map, request, client, view, t).granted()) return t;
+    }
+    return std::nullopt;
 }
 
 }  // namespace spice_connect

@@ -36,4 +36,12 @@ struct TicketVerdict {
 TicketVerdict decide_ticket(const Map& map, const TicketRequest& request, const std::string& client,
                             const ServerView& view, std::time_t now);
 
+// For a request granted now: the first whole minute within `minutes` of
+// now at which decide_ticket no longer grants it (a days= or hours= window
+// ends; windows are minute-granular, so no moment between two whole
+// minutes can differ). nullopt when it stays granted that long, or is not
+// granted now.
+std::optional<std::time_t> grant_closes_within(const Map& map, const TicketRequest& request, const std::string& client,
+                                               const ServerView& view, std::time_t now, int minutes);
+
 }  // namespace spice_connect

@@ -103,3 +103,68 @@ TEST_CASE("a VM that does not use tickets gets no ticket") {
         "set ticket-ca /ca.pem\nset managed-clients pc-1\nvm plain host=192.0.2.10 tls-port=5901\nallow anne plain\n");
     CHECK(ask(m, "plain", "anne", 1024, "pc-1").refusal.reason == TicketReason::error);
 }
+
+// ------------------------------------------------ a window that closes soon
+// The daemon warns a holder's session (ending-soon) when its grant, open
+// now, closes within 5 minutes: grant_closes_within names that minute.
+
+namespace {
+
+Map zoned(const std::string& grants) {
+    return map_of("set timezone UTC\nset tickets yes\nset ticket-ca /ca.pem\nset managed-clients pc-1\n"
+                  "vm office host=192.0.2.10 tls-port=5901\n" + grants);
+}
+
+std::optional<std::time_t> closes(const Map& m, std::time_t now, int minutes = 5) {
+    return grant_closes_within(m, TicketRequest{"office", "anne", 1024}, "pc-1", view(), now, minutes);
+}
+
+constexpr std::time_t minute = 60;
+
+}  // namespace
+
+TEST_CASE("closes within: an hours= window ending in 3 minutes names its end") {
+    const Map m = zoned("allow anne office hours=07:00-08:03\n");
+    CHECK(closes(m, wednesday) == wednesday + 3 * minute);
+    CHECK(closes(m, wednesday + 30) == wednesday + 3 * minute);  // mid-minute: the same end
+    CHECK(closes(m, wednesday + 2 * minute + 59) == wednesday + 3 * minute);
+}
+
+TEST_CASE("closes within: the edge 5 minutes ahead counts, 6 minutes ahead does not") {
+    CHECK(closes(zoned("allow anne office hours=07:00-08:05\n"), wednesday) == wednesday + 5 * minute);
+    CHECK(closes(zoned("allow anne office hours=07:00-08:06\n"), wednesday) == std::nullopt);
+    CHECK(closes(zoned("allow anne office hours=07:00-08:06\n"), wednesday + minute) == wednesday + 6 * minute);
+    CHECK(closes(zoned("allow anne office hours=07:00-08:06\n"), wednesday, 6) == wednesday + 6 * minute);
+}
+
+TEST_CASE("closes within: days= end at midnight, and 24:00 is midnight") {
+    const std::time_t wednesday_2357 = wednesday + (15 * 60 + 57) * minute;
+    CHECK(closes(zoned("allow anne office days=wed\n"), wednesday_2357) == wednesday + 16 * 60 * minute);
+    CHECK(closes(zoned("allow anne office hours=20:00-24:00\n"), wednesday_2357) == wednesday + 16 * 60 * minute);
+    // Over midnight into an allowed day, the grant stays open.
+    CHECK(closes(zoned("allow anne office days=wed,thu\n"), wednesday_2357) == std::nullopt);
+}
+
+TEST_CASE("closes within: a window over midnight belongs to the day it starts") {
+    // Tuesday 22:00 to Wednesday 08:02.
+    CHECK(closes(zoned("allow anne office days=tue hours=22:00-08:02\n"), wednesday) == wednesday + 2 * minute);
+}
+
+TEST_CASE("closes within: grants that follow one another leave it open") {
+    const Map m = zoned("allow anne office hours=07:00-08:02\nallow anne office hours=08:02-09:00\n");
+    CHECK(closes(m, wednesday) == std::nullopt);
+    CHECK(closes(m, wednesday + 56 * minute) == wednesday + 60 * minute);
+}
+
+TEST_CASE("closes within: always open, or closed already, is no warning") {
+    CHECK(closes(zoned("allow anne office\n"), wednesday) == std::nullopt);
+    CHECK(closes(zoned("allow anne office hours=06:00-07:00\n"), wednesday) == std::nullopt);
+    CHECK(closes(zoned("allow bob office\n"), wednesday) == std::nullopt);
+}
+
+TEST_CASE("closes within: in the map's zone") {
+    // 08:00 UTC is 09:00 in Berlin (CET in December): a window to 09:04 there.
+    const Map m = map_of("set timezone Europe/Berlin\nset tickets yes\nset ticket-ca /ca.pem\nset managed-clients pc-1\n"
+                         "vm office host=192.0.2.10 tls-port=5901\nallow anne office hours=08:00-09:04\n");
+    CHECK(closes(m, wednesday) == wednesday + 4 * minute);
+}

@@ -4,7 +4,8 @@
 # systemd-socket-activate, real TLS clients with client certificates made
 # by certtool (ask_ticket.py, Python's ssl), and the real remote-viewer
 # under Xvfb reading a .vv document on standard input (`remote-viewer -`,
-# as the launcher will start it). Usage, as root:
+# as the launcher will start it), and a second daemon on another port than
+# the map's ticket-port (it must not start). Usage, as root:
 #   unshare --mount --net --propagation private bash ticketd_test.sh TICKETD ADMIN
 # Nothing reaches the host: the office's /etc copy (users, libvirt's
 # configuration) is bind-mounted over /etc; /run is a tmpfs and /var an
@@ -36,11 +37,11 @@ host_dirs() { local d; for d in $HOST_DIRS; do [ -e "$HOST_ROOT$d" ] && echo "$d
 host_dirs_before=$(host_dirs)
 
 work=$(mktemp -d /tmp/spice-connect-ticketd.XXXXXX)
-xvfb_pid="" viewers=()
+xvfb_pid="" other_daemon_pid="" viewers=()
 cleanup() {
     local pid
     cd /
-    for pid in "${viewers[@]}" $xvfb_pid; do kill "$pid" 2>/dev/null; done
+    for pid in "${viewers[@]}" $other_daemon_pid $xvfb_pid; do kill "$pid" 2>/dev/null; done
     ticket_office_stop   # the daemon, the domain, libvirtd
     office_teardown "$work"
 }
@@ -371,7 +372,41 @@ done
 run_capture "$ADMIN" sessions "$SESSIONS"
 expect_out "sessions: the history shows carol's ended session" "carol"
 
-# ------------------------------------------------------------- 12. teardown
+# ------------------------------------ 12. the socket's port is ticket-port
+# The clients' agents ask at the map's ticket-port: a daemon whose socket
+# is on another port does not start (status 3, one error naming both ports
+# and the fix). systemd-socket-activate execs the daemon at the first
+# connection; run_on_other_port MAP LOG starts it on 127.0.0.1:5898 so.
+OTHER_PORT=5898
+run_on_other_port() {
+    systemd-socket-activate -l 127.0.0.1:$OTHER_PORT "$TICKETD" --map "$1" --cert "$pki/ticketd-cert.pem" \
+        --key "$pki/ticketd-key.pem" --sessions "$work/other-sessions" --log stderr >"$2" 2>&1 &
+    other_daemon_pid=$!
+    for _ in $(seq 50); do ss -Hltn "sport = :$OTHER_PORT" | grep -q . && break; sleep 0.1; done
+    timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$OTHER_PORT" 2>/dev/null
+}
+run_on_other_port "$MAP" "$work/other-port.log"
+for _ in $(seq 100); do kill -0 "$other_daemon_pid" 2>/dev/null || break; sleep 0.1; done
+kill "$other_daemon_pid" 2>/dev/null   # should it still run: the case fails below
+wait "$other_daemon_pid"
+rc=$?; other_daemon_pid=
+expect_equal "a daemon on port $OTHER_PORT with the map's ticket-port 5899: exits 3" "$rc" 3 "$(cat "$work/other-port.log")"
+grep -q "the socket systemd passed listens on port $OTHER_PORT, but the map's ticket-port is 5899" "$work/other-port.log"
+expect_true "... and says which ports differ" $? "" "$(cat "$work/other-port.log")"
+grep -qF "add a drop-in to spice-connect-ticketd.socket with the lines 'ListenStream=' and 'ListenStream=5899' under [Socket], or change the map's ticket-port to $OTHER_PORT" "$work/other-port.log"
+expect_true "... and how to make them agree" $? "" "$(cat "$work/other-port.log")"
+! grep -q "ready:" "$work/other-port.log"
+expect_true "... before it is ready" $? "" "$(cat "$work/other-port.log")"
+# Control: the same port in the map and the socket: it starts.
+{ echo "set ticket-port $OTHER_PORT"; cat "$MAP"; } >"$work/port.map"
+chmod 0644 "$work/port.map"
+run_on_other_port "$work/port.map" "$work/same-port.log"
+for _ in $(seq 100); do grep -q "ready:" "$work/same-port.log" && break; sleep 0.1; done
+grep -q "ready: tickets for the map $work/port.map" "$work/same-port.log"
+expect_true "a daemon on port $OTHER_PORT with 'set ticket-port $OTHER_PORT' starts" $? "" "$(cat "$work/same-port.log")"
+kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
+
+# ------------------------------------------------------------- 13. teardown
 office_stop TICKET_DAEMON_PID
 vsh destroy office-dom >/dev/null
 office_stop TICKET_LIBVIRTD_PID

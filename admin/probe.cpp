@@ -7,7 +7,10 @@
 // administrator's terminal (terminal_separation.cpp). The probe decides nothing
 // about access; it also prints what the map says for U and the VM now, and
 // when the connection is refused, whether the client firewall is loaded and
-// whether its rules let U through.
+// whether its rules let U through. For a ticket VM the child, as U, first
+// asks this client's agent like the launcher does (launcher/ticket_client),
+// with the word `probe`: the VM server decides as for U's viewer but never
+// ends an open session for a probe.
 #include <grp.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -38,7 +41,9 @@
 #include "probe/terminal_separation.hpp"
 #include "policy/syntax.hpp"
 #include "firewall/system_directory.hpp"
+#include "launcher/ticket_client.hpp"
 #include "policy/subprocess.hpp"
+#include "policy/ticket_wire.hpp"
 #include "policy/viewer_command.hpp"
 
 namespace spice_connect::admin {
@@ -55,17 +60,25 @@ const char* const probe_usage =
     "Reports one of: reachable, refused by the local firewall, TLS or certificate\n"
     "failure, authentication required, timeout, no route. Also prints what the map\n"
     "says for USER and VM now. The probe decides nothing about access. Run as root.\n"
+    "For a ticket VM it first asks this computer's ticket agent as USER, like the\n"
+    "launcher, for a probe ticket (it never ends an open session) and reports the\n"
+    "answer: granted, refused by the map, in use, client not managed, no agent, or\n"
+    "server unavailable.\n"
     "\n"
     "  --user USER        the user to probe as (a name, a uid or #UID)\n"
     "  --map FILE         the map (default: the installed map)\n"
     "  --timeout SECONDS  give up after SECONDS (1-300, default 10)\n"
     "\n"
-    "Exit status: 0 reachable, 1 not reachable, 2 usage, 3 configuration (map\n"
-    "broken, unknown user or VM, not root), 4 system error.\n";
+    "Exit status: 0 reachable, 1 not reachable (or the ticket refused by the map,\n"
+    "or the console in use), 2 usage, 3 configuration (map broken, unknown user or\n"
+    "VM, not root, client not managed, no ticket agent), 4 system error (ticket\n"
+    "server unavailable or failed).\n";
 
 namespace {
 
 constexpr unsigned default_timeout_s = 10;
+// The agent waits on the VM server: the launcher's bound.
+constexpr std::chrono::milliseconds ticket_deadline{15000};
 
 std::string join(const std::vector<std::string>& items) {
     std::string out;
@@ -110,9 +123,30 @@ std::string become(const Account& user, gid_t launcher_gid) {
     return {};
 }
 
+std::string probe_line(const ProbeResult& r, const std::string& before) {
+    return std::string(verdict_word(r.verdict)) + " " + before + r.detail + "\n";
+}
+
+// A ticket VM, in the child (U with the launcher's group, as the agent
+// requires): the agent's answer, or the probe with the ticket as the
+// session's password. The ticket is in no output, argv, environment or
+// file, and wiped once spice-gtk has had it. The answer's words:
+// ticket-REASON TEXT (refused), no-agent / agent-failed MESSAGE.
+std::string probe_with_ticket(ProbeTarget& target, const std::string& vm_name) {
+    auto reply = ask_agent(build::agent_socket_path, vm_name, ticket_deadline, true);
+    if (!reply) return (reply.failure().code == exit_config ? "no-agent " : "agent-failed ") + reply.failure().message + "\n";
+    if (!reply->granted) return "ticket-" + std::string(reason_word(reply->reason)) + " " + reply->text + "\n";
+    target.password = reply->ticket;
+    ::explicit_bzero(reply->ticket.data(), reply->ticket.size());
+    const ProbeResult r = run_spice_probe(target);
+    ::explicit_bzero(target.password.data(), target.password.size());
+    return probe_line(r, "with a probe ticket from the console server (valid " + std::to_string(reply->valid_seconds) +
+                             " s); ");
+}
+
 // The child: leave root's terminal, become U, probe, answer "WORD DETAIL\n".
 int probe_child(std::string& answer, const std::vector<int>& inherited, const Account& user, gid_t launcher_gid,
-                const ProbeTarget& target) {
+                ProbeTarget target, bool ticket_vm, const std::string& vm_name) {
     std::string problem = leave_terminal(inherited);
     if (problem.empty()) problem = become(user, launcher_gid);
     if (!problem.empty()) {
@@ -125,8 +159,7 @@ int probe_child(std::string& answer, const std::vector<int>& inherited, const Ac
         ::setenv("LOGNAME", user.caller.name.c_str(), 1);
         ::setenv("PATH", "/usr/bin:/bin", 1);
         if (::chdir("/") != 0) { /* the probe opens no relative path */ }
-        ProbeResult r = run_spice_probe(target);
-        answer = std::string(verdict_word(r.verdict)) + " " + r.detail + "\n";
+        answer = ticket_vm ? probe_with_ticket(target, vm_name) : probe_line(run_spice_probe(target), "");
     }
     std::fflush(nullptr);
     return 0;
@@ -176,6 +209,40 @@ LocalRules local_rules(const Map& map, const ZonedTime& now, const Account& user
     return r;
 }
 
+// What the agent said when no probe ticket came, in the probe's words, with
+// the launcher's exit codes: 1 refused by the map or in use, 3 this client
+// cannot ask (not managed, no agent), 4 the service failed.
+struct TicketOutcome {
+    ExitCode code;
+    std::string result;
+    std::string detail;  // the agent client's message, when there was no answer
+};
+
+std::optional<TicketOutcome> ticket_outcome(const std::string& word, const std::string& text, const std::string& user,
+                                            const Vm& vm) {
+    const std::string said = text.empty() ? "" : " (the ticket service said: " + text + ")";
+    if (word == "ticket-denied")
+        return TicketOutcome{exit_denied, "refused by the map (denied): no ticket for " + user + " on " + vm.name +
+                                              " now" + said, {}};
+    if (word == "ticket-held")
+        return TicketOutcome{exit_denied, "in use (held): " + (text.empty() ? std::string("someone else has it open") : text), {}};
+    if (word == "ticket-unmanaged")
+        return TicketOutcome{exit_config, "this client is not managed (unmanaged): the console server on " + vm.host +
+                                              " does not list this client's certificate in managed-clients" + said, {}};
+    if (word == "ticket-unavailable")
+        return TicketOutcome{exit_system, "the console server is unavailable (unavailable): the VM may be off, or the "
+                                          "ticket daemon on " + vm.host + " unreachable" + said, {}};
+    if (word == "ticket-error")
+        return TicketOutcome{exit_system, "the ticket service failed (error)" + said +
+                                              "; the agent's log (journalctl -u spice-connect-agent) and the daemon's say why", {}};
+    if (word == "no-agent")
+        return TicketOutcome{exit_config, "no console ticket agent on this client: systemctl enable --now "
+                                          "spice-connect-agent.socket",
+                             text};
+    if (word == "agent-failed") return TicketOutcome{exit_system, "the console ticket agent failed", text};
+    return std::nullopt;
+}
+
 }  // namespace
 
 int probe_command(const Options& o) {
@@ -210,15 +277,23 @@ int probe_command(const Options& o) {
                 static_cast<unsigned>(user->caller.uid), join(user->caller.groups).c_str(),
                 static_cast<unsigned>(*launcher_gid), map.settings.group.c_str());
     std::printf("map:   %s\n", map_verdict(map, *user, *vm, *now).c_str());
+    const bool ticket_vm = uses_ticket(map.settings, *vm);
+    if (ticket_vm)
+        std::printf("ticket: a ticket VM: a probe ticket is asked from the console ticket agent (%s) as %s, like the "
+                    "launcher does; a probe never ends an open session\n",
+                    build::agent_socket_path, user->caller.name.c_str());
     std::fflush(stdout);
 
-    ProbeTarget target{vm->host, vm->tls_port, vm->ca_file, vm->subject, timeout_s * 1000};
+    ProbeTarget target{vm->host, vm->tls_port, vm->ca_file, vm->subject, timeout_s * 1000, {}};
     std::string unreadable;
     const std::vector<int> inherited = open_descriptors(unreadable);
     if (!unreadable.empty()) return fail(exit_system, "cannot list the descriptors to close in the probing process: " + unreadable);
     ChildSpec spec;
-    spec.run = [&](std::string& answer) { return probe_child(answer, inherited, *user, *launcher_gid, target); };
-    spec.deadline = std::chrono::seconds(timeout_s + 5);
+    spec.run = [&](std::string& answer) {
+        return probe_child(answer, inherited, *user, *launcher_gid, target, ticket_vm, vm->name);
+    };
+    spec.deadline = std::chrono::seconds(timeout_s + 5) +
+                    (ticket_vm ? std::chrono::duration_cast<std::chrono::seconds>(ticket_deadline) : std::chrono::seconds(0));
     spec.output_limit = 65536;
     spec.die_with_parent = true;
     const Result<ChildRun> run = run_child(spec);
@@ -228,6 +303,12 @@ int probe_command(const Options& o) {
     const std::string word = line->substr(0, line->find(' '));
     const std::string detail = line->find(' ') == std::string::npos ? "" : line->substr(line->find(' ') + 1);
     if (word == "setup") return fail(exit_system, "cannot prepare the probing process as " + user->caller.name + ": " + detail);
+    if (const auto t = ticket_outcome(word, detail, user->caller.name, *vm)) {
+        std::printf("result: %s\n", t->result.c_str());
+        if (!t->detail.empty()) std::printf("detail: %s\n", t->detail.c_str());
+        if (std::fflush(stdout) != 0 || std::ferror(stdout)) return fail(exit_system, "cannot write the output");
+        return t->code;
+    }
     ProbeVerdict verdict;
     if (!verdict_from_word(word, verdict)) return fail(exit_system, "the probing process gave an unreadable answer");
 
@@ -249,7 +330,11 @@ int probe_command(const Options& o) {
         break;
     }
     case ProbeVerdict::tls_failure: result = "TLS or certificate failure (" + tls_failure_hint(*vm) + ")"; break;
-    case ProbeVerdict::auth_required: result = "authentication required (the VM's SPICE server wants a password)"; break;
+    case ProbeVerdict::auth_required:
+        result = ticket_vm ? "authentication failed with the probe ticket (the SPICE server refused it: a client the ticket "
+                             "daemon did not see may be connected, or the domain has no passwd= in its XML)"
+                           : "authentication required (the VM's SPICE server wants a password)";
+        break;
     case ProbeVerdict::timeout: result = "timeout after " + std::to_string(timeout_s) + " s"; break;
     case ProbeVerdict::no_route: result = "no route to " + vm->host; break;
     case ProbeVerdict::failed: result = "failed"; break;

@@ -118,6 +118,7 @@ int serve(int fd, const AgentOptions& options) {
     auto request = parse_ticket_request(line.text, false);
     if (!request) return fail(fd, who, TicketReason::error, "The request was not understood.", "refused: " + request.failure().message, LOG_WARNING);
     const std::string& vm_name = request->vm;
+    const std::string asked = request->probe ? "probe ticket" : "ticket";
 
     // 5. The caller as NSS knows the uid, with every group, as the launcher decides.
     auto account = account_by_uid(peer->uid);
@@ -144,6 +145,7 @@ int serve(int fd, const AgentOptions& options) {
     ask.vm = vm.name;
     ask.user = account->caller.name;
     ask.uid = peer->uid;
+    ask.probe = request->probe;  // the daemon then never ends an open session
     const TicketdEndpoint at{vm.host, vm.host_kind, map.settings.ticket_port};
     const DaemonAnswer got = ask_ticketd(at, TlsFiles{map.settings.ticket_ca, options.cert, options.key},
                                          format_ticket_request(ask), Deadline{daemon_deadline});
@@ -154,7 +156,7 @@ int serve(int fd, const AgentOptions& options) {
 
     // 8. Relay the checked answer (re-written from what was parsed); never log a ticket.
     if (got.reply->granted)
-        agent_log(LOG_INFO, who + ": ticket from " + vm.host + " port " + std::to_string(at.port) + ", valid " +
+        agent_log(LOG_INFO, who + ": " + asked + " from " + vm.host + " port " + std::to_string(at.port) + ", valid " +
                                 std::to_string(got.reply->valid_seconds) + " s");
     else
         agent_log(LOG_NOTICE, who + ": the ticket daemon on " + vm.host + " refused: " +

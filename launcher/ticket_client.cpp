@@ -132,13 +132,15 @@ Status listener_is_root(int fd, const std::string& path) {
 
 }  // namespace
 
-Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline) {
+Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline,
+                              bool probe) {
     const Clock::time_point end = Clock::now() + deadline;
     auto fd = connect_agent(socket_path, end);
     if (!fd) return fd.failure();
     if (Status f = listener_is_root(fd->get(), socket_path)) return *f;
     TicketRequest request;
     request.vm = vm;
+    request.probe = probe;
     if (auto f = send_all(fd->get(), format_ticket_request(request), socket_path, end)) return *f;
     auto line = read_line(fd->get(), socket_path, end);
     if (!line) return line.failure();

@@ -19,7 +19,10 @@ namespace spice_connect {
 // accepting on it, not allowed to connect, a listener other than root,
 // which systemd's socket unit is), exit_system for the rest (no
 // answer in time, a broken reply, I/O). The ticket is in the reply only.
-Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline);
+// PROBE: "ticket VM probe\n", spice-connect-admin probe's request (the
+// daemon then never ends an open session).
+Result<TicketReply> ask_agent(const std::string& socket_path, const std::string& vm, std::chrono::milliseconds deadline,
+                              bool probe = false);
 
 // What the office user reads and what the administrator's log says when no
 // ticket came: the words without the program name or a newline, the log

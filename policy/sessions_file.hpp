@@ -27,7 +27,7 @@ struct SessionHolder {
 
 struct SessionEntry {
     std::time_t at = 0;
-    std::string event;  // ticket, connected, disconnected, ended, refused
+    std::string event;  // ticket, connected, disconnected, ended, refused; probe, probe-connected, probe-disconnected
     std::string vm, user, client, address;
     long duration = -1;  // seconds, for disconnected and ended
 };

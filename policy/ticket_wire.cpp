@@ -89,17 +89,24 @@ bool is_valid_ticket(std::string_view ticket) {
 std::string format_ticket_request(const TicketRequest& request) {
     std::string line = "ticket " + request.vm;
     if (!request.user.empty() || request.uid) line += " " + request.user + " " + std::to_string(request.uid.value_or(0));
+    if (request.probe) line += " probe";
     return line + "\n";
 }
 
 Result<TicketRequest> parse_ticket_request(std::string_view raw, bool with_user) {
     const auto line = one_line(raw);
     if (!line) return malformed("too long or not printable ASCII");
-    const std::vector<std::string_view> f = fields(*line);
+    std::vector<std::string_view> f = fields(*line);
     if (f.front() != "ticket") return malformed("expected 'ticket'");
-    if (f.size() != (with_user ? 4u : 2u))
-        return malformed(with_user ? "expected: ticket VM USER UID" : "expected: ticket VM");
+    const std::size_t plain = with_user ? 4u : 2u;
+    // One word more than a plain request: it must be `probe`, nothing else.
     TicketRequest request;
+    if (f.size() == plain + 1 && f.back() == "probe") {
+        request.probe = true;
+        f.pop_back();
+    }
+    if (f.size() != plain)
+        return malformed(with_user ? "expected: ticket VM USER UID [probe]" : "expected: ticket VM [probe]");
     if (!is_vm_name(f[1])) return malformed("bad VM name");
     request.vm = f[1];
     if (with_user) {

@@ -1,7 +1,8 @@
 // The one-line messages of tickets' two hops (docs/tickets.md): the
 // launcher asks the client's agent, the agent asks the VM server's daemon,
 // and both replies look alike. Each side parses what the other sends as
-// hostile: strict characters, bounded lengths, nothing optional.
+// hostile: strict characters, bounded lengths, one optional last word
+// (`probe`) and nothing else optional.
 #pragma once
 #include <sys/types.h>
 
@@ -24,6 +25,9 @@ struct TicketRequest {
     std::string vm;
     std::string user;          // agent -> daemon only
     std::optional<uid_t> uid;  // agent -> daemon only
+    // spice-connect-admin probe: a normal decision, but the password never
+    // ends an open session (connected='fail'), and the daemon logs a probe.
+    bool probe = false;
 };
 
 struct TicketReply {
@@ -34,10 +38,12 @@ struct TicketReply {
     std::string text;          // refused: plain words for the user (printable ASCII, may be empty)
 };
 
-// "ticket VM\n", or "ticket VM USER UID\n" when user and uid are set.
+// "ticket VM\n", or "ticket VM USER UID\n" when user and uid are set;
+// " probe" before the newline for a probe.
 std::string format_ticket_request(const TicketRequest& request);
 // One line, with or without its newline. with_user: USER and UID are
-// required (the daemon); without, they are refused (the agent).
+// required (the daemon); without, they are refused (the agent). The last
+// word may be exactly `probe`.
 Result<TicketRequest> parse_ticket_request(std::string_view line, bool with_user);
 
 // "ok TICKET SECONDS\n" or "no REASON TEXT\n". The text is cut to fit the

@@ -23,6 +23,7 @@ struct ProbeState {
     bool timer_fired = false;
     std::string log;  // warnings the library printed (the TLS reason is there)
     std::string verified;
+    bool with_password = false;
 };
 
 void finish(ProbeState& s, ProbeVerdict verdict, std::string detail) {
@@ -66,7 +67,9 @@ void on_main_event(SpiceChannel* channel, SpiceChannelEvent event, gpointer data
         break;
     case SPICE_CHANNEL_ERROR_AUTH:
         finish(s, ProbeVerdict::auth_required,
-               message.empty() ? "the server refused the connection without a password (ticket)" : message);
+               message.empty() ? std::string(s.with_password ? "the server refused the password (ticket)"
+                                                            : "the server refused the connection without a password (ticket)")
+                               : message);
         break;
     case SPICE_CHANNEL_ERROR_LINK:
         finish(s, ProbeVerdict::failed, "the SPICE link failed" + (message.empty() ? "" : ": " + message));
@@ -142,6 +145,7 @@ ProbeResult run_spice_probe(const ProbeTarget& target) {
     g_log_set_writer_func(collect_log, &state, nullptr);
     spice_util_set_debug(FALSE);
     state.loop = g_main_loop_new(nullptr, FALSE);
+    state.with_password = !target.password.empty();
 
     SpiceSession* session = spice_session_new();
     const std::string port = std::to_string(target.tls_port);
@@ -150,6 +154,9 @@ ProbeResult run_spice_probe(const ProbeTarget& target) {
                  "enable-audio", FALSE, "enable-usbredir", FALSE, nullptr);
     if (!target.ca_file.empty()) g_object_set(session, "ca-file", target.ca_file.c_str(), nullptr);
     if (!target.subject.empty()) g_object_set(session, "cert-subject", target.subject.c_str(), nullptr);
+    // spice-gtk keeps its own copy of the password until the session is
+    // freed; the probing child exits right after, and nothing writes it out.
+    if (!target.password.empty()) g_object_set(session, "password", target.password.c_str(), nullptr);
     state.verified = "TLS verified with " +
                      (target.ca_file.empty() ? std::string("the default trust store") : "CA " + target.ca_file) + " and " +
                      (target.subject.empty() ? "host name " + target.host : "subject '" + target.subject + "'");

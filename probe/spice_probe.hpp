@@ -26,6 +26,9 @@ struct ProbeTarget {
     std::string ca_file;  // empty: spice-gtk's default trust store
     std::string subject;  // empty: verify the host name instead
     unsigned timeout_ms = 10000;
+    // A ticket VM's probe ticket, given to spice-gtk as the session's
+    // password; empty: none. The caller wipes it after the probe.
+    std::string password;
 };
 
 struct ProbeResult {

@@ -19,9 +19,11 @@ TakeoverVerdict takeover_for(Takeover policy, const std::optional<Holder>& holde
     return {true, Connected::fail};
 }
 
+TakeoverVerdict probe_takeover(const std::optional<Holder>& holder) { return {holder.has_value(), Connected::fail}; }
+
 void Consoles::ticket_issued(const std::string& domain, const std::string& vm, const std::string& user,
-                             const std::string& client, std::time_t now) {
-    consoles_[domain].pending = Issued{vm, user, client, now};
+                             const std::string& client, std::time_t now, bool probe) {
+    consoles_[domain].pending = Issued{vm, user, client, now, probe};
 }
 
 std::optional<SessionEntry> Consoles::channel_up(const std::string& domain, const std::string& address, std::time_t now) {
@@ -34,9 +36,10 @@ std::optional<SessionEntry> Consoles::channel_up(const std::string& domain, cons
         Holder h;
         h.who = SessionHolder{c.pending->vm, domain, c.pending->user, c.pending->client, ip, now};
         h.channels.insert(address);
+        h.probe = c.pending->probe;
         c.holder = std::move(h);
         c.pending.reset();
-        return SessionEntry{now, "connected", c.holder->who.vm, c.holder->who.user, c.holder->who.client, ip, -1};
+        return SessionEntry{now, c.holder->probe ? "probe-connected" : "connected", c.holder->who.vm, c.holder->who.user, c.holder->who.client, ip, -1};
     }
     if (c.holder) {
         c.holder->channels.insert(address);
@@ -54,7 +57,7 @@ std::optional<SessionEntry> Consoles::channel_down(const std::string& domain, co
     if (it == consoles_.end() || !it->second.holder) return std::nullopt;
     Holder& h = *it->second.holder;
     if (h.channels.erase(address) == 0 || !h.channels.empty()) return std::nullopt;
-    SessionEntry e{now, "disconnected", h.who.vm, h.who.user, h.who.client, h.who.address, static_cast<long>(now - h.who.since)};
+    SessionEntry e{now, h.probe ? "probe-disconnected" : "disconnected", h.who.vm, h.who.user, h.who.client, h.who.address, static_cast<long>(now - h.who.since)};
     it->second.holder.reset();
     return e;
 }

@@ -21,6 +21,7 @@ namespace spice_connect {
 struct Holder {
     SessionHolder who;
     std::set<std::string> channels;  // "IP:PORT" of each open channel
+    bool probe = false;              // spice-connect-admin probe's short session
 };
 
 // What a new ticket for `user` does while `holder` (if any) holds the
@@ -30,13 +31,18 @@ struct TakeoverVerdict {
     Connected connected = Connected::fail;
 };
 TakeoverVerdict takeover_for(Takeover policy, const std::optional<Holder>& holder, const std::string& user);
+// A probe ends no session, whatever the map's takeover and whoever holds
+// the console: refused while held, and connected='fail' always.
+TakeoverVerdict probe_takeover(const std::optional<Holder>& holder);
 
 class Consoles {
 public:
     static constexpr std::size_t history_size = 200;
 
+    // PROBE: the session it starts is a probe's (events probe-connected
+    // and probe-disconnected instead of connected and disconnected).
     void ticket_issued(const std::string& domain, const std::string& vm, const std::string& user,
-                       const std::string& client, std::time_t now);
+                       const std::string& client, std::time_t now, bool probe = false);
     // A channel passed the password: the "connected" event when it starts a
     // session (the pending ticket's user becomes the holder).
     std::optional<SessionEntry> channel_up(const std::string& domain, const std::string& address, std::time_t now);
@@ -54,6 +60,7 @@ private:
     struct Issued {
         std::string vm, user, client;
         std::time_t at = 0;
+        bool probe = false;
     };
     struct Console {
         std::optional<Issued> pending;

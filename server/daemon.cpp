@@ -27,6 +27,9 @@ std::optional<std::string> untrusted_file(const MapSource& s) {
     return std::nullopt;
 }
 
+// "anne's probe connected ...": spice-connect-admin probe's short session.
+std::string probe_of(const SessionEntry& e) { return e.event.rfind("probe-", 0) == 0 ? "'s probe" : ""; }
+
 }  // namespace
 
 Result<Map> read_server_map(const std::string& path) {
@@ -69,11 +72,11 @@ Status Daemon::start() {
         // that passed it ("initialize") holds the console.
         if (phase == GraphicsPhase::initialize) {
             if (auto e = consoles_.channel_up(domain, address, now))
-                record(*e, (e->user.empty() ? std::string("someone without a ticket") : e->user) + " connected to console " +
+                record(*e, (e->user.empty() ? std::string("someone without a ticket") : e->user) + probe_of(*e) + " connected to console " +
                                (e->vm.empty() ? domain : e->vm) + " from " + e->address);
         } else if (phase == GraphicsPhase::disconnect) {
             if (auto e = consoles_.channel_down(domain, address, now))
-                record(*e, (e->user.empty() ? std::string("someone") : e->user) + " disconnected from console " +
+                record(*e, (e->user.empty() ? std::string("someone") : e->user) + probe_of(*e) + " disconnected from console " +
                                (e->vm.empty() ? domain : e->vm) + " after " + std::to_string(e->duration) + " s");
         }
     };
@@ -197,20 +200,25 @@ void Daemon::serve(int fd, const std::string& peer) {
     if (!verdict.granted()) {
         {
             std::lock_guard lock(mutex_);
-            record(entry, "no ticket: " + verdict.detail);
+            record(entry, std::string(request->probe ? "no probe ticket: " : "no ticket: ") + verdict.detail);
         }
         return answer(verdict.refusal);
     }
     const std::string domain = verdict.vm->domain_name();
+    const std::string what = request->probe ? "probe ticket" : "ticket";
     TakeoverVerdict takeover;
     {
         std::lock_guard lock(mutex_);
         const std::optional<Holder> holder = consoles_.holder(domain);
-        takeover = takeover_for(map->settings.takeover, holder, request->user);
+        takeover = request->probe ? probe_takeover(holder) : takeover_for(map->settings.takeover, holder, request->user);
         if (takeover.refuse) {
-            record(entry, "no ticket: console " + verdict.vm->name + " is held by " +
+            record(entry, "no " + what + ": console " + verdict.vm->name + " is held by " +
                               (holder->who.user.empty() ? std::string("someone without a ticket") : holder->who.user));
-            return answer(refused_ticket(TicketReason::held, holder_text(*map, *holder)));
+            // A probe of one's own open console is refused too: it would end it.
+            const bool own = request->probe && !holder->who.user.empty() && holder->who.user == request->user;
+            return answer(refused_ticket(TicketReason::held, own ? "the console is open; the probe did not connect so as "
+                                                                   "not to end that session"
+                                                                 : holder_text(*map, *holder)));
         }
         if (holder) {
             if (auto e = consoles_.end(domain, "ended", now))
@@ -224,7 +232,7 @@ void Daemon::serve(int fd, const std::string& peer) {
     }
     if (auto f = hypervisor_->set_password(domain, *ticket, now + ticket_valid_seconds, takeover.connected)) {
         std::lock_guard lock(mutex_);
-        record(entry, "no ticket: " + f->message);
+        record(entry, "no " + what + ": " + f->message);
         if (f->unavailable)
             return answer(refused_ticket(TicketReason::unavailable, "Console " + verdict.vm->name + " is not running. Ask your administrator."));
         // With connected='fail' QEMU refuses while a client we did not see
@@ -235,9 +243,9 @@ void Daemon::serve(int fd, const std::string& peer) {
     }
     {
         std::lock_guard lock(mutex_);
-        consoles_.ticket_issued(domain, verdict.vm->name, request->user, c.client_name(), now);
-        entry.event = "ticket";
-        record(entry, "ticket for " + request->user + " on console " + verdict.vm->name + " from client " + c.client_name() +
+        consoles_.ticket_issued(domain, verdict.vm->name, request->user, c.client_name(), now, request->probe);
+        entry.event = request->probe ? "probe" : "ticket";
+        record(entry, what + " for " + request->user + " on console " + verdict.vm->name + " from client " + c.client_name() +
                           " (" + peer + "), valid " + std::to_string(ticket_valid_seconds) + " s");
     }
     TicketReply reply;

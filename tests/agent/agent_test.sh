@@ -151,6 +151,25 @@ expect_equal "... and the stand-in saw nothing" "$(saw_lines)" "$before"
 ask myself launcher 'ticket heldvm\n'
 expect_equal "the stand-in's refusal for heldvm is relayed as it was" "$OUT" "no held The console is in use by carol." "$(captured)"
 
+# 3b. A probe (spice-connect-admin probe): the agent relays the word
+# `probe` to the daemon, last, after the user and uid from the kernel.
+before=$(saw_lines)
+ask myself launcher 'ticket tvm probe\n'
+expect_equal "myself's probe request gets the stand-in's ticket" "$OUT" "ok c3RhbmQtaW4tdGlja2V0 30" "$(captured)"
+expect_equal "the stand-in saw the probe word relayed after VM, user and uid" \
+    "$(grep '^LINE' "$SAW" | tail -1)" "LINE ticket tvm myself 1021 probe CN client1.example.org"
+log_has "probe ticket from"
+expect_true "the agent's log calls it a probe ticket" $? "" "$(tail -3 "$OFFICE/log/syslog")"
+ask myself launcher 'ticket tvm\n'
+expect_equal "a plain request after it is relayed without the word" "$(grep '^LINE' "$SAW" | tail -1)" \
+    "LINE ticket tvm myself 1021 CN client1.example.org"
+before=$(saw_lines)
+for bad in 'ticket tvm Probe\n' 'ticket tvm probe probe\n' 'ticket tvm probes\n' 'ticket tvm  probe\n'; do
+    ask myself launcher "$bad"
+    expect_has "the request '$bad' (not exactly the word) gets 'no error'" "$OUT" "no error " "$(captured)"
+done
+expect_equal "... and the stand-in saw none of them" "$(saw_lines)" "$before" "$(cat "$SAW")"
+
 # 4. Without the launcher's group as effective group: refused by the agent
 # (socket access through a supplementary group is not enough).
 before=$(saw_lines)

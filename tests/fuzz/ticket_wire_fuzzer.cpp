@@ -74,7 +74,8 @@ void request_invariants(const TicketRequest& request, bool with_user, bool fits_
     require_one_line(again);
     auto reparsed = parse_ticket_request(again, with_user);
     require(reparsed.ok());
-    require(reparsed->vm == request.vm && reparsed->user == request.user && reparsed->uid == request.uid);
+    require(reparsed->vm == request.vm && reparsed->user == request.user && reparsed->uid == request.uid &&
+            reparsed->probe == request.probe);
 }
 
 }  // namespace

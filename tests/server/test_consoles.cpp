@@ -42,6 +42,37 @@ TEST_CASE("takeover: allow lets anyone take over") {
     CHECK(v.connected == Connected::disconnect);
 }
 
+TEST_CASE("takeover: a probe ends no session, whatever the map says") {
+    const auto free = probe_takeover(std::nullopt);
+    CHECK_FALSE(free.refuse);
+    CHECK(free.connected == Connected::fail);
+    // Held by another user, by the probed user, by someone without a ticket: refused.
+    CHECK(probe_takeover(held_by("anne")).refuse);
+    CHECK(probe_takeover(held_by("")).refuse);
+    CHECK(probe_takeover(held_by("anne")).connected == Connected::fail);
+}
+
+TEST_CASE("a probe's session is recorded as a probe") {
+    Consoles c;
+    c.ticket_issued("dom", "office", "anne", "pc-1", 100, true);
+    auto up = c.channel_up("dom", "192.0.2.5:40000", 101);
+    REQUIRE(up);
+    CHECK(up->event == "probe-connected");
+    CHECK(up->user == "anne");
+    REQUIRE(c.holder("dom"));
+    CHECK(c.holder("dom")->probe);
+    auto down = c.channel_down("dom", "192.0.2.5:40000", 102);
+    REQUIRE(down);
+    CHECK(down->event == "probe-disconnected");
+    CHECK(down->duration == 1);
+    // The next ticket's session is a normal one again.
+    c.ticket_issued("dom", "office", "anne", "pc-1", 110);
+    auto again = c.channel_up("dom", "192.0.2.5:40010", 111);
+    REQUIRE(again);
+    CHECK(again->event == "connected");
+    CHECK_FALSE(c.holder("dom")->probe);
+}
+
 TEST_CASE("a session: the ticket's user holds it from the first channel to the last") {
     Consoles c;
     c.ticket_issued("dom", "office", "anne", "pc-1", 100);

@@ -244,6 +244,26 @@ expect_has "carol while anne holds it: no held, naming anne (show-holder yes)" "
 log_has "SPICE_CONNECT_EVENT=refused SPICE_CONNECT_USER=carol SPICE_CONNECT_VM=office"
 expect_true "the log has carol's refusal" $?
 
+# ---------------------------- 6p. a probe never ends or takes a session
+# spice-connect-admin probe's request ends with `probe`: refused while
+# the console is held, for the holder too (same-user would let her own
+# viewer's request take it over), and the password stays.
+ask_raw pc1 "ticket office carol $(uid_of carol) probe"
+expect_has "carol's probe while anne holds it: no held, naming anne" "$REPLY" "no held anne has it open since "
+ask_raw pc1 "ticket office anne $(uid_of anne) probe"
+expect_equal "anne's own probe while she holds it: no held, with the reason" "$REPLY" \
+    "no held the console is open; the probe did not connect so as not to end that session"
+log_has "SPICE_CONNECT_EVENT=refused SPICE_CONNECT_USER=anne SPICE_CONNECT_VM=office SPICE_CONNECT_CLIENT=pc-1.example.org .*no probe ticket: console office is held by anne"
+expect_true "the log: anne's probe refused as a probe, the console held by her" $? "" "$(tail -3 "$DLOG")"
+expect_has "the live graphics still carry anne's ticket" "$(graphics)" "passwd='$T1'"
+sleep 2
+CHANNELS=$(channels)
+[ "$CHANNELS" -ge 1 ]
+expect_true "anne's viewer is still connected after both probes" $? "$CHANNELS channels" "$(spice_info)"
+expect_has "the sessions file: anne still holds office" "$(cat "$SESSIONS" 2>&1)" "holder office office-dom anne pc-1.example.org "
+ask_raw pc1 "ticket office anne $(uid_of anne) Probe"
+expect_has "a request whose last word is not exactly 'probe': no error" "$REPLY" "no error "
+
 # ----------------------------------- 7. anne takes over her own session
 ask pc1 anne "$(uid_of anne)"
 [[ $REPLY =~ $ticket_re ]]
@@ -282,6 +302,35 @@ expect_true "the log: carol's session ended" $? "" "$(tail -5 "$DLOG")"
 stop_viewer "$V_CAROL"
 ask pc1 carol "$(uid_of carol)"
 expect_has "carol without her grant: refused" "$REPLY" "no denied"
+
+# ------------------------------- 8p. a probe of a free console connects
+# Granted like a ticket, logged as a probe, the password set with
+# connected='fail'; the short session that follows is a probe's.
+ask_raw pc1 "ticket office anne $(uid_of anne) probe"
+[[ $REPLY =~ $ticket_re ]]
+expect_true "anne's probe of the free console: 'ok TICKET 30'" $? "$REPLY"
+TP=$(cut -d' ' -f2 <<<"$REPLY")
+g=$(graphics)
+expect_has "the live graphics carry the probe ticket" "$g" "passwd='$TP'"
+expect_has "... with connected='fail' (an open session would not be ended)" "$g" "connected='fail'"
+log_has "SPICE_CONNECT_EVENT=probe SPICE_CONNECT_USER=anne SPICE_CONNECT_VM=office SPICE_CONNECT_CLIENT=pc-1.example.org SPICE_CONNECT_ADDRESS=127.0.0.1:.* MESSAGE=probe ticket for anne"
+expect_true "the log: SPICE_CONNECT_EVENT=probe for anne, not ticket" $? "" "$(tail -3 "$DLOG")"
+before_tickets=$(grep -c "SPICE_CONNECT_EVENT=ticket " "$DLOG")
+start_viewer probe "$TP"
+V_PROBE=$VIEWER
+wait_channels 1 20
+expect_true "the probe ticket opens the console" $? "$CHANNELS channels" "$(tail -5 "$work/probe.viewer.log")"
+for _ in $(seq 20); do log_has "SPICE_CONNECT_EVENT=probe-connected SPICE_CONNECT_USER=anne" && break; sleep 0.25; done
+log_has "SPICE_CONNECT_EVENT=probe-connected SPICE_CONNECT_USER=anne SPICE_CONNECT_VM=office .*MESSAGE=anne's probe connected"
+expect_true "the log: the session is recorded as anne's probe (probe-connected)" $? "" "$(tail -3 "$DLOG")"
+stop_viewer "$V_PROBE"
+wait_channels 0 10
+for _ in $(seq 20); do log_has "SPICE_CONNECT_EVENT=probe-disconnected SPICE_CONNECT_USER=anne" && break; sleep 0.25; done
+log_has "SPICE_CONNECT_EVENT=probe-disconnected SPICE_CONNECT_USER=anne SPICE_CONNECT_VM=office .*SPICE_CONNECT_DURATION="
+expect_true "the log: the probe's session ended as probe-disconnected, with its duration" $? "" "$(tail -3 "$DLOG")"
+expect_equal "no 'ticket' event for the probe" "$(grep -c "SPICE_CONNECT_EVENT=ticket " "$DLOG")" "$before_tickets"
+grep -q "^event [0-9]* probe office anne pc-1.example.org " "$SESSIONS"
+expect_true "the sessions file's history has the probe" $? "$(tail -5 "$SESSIONS")"
 
 # ------------------------------------------ 9. a ticket lasts 30 seconds
 ask pc1 anne "$(uid_of anne)"

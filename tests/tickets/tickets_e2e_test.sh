@@ -8,7 +8,7 @@
 # socket as its own user, the real setgid launcher (office users) and the
 # real remote-viewer under Xvfb. One CA (certtool) signs QEMU's, the
 # daemon's and the agent's certificates. Usage, as root:
-#   unshare --mount --propagation private bash tickets_e2e_test.sh LAUNCHER AGENT TICKETD SHOT_DIR
+#   unshare --mount --propagation private bash tickets_e2e_test.sh LAUNCHER AGENT TICKETD ADMIN SHOT_DIR
 #
 # Not the embedded driver (qemu:///embed) of tests/libvirt: the map refuses
 # `set libvirt` with an /embed URI, and the daemon takes its URI from the
@@ -24,8 +24,9 @@ set -u
 here=$(dirname "$(readlink -f "$0")")
 . "$here/../e2e/office_e2e.sh"   # office.sh, assert.sh, network.sh; Xvfb and window helpers
 . "$here/../lib/ticket_office.sh"   # certificates, libvirtd, the domain, the daemon, the agent
-[ $# = 4 ] || { echo "usage: tickets_e2e_test.sh LAUNCHER AGENT TICKETD SHOT_DIR" >&2; exit 2; }
-LAUNCHER_BIN=$(readlink -f "$1"); AGENT_BIN=$(readlink -f "$2"); TICKETD_BIN=$(readlink -f "$3"); SHOTS=$4
+[ $# = 5 ] || { echo "usage: tickets_e2e_test.sh LAUNCHER AGENT TICKETD ADMIN SHOT_DIR" >&2; exit 2; }
+LAUNCHER_BIN=$(readlink -f "$1"); AGENT_BIN=$(readlink -f "$2"); TICKETD_BIN=$(readlink -f "$3")
+ADMIN_BIN=$(readlink -f "$4"); SHOTS=$5
 T0=$(date +%s)
 
 require_tools virsh:libvirt-clients qemu-system-x86_64:qemu-system-x86 certtool:gnutls-bin \
@@ -472,6 +473,71 @@ grep -F "EVENT=connected" "$DLOG" | grep -q "SPICE_CONNECT_ADDRESS=$CLIENT_V4"
 expect_true "7. log: 'connected' names the client's address" $? "" "$(grep -F 'EVENT=connected' "$DLOG" | tail -2)"
 [ -n "$old" ] && [ -n "$fresh" ] && ! grep -qF -- "$old" "$DLOG" && ! grep -qF -- "$fresh" "$DLOG"
 expect_true "7. log: neither ticket of case 3 appears in the log" $?
+
+# ------------------------------------------------- 9. the probe
+# spice-connect-admin probe as root in the client: its child becomes the
+# user with the launcher's group and asks the agent with `probe`. A probe
+# never ends or takes over an open session.
+echo "# 9. spice-connect-admin probe for the ticket VM"
+probe() { run_capture on_client "$ADMIN_BIN" probe --user "$1" --timeout 10 "$VM"; }
+launch myself "$OFFICE/log/viewer-9.log"
+V9=$VIEWER_PID
+connected "$V9" "$SHOTS/9-myself.png" 30
+expect_true "9. myself connects" $? "$DETAIL" "$(tail -5 "$OFFICE/log/viewer-9.log")"
+probe anne
+expect_rc "9. held: the probe as anne while myself holds the console ends as not reachable" 1
+expect_out "9. held: the probe says the console is in use and by whom" "result: in use (held): myself has it open since"
+expect_out "9. held: the probe says it asked the agent for a probe ticket" "ticket: a ticket VM: a probe ticket is asked"
+probe myself
+expect_rc "9. held: the probe as myself, the holder, ends as not reachable" 1
+expect_out "9. held: ... and says why it did not connect" \
+    "result: in use (held): the console is open; the probe did not connect so as not to end that session"
+dlog_has "SPICE_CONNECT_EVENT=refused" "no probe ticket: console $VM is held by myself"
+expect_true "9. held: the daemon logged the probes' refusals as probes" $? "" "$(tail -3 "$DLOG")"
+sleep 1
+[ "$(established "$V9")" -gt 0 ] && [ "$(server_sees)" -gt 0 ]
+expect_true "9. held: myself's viewer stays connected after both probes" $? "$(clients)" "$(on_client ss -tnpH state established)"
+kill -0 "$V9" 2>/dev/null
+expect_true "9. held: myself's viewer is still running" $?
+disconnects=$(grep -c "SPICE_CONNECT_EVENT=disconnected .*SPICE_CONNECT_USER=myself" "$DLOG")
+stop_viewer
+gone "$V9" 10
+expect_true "9. myself's viewer ended" $? "$(clients)"
+for _ in $(seq 30); do
+    [ "$(grep -c "SPICE_CONNECT_EVENT=disconnected .*SPICE_CONNECT_USER=myself" "$DLOG")" -gt "$disconnects" ] && break
+    sleep 0.3
+done
+probe myself
+expect_rc "9. free: the probe as myself connects" 0
+expect_out "9. free: the probe reports the console reachable" "result: reachable"
+expect_out "9. free: ... with a probe ticket" "with a probe ticket from the console server (valid 30 s)"
+dlog_has "SPICE_CONNECT_EVENT=probe " "SPICE_CONNECT_USER=myself"
+expect_true "9. free: the daemon logged SPICE_CONNECT_EVENT=probe for myself" $? "" "$(tail -3 "$DLOG")"
+for _ in $(seq 20); do dlog_has "SPICE_CONNECT_EVENT=probe-disconnected" "SPICE_CONNECT_USER=myself" && break; sleep 0.3; done
+dlog_has "SPICE_CONNECT_EVENT=probe-connected" "SPICE_CONNECT_USER=myself"
+expect_true "9. free: the probe's session is recorded as a probe (probe-connected)" $? "" "$(grep -F 'EVENT=probe' "$DLOG" | tail -3)"
+dlog_has "SPICE_CONNECT_EVENT=probe-disconnected" "SPICE_CONNECT_USER=myself"
+expect_true "9. free: ... and it ended at once (probe-disconnected)" $? "" "$(grep -F 'EVENT=probe' "$DLOG" | tail -3)"
+[[ ! "$OUT$ERR" =~ [A-Za-z0-9+/]{43}= ]]
+expect_true "9. free: the probe prints no ticket" $? "$OUT"
+probe carol
+expect_rc "9. denied: the probe as carol (not granted) ends as not reachable" 1
+expect_out "9. denied: the probe says the map refuses carol" "result: refused by the map (denied)"
+# The agent's socket path is fixed at build time: the rogue agent of case 8
+# (certificate not in managed-clients) takes its place for a moment, then
+# no socket at all.
+mv "$AGENT_SOCK" "$AGENT_SOCK.away" && mv "$ROGUE_SOCK" "$AGENT_SOCK"
+probe myself
+expect_rc "9. unmanaged: the probe through an agent whose certificate is not managed" 3
+expect_out "9. unmanaged: the probe says this client is not managed" "result: this client is not managed (unmanaged)"
+mv "$AGENT_SOCK" "$ROGUE_SOCK"
+probe myself
+expect_rc "9. no agent: the probe without the agent's socket" 3
+expect_out "9. no agent: the probe says how to start the agent" \
+    "result: no console ticket agent on this client: systemctl enable --now spice-connect-agent.socket"
+mv "$AGENT_SOCK.away" "$AGENT_SOCK"
+[ "$(server_sees)" = 0 ]
+expect_true "9. nobody is connected after the probes" $? "$(clients)"
 
 total=$(elapsed)
 [ "$total" -lt 560 ]

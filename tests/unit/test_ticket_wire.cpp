@@ -30,6 +30,48 @@ TEST_CASE("ticket wire: requests round-trip on both hops", "[ticket]") {
     REQUIRE(d);
     CHECK(d->user == "anne");
     CHECK(d->uid == 1001u);
+    CHECK_FALSE(a->probe);
+    CHECK_FALSE(d->probe);
+}
+
+TEST_CASE("ticket wire: a probe is the one optional last word on both hops", "[ticket]") {
+    TicketRequest launcher_side{"debianx", "", std::nullopt};
+    launcher_side.probe = true;
+    CHECK(format_ticket_request(launcher_side) == "ticket debianx probe\n");
+    TicketRequest agent_side{"debianx", "anne", 1001};
+    agent_side.probe = true;
+    CHECK(format_ticket_request(agent_side) == "ticket debianx anne 1001 probe\n");
+    auto a = parse_ticket_request("ticket debianx probe\n", false);
+    REQUIRE(a);
+    CHECK(a->vm == "debianx");
+    CHECK(a->probe);
+    auto d = parse_ticket_request("ticket debianx anne 1001 probe", true);
+    REQUIRE(d);
+    CHECK(d->user == "anne");
+    CHECK(d->uid == 1001u);
+    CHECK(d->probe);
+    // A VM named probe is a VM, not the word.
+    auto named = parse_ticket_request("ticket probe\n", false);
+    REQUIRE(named);
+    CHECK(named->vm == "probe");
+    CHECK_FALSE(named->probe);
+    auto both = parse_ticket_request("ticket probe probe\n", false);
+    REQUIRE(both);
+    CHECK(both->vm == "probe");
+    CHECK(both->probe);
+    // Exactly that word, once, last, and nothing else.
+    for (const char* bad : {"ticket debianx Probe\n", "ticket debianx probe probe\n", "ticket debianx probe \n",
+                            "ticket debianx  probe\n", "ticket debianx probes\n", "ticket debianx prob\n",
+                            "ticket debianx yes\n", "ticket debianx anne 1001 probe\n"}) {
+        INFO("request: " << bad);
+        CHECK_FALSE(parse_ticket_request(bad, false));
+    }
+    for (const char* bad : {"ticket debianx probe\n", "ticket debianx anne probe\n", "ticket debianx anne 1001 Probe\n",
+                            "ticket debianx anne 1001 probe probe\n", "ticket debianx anne 1001 probe \n",
+                            "ticket debianx probe anne 1001\n", "ticket debianx anne 1001 test\n"}) {
+        INFO("request: " << bad);
+        CHECK_FALSE(parse_ticket_request(bad, true));
+    }
 }
 
 TEST_CASE("ticket wire: malformed requests are refused", "[ticket]") {

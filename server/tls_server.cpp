@@ -3,10 +3,18 @@
 #include <fcntl.h>
 #include <gnutls/x509.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <vector>
+
+#include "policy/file_walk.hpp"
+#include "policy/map_source.hpp"
+#include "policy/trust_rules.hpp"
+#include "policy/unique_fd.hpp"
 
 namespace spice_connect {
 
@@ -37,13 +45,41 @@ bool wait_for_peer(int fd, gnutls_session_t session, Clock::time_point deadline)
 
 bool is_again(int rc) { return rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED; }
 
+// The daemon's key, read on the descriptor that was judged, by the rule
+// `check` and the audit apply to it (key_defects): root's, read by the
+// daemon's group at most (root:spice-connect-ticketd 0640), nobody else.
+Result<std::string> read_private_key(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+    if (!fd) return Failure{exit_config, "cannot open the daemon's key " + path + ": " + std::strerror(errno), errno};
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) return Failure{exit_system, "cannot inspect the daemon's key " + path, errno};
+    const std::vector<KeyDefect> wrong = key_defects(FileStatus(st), KeyHolder{0, ::getegid()});
+    if (!wrong.empty()) {
+        const char* what = wrong.front() == KeyDefect::not_regular ? "is not a regular file"
+                           : wrong.front() == KeyDefect::owner   ? "does not belong to root"
+                                                                 : "may be read or written by others than root and the daemon's group";
+        return Failure{exit_config, "the daemon's key " + path + " " + what +
+                                        " (it must be root:spice-connect-ticketd 0640); it is not used"};
+    }
+    return read_whole_file(fd.get(), path, 64 * 1024);
+}
+
 }  // namespace
 
 Result<std::shared_ptr<TlsCredentials>> TlsCredentials::load(const TlsFiles& files) {
     std::shared_ptr<TlsCredentials> c(new TlsCredentials);
     int rc = gnutls_certificate_allocate_credentials(&c->creds_);
     if (rc < 0) return tls_failure("cannot allocate TLS credentials", rc);
-    rc = gnutls_certificate_set_x509_key_file(c->creds_, files.cert.c_str(), files.key.c_str(), GNUTLS_X509_FMT_PEM);
+    auto key = read_private_key(files.key);
+    if (!key) return key.failure();
+    gnutls_datum_t key_pem{reinterpret_cast<unsigned char*>(key->data()), static_cast<unsigned>(key->size())};
+    // The certificate is public; only the key needs the check above.
+    gnutls_datum_t cert_pem{};
+    rc = gnutls_load_file(files.cert.c_str(), &cert_pem);
+    if (rc < 0) return Failure{exit_config, "cannot read the certificate " + files.cert + ": " + gnutls_strerror(rc)};
+    rc = gnutls_certificate_set_x509_key_mem(c->creds_, &cert_pem, &key_pem, GNUTLS_X509_FMT_PEM);
+    gnutls_free(cert_pem.data);
+    explicit_bzero(key->data(), key->size());
     if (rc < 0)
         return Failure{exit_config, "cannot load the certificate " + files.cert + " with its key " + files.key + ": " + gnutls_strerror(rc)};
     if (files.ca.empty()) return Failure{exit_config, "the map sets no ticket-ca: no client certificate can be verified"};

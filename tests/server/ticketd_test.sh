@@ -378,9 +378,9 @@ expect_out "sessions: the history shows carol's ended session" "carol"
 # and the fix). systemd-socket-activate execs the daemon at the first
 # connection; run_on_other_port MAP LOG starts it on 127.0.0.1:5898 so.
 OTHER_PORT=5898
-run_on_other_port() {
+run_on_other_port() {  # MAP LOG [KEY]
     systemd-socket-activate -l 127.0.0.1:$OTHER_PORT "$TICKETD" --map "$1" --cert "$pki/ticketd-cert.pem" \
-        --key "$pki/ticketd-key.pem" --sessions "$work/other-sessions" --log stderr >"$2" 2>&1 &
+        --key "${3:-$pki/ticketd-key.pem}" --sessions "$work/other-sessions" --log stderr >"$2" 2>&1 &
     other_daemon_pid=$!
     for _ in $(seq 50); do ss -Hltn "sport = :$OTHER_PORT" | grep -q . && break; sleep 0.1; done
     timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/$OTHER_PORT" 2>/dev/null
@@ -405,6 +405,18 @@ for _ in $(seq 100); do grep -q "ready:" "$work/same-port.log" && break; sleep 0
 grep -q "ready: tickets for the map $work/port.map" "$work/same-port.log"
 expect_true "a daemon on port $OTHER_PORT with 'set ticket-port $OTHER_PORT' starts" $? "" "$(cat "$work/same-port.log")"
 kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
+
+# ------------------------------------- 12k. a key others may read is not used
+# The daemon judges its key by the rule check and the audit use
+# (key_defects): a copy of it with mode 0644 drops the connection, and the
+# log says why.
+install -m 0644 "$pki/ticketd-key.pem" "$work/open-key.pem"
+run_on_other_port "$work/port.map" "$work/open-key.log" "$work/open-key.pem"
+for _ in $(seq 100); do grep -q "dropped:" "$work/open-key.log" && break; sleep 0.1; done
+grep -qF "dropped: the daemon's key $work/open-key.pem may be read or written by others than root and the daemon's group (it must be root:spice-connect-ticketd 0640); it is not used" "$work/open-key.log"
+expect_true "a key of mode 0644: the connection is dropped and the log says the key is not used" $? "" "$(cat "$work/open-key.log")"
+kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
+rm -f "$work/open-key.pem"
 
 # ------------------------------------------------------------- 13. teardown
 office_stop TICKET_DAEMON_PID

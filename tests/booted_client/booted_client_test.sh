@@ -463,7 +463,11 @@ echo "# console tickets under the booted systemd: the agent's and the daemon's u
 # 20005), the agent's connection to the ticket port 5899 and the daemon's
 # answers all stay on the client's loopback, so nothing for the tickets is
 # sent out of the client's network namespace (checked: the route to
-# 127.0.0.1 is lo). The same map serves as the client's and the server's.
+# 127.0.0.1 is lo). The same map serves as the client's and the server's;
+# the audit timer is stopped meanwhile: its libvirt check would compare
+# this client's VMs with the daemon's libvirt (set libvirt) and fail.
+in_client systemctl stop spice-connect-audit.timer
+for i in $(seq 100); do [ "$(in_client systemctl is-active spice-connect-audit.service)" != activating ] && break; sleep 0.1; done
 printf 'organization = "Example"\ncn = "127.0.0.1"\nip_address = "127.0.0.1"\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
     >"$pki/ticketd.tmpl"
 printf 'organization = "Example"\ncn = "client.example"\ndns_name = "client.example"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' \
@@ -531,17 +535,20 @@ expect_equal "systemd started spice-connect-agent.service on the socket" \
     "$(unit_prop spice-connect-agent.service ActiveState) $(unit_prop spice-connect-agent.service NRestarts)" "active 0"
 # proc_field PID FIELD: a line of /proc/PID/status, its fields joined by spaces.
 proc_field() { in_client cat "/proc/$1/status" 2>/dev/null | awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }'; }
-# sandboxed NAME PID UID GID GROUPS: the process's ids, its groups (sorted),
-# no new privileges, no capability, a seccomp filter, a child of systemd.
+# sandboxed NAME PID UID GID GROUPS: the process's ids, its groups (systemd
+# lists its own group too; sorted), no new privileges, no capability, a
+# seccomp filter, a child of systemd.
 sandboxed() {
     local name=$1 pid=$2
     expect_equal "$name: uid and gid its own user's (real, effective, saved, fs)" \
         "$(proc_field "$pid" Uid) / $(proc_field "$pid" Gid)" "$3 $3 $3 $3 / $4 $4 $4 $4"
-    expect_equal "$name: supplementary groups $5 only" "$(proc_field "$pid" Groups | tr ' ' '\n' | sed '/^$/d' | sort -n | xargs)" "$5"
+    expect_equal "$name: groups its own and $5 only" "$(proc_field "$pid" Groups | words)" "$(words <<<"$4 $5")"
     expect_equal "$name: NoNewPrivs 1, CapEff, CapPrm and CapBnd empty, Seccomp 2 (filter), parent PID 1" \
         "$(proc_field "$pid" NoNewPrivs) $(proc_field "$pid" CapEff) $(proc_field "$pid" CapPrm) $(proc_field "$pid" CapBnd) $(proc_field "$pid" Seccomp) $(proc_field "$pid" PPid)" \
         "1 0000000000000000 0000000000000000 0000000000000000 2 1"
 }
+# words: the words of the input, sorted, on one line.
+words() { tr -s ' \t' '\n\n' | sed '/^$/d' | sort | xargs; }
 agent_pid=$(unit_prop spice-connect-agent.service MainPID)
 sandboxed "the agent (pid ${agent_pid:-?})" "${agent_pid:-0}" "$agent_uid" "$agent_gid" "$spice_gid"
 # journal_has UNIT TEXT...: within 5 s the unit's journal holds every TEXT
@@ -600,14 +607,15 @@ expect_equal "spice-connect-ticketd.service is running and ready (its journal sa
     "$(unit_prop spice-connect-ticketd.service ActiveState) $([ -n "$(td_entry "ready: tickets for the map")" ] && echo ready)" "active ready" \
     "$(tap_field journal "$(in_client journalctl -b -u spice-connect-ticketd.service --no-pager | tail -n 5)")"
 td_pid=$(unit_prop spice-connect-ticketd.service MainPID)
-sandboxed "the daemon (pid ${td_pid:-?})" "${td_pid:-0}" "$td_uid" "$td_gid" "$(printf '%s\n' "$spice_gid" "$libvirt_gid" | sort -n | xargs)"
+sandboxed "the daemon (pid ${td_pid:-?})" "${td_pid:-0}" "$td_uid" "$td_gid" "$spice_gid $libvirt_gid"
 run_capture in_client nsenter -t "${td_pid:-0}" -m /bin/sh -c ': > /etc/spice-connect-sandbox-probe'
 expect_err "in the daemon's mount namespace /etc is read-only (ProtectSystem=strict)" "Read-only file system"
 expect_equal "in the daemon's mount namespace /home is empty (ProtectHome)" "$(in_client nsenter -t "${td_pid:-0}" -m ls -A /home 2>&1)" ""
 for p in User=spice-connect-ticketd NoNewPrivileges=yes ProtectSystem=strict CapabilityBoundingSet= AmbientCapabilities= \
          ProtectHome=yes PrivateTmp=yes PrivateDevices=yes "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" \
          MemoryDenyWriteExecute=yes LockPersonality=yes "SupplementaryGroups=libvirt spicegrp"; do
-    expect_equal "systemctl show spice-connect-ticketd.service: $p" "${p%%=*}=$(unit_prop spice-connect-ticketd.service "${p%%=*}")" "$p"
+    expect_equal "systemctl show spice-connect-ticketd.service: $p" \
+        "${p%%=*}=$(unit_prop spice-connect-ticketd.service "${p%%=*}" | words)" "${p%%=*}=$(words <<<"${p#*=}")"
 done
 run_capture as_user alice spice-connect tk
 expect_rc "alice opens tk: this client is not in managed-clients, the daemon refuses it" 3
@@ -637,10 +645,20 @@ done
 in_client systemctl disable --now spice-connect-agent.socket
 in_client systemctl stop spice-connect-agent.service spice-connect-ticketd.socket spice-connect-ticketd.service sc-test-console.service
 in_client sh -c 'cat > /etc/spice-connect.map' <"$tmp/spice-connect.map"
-in_client systemctl start spice-connect-firewall-refresh.service
+audit_before=$(unit_prop spice-connect-audit.service ExecMainStartTimestampMonotonic)
+in_client systemctl start spice-connect-firewall-refresh.service spice-connect-audit.timer
 run_capture in_client spice-connect-admin firewall verify
 expect_rc "ticket units stopped, the first map back: verify is clean" 0
-expect_equal "systemctl --failed is empty after the ticket units" "$(in_client systemctl --failed --no-legend --plain 2>&1)" ""
+# The timer started again runs the audit 20 s later (the drop-in).
+for i in $(seq 120); do
+    [ "$(unit_prop spice-connect-audit.service ExecMainStartTimestampMonotonic)" != "$audit_before" ] &&
+        [ "$(in_client systemctl is-active spice-connect-audit.service)" != activating ] && break
+    sleep 0.5
+done
+expect_equal "the audit timer started again: its run is green" "$(unit_prop spice-connect-audit.service Result)" success \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-audit.service --no-pager | tail -n 10)")"
+expect_equal "systemctl --failed is empty after the ticket units" "$(in_client systemctl --failed --no-legend --plain 2>&1)" "" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-audit.service --no-pager | tail -n 10)")"
 
 echo "# upgrade, virt-viewer reinstalled, remove, purge (under the booted systemd)"
 apt_in() { in_client env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "$@" >"$tmp/apt.log" 2>&1; }

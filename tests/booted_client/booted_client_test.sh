@@ -13,8 +13,15 @@
 # journal; roaming: the network change hooks, run as NetworkManager and
 # networkd-dispatcher run them, apply the firewall again so the rules
 # follow a host= name whose address changed (not the minute timer: it is
-# stopped), and do nothing with the firewall off; then upgrade,
-# virt-viewer reinstalled, remove and purge.
+# stopped), and do nothing with the firewall off; console tickets: the
+# agent's socket enabled, the agent started by systemd for a ticket VM on
+# the client's loopback (its sandbox read from /proc, the refusal for an
+# unreachable ticket daemon, a user without the launcher's group kept out
+# by the socket's mode), the ticket daemon's units without libvirt (exit
+# 3, its journal entry) and with libvirt's test driver (sandboxed, a
+# refusal of this unmanaged client with the session log's fields in the
+# journal), systemd-analyze security's exposure of both (at most 2.0);
+# then upgrade, virt-viewer reinstalled, remove and purge.
 # One TAP line per check (tests/lib/assert.sh). Everything lives in a
 # temporary directory and namespaces; nothing on the host changes.
 # usage: booted_client_test.sh SOURCE_DIR DEB SHOT_DIR
@@ -449,6 +456,209 @@ expect_has "after the audit unit: the metrics again, with its run" "$(in_client 
 expect_equal "the metrics unit succeeded" "$(unit_prop spice-connect-metrics.service Result)" success
 expect_equal "systemctl --failed is empty" "$(in_client systemctl --failed --no-legend --plain 2>&1)" ""
 expect_equal "systemctl is-system-running says running" "$(in_client systemctl is-system-running 2>&1)" running
+
+echo "# console tickets under the booted systemd: the agent's and the daemon's units"
+# The client is its own ticket server here. The ticket VM's host is
+# 127.0.0.1: the launcher's console check (a listener of the test's on port
+# 20005), the agent's connection to the ticket port 5899 and the daemon's
+# answers all stay on the client's loopback, so nothing for the tickets is
+# sent out of the client's network namespace (checked: the route to
+# 127.0.0.1 is lo). The same map serves as the client's and the server's;
+# the audit timer is stopped meanwhile: its libvirt check would compare
+# this client's VMs with the daemon's libvirt (set libvirt) and fail.
+in_client systemctl stop spice-connect-audit.timer
+for i in $(seq 100); do [ "$(in_client systemctl is-active spice-connect-audit.service)" != activating ] && break; sleep 0.1; done
+printf 'organization = "Example"\ncn = "127.0.0.1"\nip_address = "127.0.0.1"\ntls_www_server\nencryption_key\nsigning_key\nexpiration_days = 2\n' \
+    >"$pki/ticketd.tmpl"
+printf 'organization = "Example"\ncn = "client.example"\ndns_name = "client.example"\ntls_www_client\nsigning_key\nexpiration_days = 2\n' \
+    >"$pki/agent.tmpl"
+for who in ticketd agent; do
+    certtool --generate-privkey --key-type=ecdsa --outfile "$pki/$who-key.pem" 2>/dev/null &&
+        certtool --generate-certificate --load-privkey "$pki/$who-key.pem" --load-ca-certificate "$pki/ca-cert.pem" \
+            --load-ca-privkey "$pki/ca-key.pem" --template "$pki/$who.tmpl" --outfile "$pki/$who-cert.pem" 2>/dev/null || break
+done
+expect_true "the ticket daemon's (IP 127.0.0.1) and the agent's (client.example) certificates from the office CA (certtool)" $?
+# put PATH OWNER GROUP MODE < FILE: installed in the client as an administrator would.
+put() { in_client install -D -o "$2" -g "$3" -m "$4" /dev/stdin "$1"; }
+# As spice-connect-ticketd(8) says for a server: its user from the
+# package's sysusers.d file; the group libvirt is libvirt's own on a VM
+# server (libvirt-daemon-system makes it), made here by hand: there is no
+# libvirt daemon on the client.
+in_client systemd-sysusers spice-connect-ticketd.conf &&
+    { in_client getent group libvirt >/dev/null || in_client groupadd --system libvirt; } &&
+    put /etc/spice-connect/agent/cert.pem root root 0644 <"$pki/agent-cert.pem" &&
+    put /etc/spice-connect/agent/key.pem spice-connect-agent spice-connect-agent 0600 <"$pki/agent-key.pem" &&
+    put /etc/spice-connect/ticketd/cert.pem root root 0644 <"$pki/ticketd-cert.pem" &&
+    put /etc/spice-connect/ticketd/key.pem root spice-connect-ticketd 0640 <"$pki/ticketd-key.pem"
+expect_true "the daemon's user (systemd-sysusers), the certificates and keys installed (agent key 0600 its own, daemon key root:spice-connect-ticketd 0640)" $?
+id_of() { in_client getent "$1" "$2" | cut -d: -f3; }
+agent_uid=$(id_of passwd spice-connect-agent) agent_gid=$(id_of group spice-connect-agent)
+td_uid=$(id_of passwd spice-connect-ticketd) td_gid=$(id_of group spice-connect-ticketd)
+spice_gid=$(id_of group spicegrp) libvirt_gid=$(id_of group libvirt)
+check "the package made the agent's user (spice-connect-agent, uid ${agent_uid:-none})" test -n "$agent_uid"
+# The map: ticket settings, and the ticket VM tk for alice. managed-clients
+# names another workstation: the daemon refuses this one's certificate.
+sed '/^set require-firewall yes$/a\
+set ticket-ca /etc/spice-connect/ca.pem\
+set managed-clients ws1.example\
+set libvirt qemu:///system' "$tmp/spice-connect.map" >"$tmp/tickets.map"
+cat >>"$tmp/tickets.map" <<'MAP'
+# A ticket VM whose host is the client's own loopback.
+vm tk host=127.0.0.1 tls-port=20005 ca=/etc/spice-connect/ca.pem subject="O=Example,CN=127.0.0.1" ticket
+allow alice tk
+MAP
+in_client sh -c 'cat > /etc/spice-connect.map' <"$tmp/tickets.map"
+run_capture in_client spice-connect-admin check
+expect_rc "the map with the ticket VM tk passes check" 0
+in_client systemctl start spice-connect-firewall-refresh.service
+run_capture in_client spice-connect-admin firewall verify
+expect_rc "the firewall follows it (verify is clean)" 0
+in_net() { nsenter --net="/proc/$LEADER/ns/net" "$@"; }
+expect_has "in the client's network namespace 127.0.0.1 is reached through lo" "$(in_net ip -o route get 127.0.0.1 2>&1)" " dev lo "
+# The console of tk: a socket that accepts (the launcher checks that the
+# console answers before it asks the agent); nothing else there.
+in_client systemd-run --quiet --unit=sc-test-console /usr/bin/systemd-socket-activate -l 127.0.0.1:20005 /bin/sleep infinity
+for i in $(seq 50); do [ -n "$(in_net ss -Hltn 'sport = :20005')" ] && break; sleep 0.1; done
+check "tk's console port 127.0.0.1:20005 listens (the test's stand-in)" test -n "$(in_net ss -Hltn 'sport = :20005')"
+expect_equal "nothing listens on the ticket port 5899 yet" "$(in_net ss -Hltn 'sport = :5899')" ""
+
+echo "# the agent, started by systemd on its socket"
+in_client systemctl enable --now spice-connect-agent.socket
+expect_true "systemctl enable --now spice-connect-agent.socket" $?
+expect_equal "the agent's socket is root:spicegrp 0660" \
+    "$(in_client stat -c '%U %G %a %F' /run/spice-connect-agent/agent.sock 2>&1)" "root spicegrp 660 socket"
+run_capture as_user alice spice-connect tk
+expect_rc "alice opens ticket VM tk, its ticket daemon unreachable: refused" 4
+expect_err "the launcher's plain words: the console is not available now" \
+    "spice-connect: the console of VM 'tk' is not available now: the VM may be switched off."
+expect_equal "systemd started spice-connect-agent.service on the socket" \
+    "$(unit_prop spice-connect-agent.service ActiveState) $(unit_prop spice-connect-agent.service NRestarts)" "active 0"
+# proc_field PID FIELD: a line of /proc/PID/status, its fields joined by spaces.
+proc_field() { in_client cat "/proc/$1/status" 2>/dev/null | awk -v k="$2:" '$1 == k { $1 = ""; sub(/^ /, ""); print }'; }
+# sandboxed NAME PID UID GID GROUPS: the process's ids, its groups (systemd
+# lists its own group too; sorted), no new privileges, no capability, a
+# seccomp filter, a child of systemd.
+sandboxed() {
+    local name=$1 pid=$2
+    expect_equal "$name: uid and gid its own user's (real, effective, saved, fs)" \
+        "$(proc_field "$pid" Uid) / $(proc_field "$pid" Gid)" "$3 $3 $3 $3 / $4 $4 $4 $4"
+    expect_equal "$name: groups its own and $5 only" "$(proc_field "$pid" Groups | words)" "$(words <<<"$4 $5")"
+    expect_equal "$name: NoNewPrivs 1, CapEff, CapPrm and CapBnd empty, Seccomp 2 (filter), parent PID 1" \
+        "$(proc_field "$pid" NoNewPrivs) $(proc_field "$pid" CapEff) $(proc_field "$pid" CapPrm) $(proc_field "$pid" CapBnd) $(proc_field "$pid" Seccomp) $(proc_field "$pid" PPid)" \
+        "1 0000000000000000 0000000000000000 0000000000000000 2 1"
+}
+# words: the words of the input, sorted, on one line.
+words() { tr -s ' \t' '\n\n' | sed '/^$/d' | sort | xargs; }
+agent_pid=$(unit_prop spice-connect-agent.service MainPID)
+sandboxed "the agent (pid ${agent_pid:-?})" "${agent_pid:-0}" "$agent_uid" "$agent_gid" "$spice_gid"
+# journal_has UNIT TEXT...: within 5 s the unit's journal holds every TEXT
+# (journald takes its time); JOURNAL is what it held.
+journal_has() {
+    local unit=$1 i t ok
+    shift
+    for i in $(seq 50); do
+        JOURNAL=$(in_client journalctl -b -u "$unit" --no-pager 2>&1)
+        ok=1
+        for t in "$@"; do [[ $JOURNAL == *"$t"* ]] || ok=0; done
+        [ $ok = 1 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+journal_has spice-connect-agent.service "alice (uid 2001 gid $spice_gid" "VM tk: no ticket: " "5899"
+expect_true "the agent's line for alice's refusal is in its unit's journal (no ticket: port 5899 unreachable)" $? \
+    "$(tap_field journal "$(tail -n 5 <<<"$JOURNAL")")"
+# as_ids USER GROUP CMD...: USER with GROUP as real and effective group and no other.
+as_ids() { local u=$1 g=$2; shift 2; in_client setpriv --reuid="$u" --regid="$g" --clear-groups /bin/sh -c 'exec "$0" "$@"' "$@"; }
+run_capture as_ids bob bob logger --socket-errors=on -u /run/spice-connect-agent/agent.sock "ticket tk"
+expect_rc "bob (not in spicegrp) connecting to the agent's socket himself: refused" 1
+expect_err "refused by the socket's mode: Permission denied" "Permission denied"
+run_capture as_ids bob spicegrp logger --socket-errors=on -u /run/spice-connect-agent/agent.sock "ticket tk"
+expect_rc "the same connection as bob with the launcher's group gets through (the mode refused him, nothing else)" 0
+
+echo "# the ticket daemon under systemd: no libvirt on the client"
+in_client systemctl start spice-connect-ticketd.socket spice-connect-ticketd.service
+for i in $(seq 100); do [ "$(unit_prop spice-connect-ticketd.service ActiveState)" = failed ] && break; sleep 0.1; done
+expect_equal "the daemon cannot connect to libvirt (qemu:///system): it exits 3" \
+    "$(unit_prop spice-connect-ticketd.service Result) $(unit_prop spice-connect-ticketd.service ExecMainStatus)" "exit-code 3"
+# td_entry TEXT: the daemon's verbose journal entry whose MESSAGE holds TEXT.
+td_entry() {
+    in_client journalctl -b -u spice-connect-ticketd.service -o verbose --no-pager 2>/dev/null |
+        awk -v t="$1" '/^[^ ]/ { if (found) { printf "%s", e; done = 1; exit } e = "" }
+                       { e = e $0 "\n" } /^    MESSAGE=/ && index($0, t) { found = 1 }
+                       END { if (found && !done) printf "%s", e }'
+}
+for i in $(seq 50); do entry=$(td_entry "cannot connect to libvirt at qemu:///system"); [ -n "$entry" ] && break; sleep 0.1; done
+for field in SYSLOG_IDENTIFIER=spice-connect-ticketd PRIORITY=3 _UID=$td_uid _SYSTEMD_UNIT=spice-connect-ticketd.service; do
+    expect_has "its error line in the journal (-u spice-connect-ticketd -o verbose): $field" "$entry" "    $field" \
+        "$(tap_field journal "$(in_client journalctl -b -u spice-connect-ticketd.service --no-pager | tail -n 5)")"
+done
+sleep 6  # RestartSec=5s
+expect_equal "exit 3 is not restarted (RestartPreventExitStatus): failed, no restart, its socket still listening" \
+    "$(unit_prop spice-connect-ticketd.service ActiveState) $(unit_prop spice-connect-ticketd.service NRestarts) $(unit_prop spice-connect-ticketd.socket ActiveState)" \
+    "failed 0 active"
+
+echo "# the ticket daemon with libvirt's test driver (test:///default, in its own process): it starts"
+sed 's|^set libvirt qemu:///system$|set libvirt test:///default|' "$tmp/tickets.map" | in_client sh -c 'cat > /etc/spice-connect.map'
+in_client systemctl reset-failed spice-connect-ticketd.service
+in_client systemctl start spice-connect-ticketd.service
+for i in $(seq 100); do [ -n "$(td_entry "ready: tickets for the map")" ] && break; sleep 0.1; done
+expect_equal "spice-connect-ticketd.service is running and ready (its journal says so)" \
+    "$(unit_prop spice-connect-ticketd.service ActiveState) $([ -n "$(td_entry "ready: tickets for the map")" ] && echo ready)" "active ready" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-ticketd.service --no-pager | tail -n 5)")"
+td_pid=$(unit_prop spice-connect-ticketd.service MainPID)
+sandboxed "the daemon (pid ${td_pid:-?})" "${td_pid:-0}" "$td_uid" "$td_gid" "$spice_gid $libvirt_gid"
+run_capture in_client nsenter -t "${td_pid:-0}" -m /bin/sh -c ': > /etc/spice-connect-sandbox-probe'
+expect_err "in the daemon's mount namespace /etc is read-only (ProtectSystem=strict)" "Read-only file system"
+expect_equal "in the daemon's mount namespace /home is empty (ProtectHome)" "$(in_client nsenter -t "${td_pid:-0}" -m ls -A /home 2>&1)" ""
+for p in User=spice-connect-ticketd NoNewPrivileges=yes ProtectSystem=strict CapabilityBoundingSet= AmbientCapabilities= \
+         ProtectHome=yes PrivateTmp=yes PrivateDevices=yes "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" \
+         MemoryDenyWriteExecute=yes LockPersonality=yes "SupplementaryGroups=libvirt spicegrp"; do
+    expect_equal "systemctl show spice-connect-ticketd.service: $p" \
+        "${p%%=*}=$(unit_prop spice-connect-ticketd.service "${p%%=*}" | words)" "${p%%=*}=$(words <<<"${p#*=}")"
+done
+run_capture as_user alice spice-connect tk
+expect_rc "alice opens tk: this client is not in managed-clients, the daemon refuses it" 3
+expect_err "the launcher's plain words: not registered for console tickets" \
+    "spice-connect: this computer is not registered for console tickets; tell your administrator"
+for i in $(seq 50); do entry=$(td_entry "client client.example is not in managed-clients"); [ -n "$entry" ] && break; sleep 0.1; done
+for field in SPICE_CONNECT_EVENT=refused SPICE_CONNECT_USER=alice SPICE_CONNECT_VM=tk SPICE_CONNECT_CLIENT=client.example \
+             SPICE_CONNECT_ADDRESS= SYSLOG_IDENTIFIER=spice-connect-ticketd PRIORITY=5 _UID=$td_uid; do
+    expect_has "the refusal's journal entry (journald, the session log's fields): $field" "$entry" "    $field" \
+        "$(tap_field journal "$(in_client journalctl -b -u spice-connect-ticketd.service --no-pager | tail -n 5)")"
+done
+journal_has spice-connect-agent.service "the ticket daemon on 127.0.0.1 refused: unmanaged"
+expect_true "the agent's line: the daemon refused this client (unmanaged)" $? "$(tap_field journal "$(tail -n 5 <<<"$JOURNAL")")"
+run_capture in_client spice-connect-admin sessions
+expect_out "spice-connect-admin sessions reads the daemon's state file (the refusal for client.example)" "client.example"
+
+echo "# systemd-analyze security (fails above an exposure of 2.0; both are well below with these units)"
+analysis=$(in_client systemd-analyze security --no-pager spice-connect-agent.service spice-connect-ticketd.service 2>&1)
+for unit in spice-connect-agent.service spice-connect-ticketd.service; do
+    score=$(sed -n "s/.*Overall exposure level for $unit: \([0-9.]*\).*/\1/p" <<<"$analysis")
+    note "systemd-analyze security: $unit: exposure ${score:-?}"
+    awk -v s="${score:-99}" 'BEGIN { exit !(s + 0 <= 2.0) }'
+    expect_true "$unit: exposure ${score:-?}, at most 2.0" $? "$(tap_field analysis "$(grep -v '✓' <<<"$analysis")")"
+done
+
+# Back to the client as it was: no ticket units, the first map.
+in_client systemctl disable --now spice-connect-agent.socket
+in_client systemctl stop spice-connect-agent.service spice-connect-ticketd.socket spice-connect-ticketd.service sc-test-console.service
+in_client sh -c 'cat > /etc/spice-connect.map' <"$tmp/spice-connect.map"
+audit_before=$(unit_prop spice-connect-audit.service ExecMainStartTimestampMonotonic)
+in_client systemctl start spice-connect-firewall-refresh.service spice-connect-audit.timer
+run_capture in_client spice-connect-admin firewall verify
+expect_rc "ticket units stopped, the first map back: verify is clean" 0
+# The timer started again runs the audit 20 s later (the drop-in).
+for i in $(seq 120); do
+    [ "$(unit_prop spice-connect-audit.service ExecMainStartTimestampMonotonic)" != "$audit_before" ] &&
+        [ "$(in_client systemctl is-active spice-connect-audit.service)" != activating ] && break
+    sleep 0.5
+done
+expect_equal "the audit timer started again: its run is green" "$(unit_prop spice-connect-audit.service Result)" success \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-audit.service --no-pager | tail -n 10)")"
+expect_equal "systemctl --failed is empty after the ticket units" "$(in_client systemctl --failed --no-legend --plain 2>&1)" "" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-audit.service --no-pager | tail -n 10)")"
 
 echo "# upgrade, virt-viewer reinstalled, remove, purge (under the booted systemd)"
 apt_in() { in_client env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0 --no-install-recommends "$@" >"$tmp/apt.log" 2>&1; }

@@ -31,14 +31,19 @@ std::optional<SessionEntry> Consoles::channel_up(const std::string& domain, cons
     const std::string ip = address.substr(0, address.rfind(':'));
     // A fresh ticket starts a new session (the old one's channels were
     // disconnected when its password was set); otherwise the channel joins
-    // the session of the holder.
-    if (c.pending) {
+    // the session of the holder. The ticket stays the console's password
+    // until it expires, so a viewer that reconnects with it in that time
+    // starts its user's session again, never an unnamed one that no
+    // window's end would close.
+    const bool fresh = c.pending && !c.pending->used;
+    const bool live = c.pending && now <= c.pending->at + ticket_valid_seconds + event_delay_seconds;
+    if (fresh || (!c.holder && live)) {
         Holder h;
         h.who = SessionHolder{c.pending->vm, domain, c.pending->user, c.pending->client, ip, now};
         h.channels.insert(address);
         h.probe = c.pending->probe;
         c.holder = std::move(h);
-        c.pending.reset();
+        c.pending->used = true;
         return SessionEntry{now, c.holder->probe ? "probe-connected" : "connected", c.holder->who.vm, c.holder->who.user, c.holder->who.client, ip, -1};
     }
     if (c.holder) {

@@ -14,6 +14,7 @@
 
 #include "policy/map.hpp"
 #include "policy/sessions_file.hpp"
+#include "policy/ticket_wire.hpp"
 #include "server/console_password.hpp"
 
 namespace spice_connect {
@@ -61,7 +62,11 @@ private:
         std::string vm, user, client;
         std::time_t at = 0;
         bool probe = false;
+        bool used = false;  // a channel has passed it: it started a session
     };
+    // How late libvirt's graphics event may come after QEMU accepted a
+    // ticket just before it expired.
+    static constexpr int event_delay_seconds = 5;
     struct Console {
         std::optional<Issued> pending;
         std::optional<Holder> holder;

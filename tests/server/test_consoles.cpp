@@ -131,3 +131,42 @@ TEST_CASE("the history keeps the last entries only") {
     REQUIRE(s.history.size() == Consoles::history_size);
     CHECK(s.history.front().at == 5);
 }
+
+TEST_CASE("a viewer that reconnects with its ticket before it expires is its user's session again") {
+    Consoles c;
+    c.ticket_issued("dom", "office", "anne", "pc-1", 100);
+    REQUIRE(c.channel_up("dom", "192.0.2.5:40000", 101));
+    CHECK(c.channel_up("dom", "192.0.2.5:40001", 101) == std::nullopt);  // the viewer's next channel joins
+    CHECK(c.channel_down("dom", "192.0.2.5:40000", 110) == std::nullopt);
+    REQUIRE(c.channel_down("dom", "192.0.2.5:40001", 110));
+    // The same password 20 s after it was issued: anne's, not nobody's.
+    auto again = c.channel_up("dom", "192.0.2.5:40100", 120);
+    REQUIRE(again);
+    CHECK(again->event == "connected");
+    CHECK(again->user == "anne");
+    REQUIRE(c.holder("dom"));
+    CHECK(c.holder("dom")->who.user == "anne");
+}
+
+TEST_CASE("a channel long after the last ticket expired is nobody's") {
+    Consoles c;
+    c.ticket_issued("dom", "office", "anne", "pc-1", 100);
+    REQUIRE(c.channel_up("dom", "192.0.2.5:40000", 101));
+    REQUIRE(c.channel_down("dom", "192.0.2.5:40000", 110));
+    auto late = c.channel_up("dom", "192.0.2.5:40100", 100 + ticket_valid_seconds + 60);
+    REQUIRE(late);
+    CHECK(late->user.empty());
+}
+
+TEST_CASE("a fresh ticket starts a new session even while its channels are still counted") {
+    Consoles c;
+    c.ticket_issued("dom", "office", "anne", "pc-1", 100);
+    REQUIRE(c.channel_up("dom", "192.0.2.5:40000", 101));
+    c.ticket_issued("dom", "office", "anne", "pc-1", 105);  // anne takes over her own session
+    auto up = c.channel_up("dom", "192.0.2.5:40200", 106);
+    REQUIRE(up);
+    CHECK(up->event == "connected");
+    // The old viewer's channel closing afterwards ends nothing.
+    CHECK(c.channel_down("dom", "192.0.2.5:40000", 107) == std::nullopt);
+    CHECK(c.holder("dom"));
+}

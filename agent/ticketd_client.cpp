@@ -56,6 +56,8 @@ Result<std::string> read_private_key(const std::string& path) {
     if (::fstat(fd.get(), &st) != 0) return Failure{exit_system, "cannot inspect the agent's key " + path, errno};
     if (const char* wrong = private_key_defect(FileStatus(st), ::geteuid()))
         return Failure{exit_config, "the agent's key " + path + " " + wrong + "; it is not used"};
+    if (auto grants = key_acl_grants(fd.get()))
+        return Failure{exit_config, "the agent's key " + path + " has ACL entries that let others read it (" + *grants + "); it is not used"};
     return read_whole_file(fd.get(), path, 64 * 1024);
 }
 

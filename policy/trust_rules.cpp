@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstring>
 
 namespace spice_connect {
 namespace {
@@ -131,6 +132,30 @@ std::vector<KeyDefect> key_defects(const FileStatus& st, const KeyHolder& holder
     return out;
 }
 
+namespace {
+// A key: whoever an ACL entry names may read it, whatever the bits.
+constexpr std::uint16_t key_acl_bits = acl_read | acl_write | acl_execute;
+
+std::string acl_grants_text(const std::optional<std::vector<AclEntry>>& acl, std::uint16_t bits) {
+    if (!acl) return "an ACL that cannot be parsed";
+    std::string grants;
+    for (const AclEntry& e : entries_beyond_mode(*acl, bits)) grants += (grants.empty() ? "" : ", ") + e.text();
+    return grants;
+}
+}  // namespace
+
+std::optional<std::string> key_acl_grants(int fd) {
+    int err = 0;
+    const auto raw = read_xattr(fd, acl_access_xattr, err);
+    if (!raw) {
+        if (err) return "an ACL that cannot be read (" + std::string(std::strerror(err)) + ")";
+        return std::nullopt;
+    }
+    std::string grants = acl_grants_text(parse_posix_acl(*raw), key_acl_bits);
+    if (grants.empty()) return std::nullopt;
+    return grants;
+}
+
 const char* private_key_defect(const FileStatus& st, uid_t owner) {
     const std::vector<KeyDefect> found = key_defects(st, KeyHolder{owner, std::nullopt});
     if (found.empty()) return nullptr;
@@ -172,11 +197,7 @@ std::vector<FileDefect> ticket_file_defects(TicketFile what, const Observation& 
     }
     if (seen.has_acl) {
         // A key: whoever an entry names may read it. A certificate: only writing matters.
-        const std::uint16_t bits = key ? acl_read | acl_write | acl_execute : acl_write;
-        std::string grants;
-        if (!seen.acl) grants = "an ACL that cannot be parsed";
-        else
-            for (const AclEntry& e : entries_beyond_mode(*seen.acl, bits)) grants += (grants.empty() ? "" : ", ") + e.text();
+        const std::string grants = acl_grants_text(seen.acl, key ? key_acl_bits : std::uint16_t{acl_write});
         if (!grants.empty()) add(Defect::acl).acl_grants = grants;
     }
     return out;

@@ -88,6 +88,13 @@ struct KeyHolder {
 enum class KeyDefect { not_regular, owner, readable };
 std::vector<KeyDefect> key_defects(const FileStatus& st, const KeyHolder& holder);
 
+// What a key's ACL gives beyond its mode ("user:1030:r--, mask::r--"),
+// read on the descriptor: anyone an entry names may read it. nullopt when
+// the mode tells the whole truth; an ACL that cannot be read or parsed is
+// a defect too (fail closed). The agent and the daemon refuse such a key;
+// `check` and the audit report the same entries (ticket_file_defects).
+std::optional<std::string> key_acl_grants(int fd);
+
 // The agent's words for the first of key_defects(st, {owner}): nullptr when
 // the key is fine, else what is wrong, in words that follow the key's name.
 const char* private_key_defect(const FileStatus& st, uid_t owner);

@@ -61,6 +61,8 @@ Result<std::string> read_private_key(const std::string& path) {
         return Failure{exit_config, "the daemon's key " + path + " " + what +
                                         " (it must be root:spice-connect-ticketd 0640); it is not used"};
     }
+    if (auto grants = key_acl_grants(fd.get()))
+        return Failure{exit_config, "the daemon's key " + path + " has ACL entries that let others read it (" + *grants + "); it is not used"};
     return read_whole_file(fd.get(), path, 64 * 1024);
 }
 

@@ -416,7 +416,16 @@ for _ in $(seq 100); do grep -q "dropped:" "$work/open-key.log" && break; sleep 
 grep -qF "dropped: the daemon's key $work/open-key.pem may be read or written by others than root and the daemon's group (it must be root:spice-connect-ticketd 0640); it is not used" "$work/open-key.log"
 expect_true "a key of mode 0644: the connection is dropped and the log says the key is not used" $? "" "$(cat "$work/open-key.log")"
 kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
-rm -f "$work/open-key.pem"
+# The same key 0600 with an ACL entry for nobody: its mode shows only the
+# mask (0640, root's group), the ACL is what gives it away.
+install -m 0600 "$pki/ticketd-key.pem" "$work/acl-key.pem"
+setfacl -m u:nobody:r "$work/acl-key.pem"
+run_on_other_port "$work/port.map" "$work/acl-key.log" "$work/acl-key.pem"
+for _ in $(seq 100); do grep -q "dropped:" "$work/acl-key.log" && break; sleep 0.1; done
+grep -qF "dropped: the daemon's key $work/acl-key.pem has ACL entries that let others read it (user:$(id -u nobody):r--, group::---, mask::r--); it is not used" "$work/acl-key.log"
+expect_true "a key with an ACL entry for another user: the connection is dropped and the log names the entry" $? "" "$(cat "$work/acl-key.log")"
+kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
+rm -f "$work/open-key.pem" "$work/acl-key.pem"
 
 # ------------------------------------------------------------- 13. teardown
 office_stop TICKET_DAEMON_PID

@@ -23,6 +23,7 @@
 #include "policy/clock.hpp"
 #include "policy/exit_codes.hpp"
 #include "server/daemon.hpp"
+#include "server/tls_server.hpp"
 
 using namespace spice_connect;
 
@@ -150,6 +151,10 @@ int main(int argc, char** argv) {
     auto map = read_server_map(options->map_path);
     if (!map) return fail(log, map.failure());
     if (auto f = check_ticket_port(*listener, *map)) return fail(log, *f);
+    // The certificate and key must be usable now (each connection loads
+    // them again: a renewed pair needs no restart).
+    if (auto creds = TlsCredentials::load({options->cert_path, options->key_path, map->settings.ticket_ca}); !creds)
+        return fail(log, creds.failure());
 
     // 4. libvirt: the connection and its events. TZ is set before its
     //    event thread starts: the windows' clock (time_in_zone) then only

@@ -408,23 +408,28 @@ kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; othe
 
 # ------------------------------------- 12k. a key others may read is not used
 # The daemon judges its key by the rule check and the audit use
-# (key_defects): a copy of it with mode 0644 drops the connection, and the
-# log says why.
+# (key_defects, key_acl_grants) at its start and for each connection: a
+# copy of it with mode 0644, or 0600 with an ACL entry for nobody (its
+# mode then shows only the mask), and it does not start (status 3), the
+# log says why. key_start KEY LOG: sets rc.
+key_start() {
+    run_on_other_port "$work/port.map" "$2" "$1"
+    for _ in $(seq 100); do kill -0 "$other_daemon_pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$other_daemon_pid" 2>/dev/null   # should it still run: the case fails below
+    wait "$other_daemon_pid"
+    rc=$?; other_daemon_pid=
+}
 install -m 0644 "$pki/ticketd-key.pem" "$work/open-key.pem"
-run_on_other_port "$work/port.map" "$work/open-key.log" "$work/open-key.pem"
-for _ in $(seq 100); do grep -q "dropped:" "$work/open-key.log" && break; sleep 0.1; done
-grep -qF "dropped: the daemon's key $work/open-key.pem may be read or written by others than root and the daemon's group (it must be root:spice-connect-ticketd 0640); it is not used" "$work/open-key.log"
-expect_true "a key of mode 0644: the connection is dropped and the log says the key is not used" $? "" "$(cat "$work/open-key.log")"
-kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
-# The same key 0600 with an ACL entry for nobody: its mode shows only the
-# mask (0640, root's group), the ACL is what gives it away.
+key_start "$work/open-key.pem" "$work/open-key.log"
+expect_equal "a key of mode 0644: the daemon exits 3 at its start" "$rc" 3 "$(cat "$work/open-key.log")"
+grep -qF "the daemon's key $work/open-key.pem may be read or written by others than root and the daemon's group (it must be root:spice-connect-ticketd 0640); it is not used" "$work/open-key.log"
+expect_true "... and the log says the key is not used, and why" $? "" "$(cat "$work/open-key.log")"
 install -m 0600 "$pki/ticketd-key.pem" "$work/acl-key.pem"
 setfacl -m u:nobody:r "$work/acl-key.pem"
-run_on_other_port "$work/port.map" "$work/acl-key.log" "$work/acl-key.pem"
-for _ in $(seq 100); do grep -q "dropped:" "$work/acl-key.log" && break; sleep 0.1; done
-grep -qF "dropped: the daemon's key $work/acl-key.pem has ACL entries that let others read it (user:$(id -u nobody):r--, group::---, mask::r--); it is not used" "$work/acl-key.log"
-expect_true "a key with an ACL entry for another user: the connection is dropped and the log names the entry" $? "" "$(cat "$work/acl-key.log")"
-kill "$other_daemon_pid" 2>/dev/null; wait "$other_daemon_pid" 2>/dev/null; other_daemon_pid=
+key_start "$work/acl-key.pem" "$work/acl-key.log"
+expect_equal "a key with an ACL entry for another user: the daemon exits 3 at its start" "$rc" 3 "$(cat "$work/acl-key.log")"
+grep -qF "the daemon's key $work/acl-key.pem has ACL entries that let others read it (user:$(id -u nobody):r--, group::---, mask::r--); it is not used" "$work/acl-key.log"
+expect_true "... and the log names the entry" $? "" "$(cat "$work/acl-key.log")"
 rm -f "$work/open-key.pem" "$work/acl-key.pem"
 
 # ------------------------------------------------------------- 13. teardown

@@ -684,6 +684,7 @@ apt_in purge spice-connect
 expect_true "purge" $? "" "$(tail -n 20 "$tmp/apt.log")"
 expect_equal "purge: the viewer's mode is given back (root root 755)" "$(mode /usr/bin/remote-viewer)" "root root 755"
 expect_equal "purge: no stat override is left" "$(in_client dpkg-statoverride --list | grep -c spice)" 0
-expect_equal "systemctl --failed is empty at the end" "$(in_client systemctl --failed --no-legend --plain 2>&1)" ""
+expect_equal "systemctl --failed is empty at the end" "$(in_client systemctl --failed --no-legend --plain 2>&1)" "" \
+    "$(tap_field journal "$(in_client journalctl -b -u spice-connect-audit.service --no-pager | tail -n 15)")"
 note "booted client test: $((SECONDS - start)) s"
 finish

@@ -275,6 +275,12 @@ void Daemon::check_windows() {
     const std::time_t now = std::time(nullptr);
     for (const auto& [domain, h] : holders) {
         if (h.who.user.empty()) continue;  // not ours: nothing to measure it against
+        // A probe's session is a check, not work, and the word `probe` is
+        // the caller's to say: one that lasts is ended.
+        if (h.probe && now - h.who.since > probe_session_seconds) {
+            end_session(domain, h, "a probe's session lasts at most " + std::to_string(probe_session_seconds) + " s", now);
+            continue;
+        }
         const auto account = view_.account(h.who.user);
         TicketRequest still{h.who.vm, h.who.user, account ? std::optional<uid_t>(account->caller.uid) : std::nullopt};
         const TicketVerdict v = decide_ticket(*map, still, h.who.client, view_, now);

@@ -48,6 +48,8 @@ public:
     // one ending-soon event in the log.
     void check_windows();
     static constexpr int ending_soon_minutes = 5;
+    // A probe's session (spice-connect-admin probe) longer than this is ended.
+    static constexpr int probe_session_seconds = 20;
     // The domains that started since the last call get locked; false when
     // libvirt's connection closed (the daemon exits and systemd restarts it).
     bool handle_wakeups();
